@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# README command 2: installs what is missing, builds, starts the servers the tests use
+# (PostgreSQL, etcd, s3rver), runs every test with ctest, and stops the servers even
+# on failure. Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+BUILD_DIR=${CAIRN_BUILD_DIR:-build}
+if [ -x scripts/test-servers.sh ]; then
+  # test-servers.sh start writes the env file the tests read; stop runs on any exit.
+  export CAIRN_TEST_ENV_FILE="$PWD/$BUILD_DIR/test-servers.env"
+  trap 'scripts/test-servers.sh stop "$CAIRN_TEST_ENV_FILE" || true' EXIT
+  scripts/test-servers.sh start "$CAIRN_TEST_ENV_FILE"
+fi
+cd "$BUILD_DIR"
+ctest --output-on-failure -j"$(nproc)" --timeout 900

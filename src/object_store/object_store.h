@@ -1,0 +1,85 @@
+// ObjectStore: where SSTs, backups and archived changelog live (design.md §2).
+// Objects are immutable blobs addressed by key ("data/000000001234.sst").
+// Implementations: fs:// (embedded default), s3://, mem://, and a fault-injecting
+// wrapper around any of them. Open one by URL with OpenObjectStore().
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace cairn {
+
+class Clock;
+
+// Keys are 1..kMaxObjectKeySize bytes of printable ASCII without "..", a leading '/',
+// or a NUL; ValidateObjectKey enforces this for every implementation.
+inline constexpr size_t kMaxObjectKeySize = 1024;
+Status ValidateObjectKey(std::string_view key);
+
+struct ObjectMeta {
+  std::string key;
+  uint64_t size = 0;
+  int64_t mtime_ms = 0;  // last-modified, Unix ms (full vacuum compares it to min age)
+};
+
+struct ListPage {
+  std::vector<ObjectMeta> objects;  // in ascending key order
+  std::string next_token;           // empty when the listing is complete
+};
+
+// Streaming upload: bytes are appended in pieces, the object becomes visible
+// atomically at Finish(). Abort() (or destruction without Finish) leaves nothing
+// visible. Lets an object larger than the memory budget be written.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  virtual Status Append(std::string_view data) = 0;
+  virtual Status Finish() = 0;
+  virtual void Abort() = 0;
+  virtual uint64_t bytes_written() const = 0;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // Atomically creates or replaces `key`: readers see the old or new bytes, never a mix.
+  virtual Status Put(std::string_view key, std::string_view data) = 0;
+  virtual Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) = 0;
+
+  // NotFound (naming the key) when the object does not exist.
+  virtual Result<std::string> Get(std::string_view key) = 0;
+  // Bytes [offset, offset+length) clipped to the object size.
+  virtual Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) = 0;
+  virtual Result<ObjectMeta> Head(std::string_view key) = 0;
+
+  // Deleting a missing object succeeds (deletes are idempotent).
+  virtual Status Delete(std::string_view key) = 0;
+
+  // One page of objects whose key starts with `prefix`, in ascending key order,
+  // at most `limit` (>0). Pass the previous page's next_token to continue.
+  virtual Result<ListPage> List(std::string_view prefix, std::string_view token, size_t limit) = 0;
+
+  // The store's URL with secrets removed, for logs and errors.
+  virtual std::string DescribeForLog() const = 0;
+};
+
+// Calls `fn` for every object under `prefix`, paging `page_size` at a time.
+Status ListAll(ObjectStore& store, std::string_view prefix,
+               const std::function<Status(const ObjectMeta&)>& fn, size_t page_size = 1000);
+
+struct ObjectStoreOptions {
+  Clock* clock = nullptr;  // nullptr = SystemClock::Default()
+};
+
+// Opens fs://, mem://, s3:// URLs. InvalidArgument names what is wrong with the URL.
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url,
+                                                     const ObjectStoreOptions& options = {});
+
+}  // namespace cairn
