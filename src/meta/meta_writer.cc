@@ -1,0 +1,99 @@
+#include "meta/meta_writer.h"
+
+#include <charconv>
+
+#include "common/epoch.h"
+#include "meta/keys.h"
+
+namespace cairn {
+namespace {
+
+Result<uint64_t> ParseDecimal(std::string_view key, std::string_view text) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Status::Corruption("meta key " + std::string(key) + " holds a non-number: '" +
+                              std::string(text) + "'");
+  }
+  return v;
+}
+
+// Reads a decimal counter key; 0 when absent.
+Result<uint64_t> ReadCounter(MetaStore* store, std::string_view key) {
+  CAIRN_ASSIGN_OR_RETURN(auto kv, store->Get(key));
+  if (!kv) return uint64_t{0};
+  return ParseDecimal(key, kv->value);
+}
+
+}  // namespace
+
+MetaWriter::MetaWriter(MetaStore* store, Clock* clock) : store_(store), clock_(clock) {}
+
+Status MetaWriter::Open() {
+  std::lock_guard lock(mu_);
+  CAIRN_ASSIGN_OR_RETURN(last_seq_, ReadCounter(store_, keys::kChangelogSeq));
+  return Status::OK();
+}
+
+uint64_t MetaWriter::last_seq() {
+  std::lock_guard lock(mu_);
+  return last_seq_;
+}
+
+Result<CommitInfo> MetaWriter::Commit(Txn txn, uint64_t epoch) {
+  std::lock_guard lock(mu_);
+  return CommitLocked(std::move(txn), epoch);
+}
+
+Result<CommitInfo> MetaWriter::CommitLocked(Txn txn, uint64_t epoch) {
+  CommitInfo info;
+  info.epoch = epoch ? epoch : EpochFromMillis(clock_->NowMillis());
+  if (txn.ops.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(info.revision, store_->Commit(txn));
+    return info;
+  }
+  if (changelog_enabled_) {
+    ChangelogRecord record{last_seq_ + 1, info.epoch, clock_->NowMillis(), txn.ops};
+    std::string seq_key(keys::kChangelogSeq);
+    // The seq compare makes a second writer on the same meta store fail loudly
+    // instead of interleaving two changelogs.
+    txn.compares.push_back(last_seq_ == 0
+                               ? Compare::Absent(seq_key)
+                               : Compare::ValueEquals(seq_key, std::to_string(last_seq_)));
+    txn.ops.push_back(Op::Put(keys::ChangelogKey(record.seq), EncodeChangelogRecord(record)));
+    txn.ops.push_back(Op::Put(seq_key, std::to_string(record.seq)));
+    info.seq = record.seq;
+  }
+  auto revision = store_->Commit(txn);
+  if (!revision.ok()) {
+    // The store may have moved on (lost ack, another writer): reload the head so the
+    // next commit does not fail forever on a stale seq.
+    auto head = ReadCounter(store_, keys::kChangelogSeq);
+    if (head.ok()) last_seq_ = *head;
+    return revision.status();
+  }
+  if (changelog_enabled_) last_seq_ = info.seq;
+  info.revision = *revision;
+  return info;
+}
+
+Result<uint64_t> MetaWriter::AllocateIds(std::string_view name, uint64_t count) {
+  std::lock_guard lock(mu_);
+  std::string key = keys::IdKey(name);
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    CAIRN_ASSIGN_OR_RETURN(auto kv, store_->Get(key));
+    uint64_t next = 1;
+    if (kv) {
+      CAIRN_ASSIGN_OR_RETURN(next, ParseDecimal(key, kv->value));
+    }
+    Txn txn;
+    txn.compares.push_back(Compare::RevisionEquals(key, kv ? kv->mod_revision : 0));
+    txn.ops.push_back(Op::Put(key, std::to_string(next + count)));
+    auto committed = CommitLocked(std::move(txn), 0);
+    if (committed.ok()) return next;
+    if (!committed.status().IsConflict()) return committed.status();
+  }
+  return Status::Conflict("id generator " + key + ": too many concurrent allocations");
+}
+
+}  // namespace cairn

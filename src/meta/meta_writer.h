@@ -1,0 +1,55 @@
+// MetaWriter: the one transaction path for every metadata mutation (design.md §4).
+// Each Commit appends a changelog record carrying the txn's ops to the same meta-store
+// transaction, so the changelog can never miss a change of any category.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "meta/changelog.h"
+#include "meta_store/meta_store.h"
+
+namespace cairn {
+
+struct CommitInfo {
+  int64_t revision = 0;  // meta-store revision of the commit
+  uint64_t seq = 0;      // changelog seq of the commit (0 if nothing was written)
+  uint64_t epoch = 0;
+};
+
+class MetaWriter {
+ public:
+  MetaWriter(MetaStore* store, Clock* clock);
+
+  // Loads the changelog head. Must be called before Commit.
+  Status Open();
+
+  // Commits `txn` plus its changelog record atomically. `epoch` is the commit epoch
+  // recorded in the changelog (0 = derived from the clock). Conflict when one of the
+  // txn's compares fails or another writer advanced the changelog.
+  Result<CommitInfo> Commit(Txn txn, uint64_t epoch = 0);
+
+  // Allocates `count` ids from generator `name` (ids/<name>) in one committed txn;
+  // returns the first. Ids are never reused.
+  Result<uint64_t> AllocateIds(std::string_view name, uint64_t count = 1);
+
+  // Benchmarks only: commit without the changelog record, to measure its cost.
+  void DisableChangelogForBenchmark() { changelog_enabled_ = false; }
+
+  MetaStore* store() const { return store_; }
+  Clock* clock() const { return clock_; }
+  uint64_t last_seq();
+
+ private:
+  Result<CommitInfo> CommitLocked(Txn txn, uint64_t epoch);
+
+  MetaStore* const store_;
+  Clock* const clock_;
+  std::mutex mu_;
+  uint64_t last_seq_ = 0;
+  bool changelog_enabled_ = true;
+};
+
+}  // namespace cairn

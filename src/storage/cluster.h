@@ -1,0 +1,152 @@
+// Cluster: the public C++ API of the storage engine (design.md §3). The server and
+// tests use only this header. An LSM tree whose SSTs live in an ObjectStore and whose
+// versions, catalog and ids live in the MetaStore (written through MetaWriter, so every
+// change lands in the changelog). No local state: Open() recovers purely from the
+// meta store.
+//
+// THIS HEADER IS THE CONTRACT between the engine and the server. The engine engineer
+// implements it; changes must stay source-compatible or be coordinated.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "meta/meta_writer.h"
+#include "meta_store/meta_store.h"
+#include "object_store/object_store.h"
+
+namespace cairn {
+
+// Documented limits (docs/storage.md); larger keys/values are InvalidArgument.
+inline constexpr size_t kMaxUserKeySize = 4 * 1024;
+inline constexpr size_t kMaxUserValueSize = 4 * 1024 * 1024;
+
+struct ClusterOptions {
+  Clock* clock = nullptr;                       // nullptr = SystemClock::Default()
+  int64_t checkpoint_interval_ms = 1000;        // system param checkpoint_interval
+  int64_t pitr_retention_ms = 0;                // system param pitr_retention
+  int64_t vacuum_min_age_ms = 6 * 3600 * 1000;  // system param vacuum_min_age
+  size_t block_cache_bytes = 64 << 20;
+  size_t target_sst_bytes = 32 << 20;
+  // Start the checkpoint and compaction threads. Tests that drive everything by hand
+  // (Flush/Compact) set this to false for determinism.
+  bool background_threads = true;
+};
+
+struct TableInfo {
+  uint32_t id = 0;
+  std::string name;
+  uint64_t created_epoch = 0;
+  uint64_t dropped_epoch = 0;  // 0 while live
+};
+
+class WriteBatch {
+ public:
+  void Put(uint32_t table_id, std::string_view key, std::string_view value);
+  void Delete(uint32_t table_id, std::string_view key);
+  size_t size() const { return entries_.size(); }
+  void Clear() { entries_.clear(); }
+
+  struct Entry {
+    uint32_t table_id;
+    std::string key;
+    std::string value;
+    bool is_delete;
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+struct ReadOptions {
+  // Read the state as of this epoch (time travel within retention). 0 = latest committed.
+  uint64_t as_of_epoch = 0;
+};
+
+// Iterates user keys of one table in ascending order; values are the newest version
+// visible at the read epoch; tombstoned keys are skipped.
+class ScanIterator {
+ public:
+  virtual ~ScanIterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  // Non-OK when iteration stopped because of an error (e.g. Corruption).
+  virtual Status status() const = 0;
+};
+
+struct VacuumOptions {
+  bool full = false;     // also list the object store and delete unreferenced objects
+  bool dry_run = false;  // count, delete nothing
+};
+
+struct VacuumReport {
+  uint64_t stale_candidates = 0;  // stale objects considered
+  uint64_t deleted = 0;           // objects deleted (or that would be, with dry_run)
+  uint64_t deleted_bytes = 0;
+  uint64_t kept_by_gate = 0;  // refused by the deletion gate (pins, retention, age)
+  uint64_t orphans = 0;       // full vacuum: unreferenced objects found
+};
+
+struct LevelStats {
+  int level = 0;
+  uint64_t sst_count = 0;
+  uint64_t bytes = 0;
+};
+
+struct ClusterStats {
+  uint64_t version_id = 0;
+  uint64_t committed_epoch = 0;
+  std::vector<LevelStats> levels;
+  uint64_t checkpoints = 0;
+  double last_checkpoint_ms = 0;
+  uint64_t compactions = 0;
+  uint64_t vacuum_deleted = 0;
+};
+
+class Cluster {
+ public:
+  // `meta_writer` must be Open()ed and outlive the cluster; stores likewise.
+  static Result<std::unique_ptr<Cluster>> Open(MetaWriter* meta_writer, ObjectStore* objects,
+                                               const ClusterOptions& options);
+  virtual ~Cluster() = default;
+
+  // DDL: AlreadyExists / NotFound name the table.
+  virtual Result<TableInfo> CreateTable(std::string_view name) = 0;
+  virtual Status DropTable(std::string_view name) = 0;
+  // Live tables; with as_of_epoch, the tables that existed at that epoch.
+  virtual Result<std::vector<TableInfo>> ListTables(const ReadOptions& options = {}) = 0;
+  virtual Result<TableInfo> GetTable(std::string_view name, const ReadOptions& options = {}) = 0;
+
+  // Applies the batch at the current epoch and returns that epoch. When `wait` is
+  // true, returns only after the epoch is committed (durable, acknowledged).
+  virtual Result<uint64_t> Write(const WriteBatch& batch, bool wait = true) = 0;
+  virtual Result<std::optional<std::string>> Get(uint32_t table_id, std::string_view key,
+                                                 const ReadOptions& options = {}) = 0;
+  // Keys in [from, to) ("" = unbounded).
+  virtual Result<std::unique_ptr<ScanIterator>> Scan(uint32_t table_id, std::string_view from,
+                                                     std::string_view to,
+                                                     const ReadOptions& options = {}) = 0;
+
+  // Checkpoint now: seal the memtable, upload SSTs, commit. Returns the committed epoch.
+  virtual Result<uint64_t> Flush() = 0;
+  // Compacts until no compaction is pending (a full merge for tests and `cairn compact`).
+  virtual Status Compact() = 0;
+  virtual Result<VacuumReport> Vacuum(const VacuumOptions& options) = 0;
+
+  virtual uint64_t committed_epoch() const = 0;
+  virtual ClusterStats Stats() = 0;
+
+  // Stops background threads after the in-flight checkpoint; flushes nothing new.
+  virtual Status Close() = 0;
+};
+
+}  // namespace cairn
