@@ -1,0 +1,55 @@
+// TableReader: an open SST object. Open() costs a Head and two GetRange calls (footer,
+// then filter+properties+index, which are contiguous); data blocks are read by
+// GetRange through the shared BlockCache. Immutable after Open, so thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "object_store/object_store.h"
+#include "sst/block.h"
+#include "sst/block_cache.h"
+#include "sst/format.h"
+#include "sst/iterator.h"
+#include "sst/properties.h"
+
+namespace cairn::sst {
+
+class TableReader : public std::enable_shared_from_this<TableReader> {
+ public:
+  // NotFound naming the object when it is missing; Corruption when truncated or
+  // damaged; NotSupported for a newer format version. `cache` may be null.
+  static Result<std::shared_ptr<TableReader>> Open(ObjectStore* store, std::string object_key,
+                                                   uint64_t object_id, BlockCache* cache);
+
+  const TableProperties& properties() const { return props_; }
+  const std::string& object_key() const { return key_; }
+  uint64_t file_size() const { return file_size_; }
+  // False when no key with this user part (table id + user key) is in the SST.
+  bool MayContain(std::string_view user_part) const;
+  // The iterator keeps the reader alive.
+  std::unique_ptr<Iterator> NewIterator() const;
+
+  Result<std::shared_ptr<const Block>> ReadBlock(const BlockHandle& handle) const;
+
+ private:
+  TableReader(ObjectStore* store, std::string key, uint64_t object_id, BlockCache* cache)
+      : store_(store), key_(std::move(key)), object_id_(object_id), cache_(cache) {}
+  Status Load();
+  std::string What() const { return "SST " + key_; }
+  std::string BlockWhat(uint64_t offset) const {
+    return What() + " block at offset " + std::to_string(offset);
+  }
+
+  ObjectStore* const store_;
+  const std::string key_;
+  const uint64_t object_id_;
+  BlockCache* const cache_;
+  uint64_t file_size_ = 0;
+  std::shared_ptr<const Block> index_;
+  std::string filter_;
+  TableProperties props_;
+};
+
+}  // namespace cairn::sst
