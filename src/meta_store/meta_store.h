@@ -7,6 +7,8 @@
 //   (mod_revision);
 // - a Snapshot reads the whole store as of one revision and never sees later commits;
 // - Commit applies all compares, then (if every compare holds) all ops, atomically.
+//   Ops apply in order (a later op on the same key wins). A commit with at least one
+//   op counts as writing, even when its deletes find nothing.
 // Implementations: sqlite:// (embedded default), postgres://, etcd://, mem://, and a
 // fault-injecting wrapper. Open one by URL with OpenMetaStore().
 #pragma once
@@ -60,7 +62,7 @@ struct Op {
   enum class Kind {
     kPut,
     kDelete,       // no-op when the key is absent
-    kDeleteRange,  // every key in [key, end)
+    kDeleteRange,  // every key in [key, end); end == "" means no upper bound
   };
   Kind kind;
   std::string key;
