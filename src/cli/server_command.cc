@@ -1,0 +1,38 @@
+// cairn server [--data-dir D] [--listen ADDR] [--http-listen ADDR] [--meta-store URL]
+//              [--object-store URL] [--backup-storage URL] [--config FILE]
+//              [--auth-token-file F] [--log-level L]
+#include "cli/commands.h"
+#include "server/server.h"
+
+namespace cairn::cli {
+
+void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* action) {
+  struct Args {
+    server::ServerOptions flags;
+    std::string config;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("server", "run the cairn server (gRPC API, /metrics, /healthz)");
+  auto& f = args->flags;
+  cmd->add_option("--data-dir", f.data_dir,
+                  "embedded defaults: sqlite://D/meta.db, fs://D/data, fs://D/backup");
+  cmd->add_option("--listen", f.listen, "gRPC address HOST:PORT (default 127.0.0.1:7600)");
+  cmd->add_option("--http-listen", f.http_listen,
+                  "/metrics and /healthz address HOST:PORT (default 127.0.0.1:0)");
+  cmd->add_option("--meta-store", f.meta_store, "meta store URL (sqlite://, postgres://, ...)");
+  cmd->add_option("--object-store", f.object_store, "object store URL (fs://, s3://, ...)");
+  cmd->add_option("--backup-storage", f.backup_storage, "backup storage URL");
+  cmd->add_option("--config", args->config, "TOML config file; flags override it");
+  cmd->add_option("--log-level", f.log_level, "debug, info, warn or error (default info)");
+  // --auth-token-file is a global option: the server requires the token it names,
+  // clients send it.
+  cmd->callback([&global, action, args] {
+    *action = [&global, args] {
+      server::ServerOptions flags = args->flags;
+      flags.auth_token_file = global.auth_token_file;
+      return server::RunServer(flags, args->config);
+    };
+  });
+}
+
+}  // namespace cairn::cli

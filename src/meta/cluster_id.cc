@@ -1,0 +1,23 @@
+#include "meta/cluster_id.h"
+
+#include "meta/keys.h"
+
+namespace cairn {
+
+Result<std::string> EnsureClusterId(MetaWriter* writer, Random* random) {
+  std::string key(keys::kClusterId);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    CAIRN_ASSIGN_OR_RETURN(auto kv, writer->store()->Get(key));
+    if (kv) return kv->value;
+    std::string id = keys::Hex16(random->Next()) + keys::Hex16(random->Next());
+    Txn txn;
+    txn.compares.push_back(Compare::Absent(key));
+    txn.ops.push_back(Op::Put(key, id));
+    auto committed = writer->Commit(std::move(txn));
+    if (committed.ok()) return id;
+    if (!committed.status().IsConflict()) return committed.status();
+  }
+  return Status::Conflict("cluster id: could not create or read " + key);
+}
+
+}  // namespace cairn
