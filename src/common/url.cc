@@ -7,8 +7,22 @@
 namespace cairn {
 namespace {
 
+// The unparsed text with any "user:password@" password replaced by "***": a URL that
+// fails to parse must not leak its secret into the error.
+std::string RedactUnparsed(std::string_view text) {
+  std::string out(text);
+  size_t start = out.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t end = std::min(out.find_first_of("/?", start), out.size());
+  size_t at = out.rfind('@', end == 0 ? 0 : end - 1);
+  if (at == std::string::npos || at < start) return out;
+  size_t colon = out.find(':', start);
+  if (colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  return out;
+}
+
 Status Invalid(std::string_view text, std::string_view why) {
-  return Status::InvalidArgument("invalid URL '" + std::string(text) + "': " + std::string(why));
+  return Status::InvalidArgument("invalid URL '" + RedactUnparsed(text) + "': " + std::string(why));
 }
 
 int HexValue(char c) {

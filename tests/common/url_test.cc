@@ -27,6 +27,17 @@ TEST(UrlTest, RedactsPasswordAndSecretParams) {
   EXPECT_NE(shown.find("alice:***@h:1/db"), std::string::npos);
 }
 
+TEST(UrlTest, ParseErrorsRedactThePassword) {
+  for (const char* text : {"postgres://alice:hunter2@h:99999/db", "etcd://a:hunter2@h:x",
+                           "postgres://alice:hun@ter2@h:0/db?schema=s"}) {
+    auto url = Url::Parse(text);
+    ASSERT_FALSE(url.ok()) << text;
+    EXPECT_EQ(url.status().message().find("hunter2"), std::string::npos) << url.status().ToString();
+    EXPECT_EQ(url.status().message().find("ter2"), std::string::npos) << url.status().ToString();
+    EXPECT_NE(url.status().message().find(":***@h"), std::string::npos) << url.status().ToString();
+  }
+}
+
 TEST(UrlTest, FileUrlsNeedAbsolutePaths) {
   auto ok = Url::Parse("sqlite:///var/lib/cairn/meta.db");
   ASSERT_TRUE(ok.ok());
