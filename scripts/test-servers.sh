@@ -20,6 +20,7 @@ REPO=$PWD
 PG_BIN=${CAIRN_PG_BIN:-/usr/lib/postgresql/15/bin}
 ETCD_BIN=${CAIRN_ETCD_BIN:-/usr/bin/etcd}
 S3RVER_BIN=${CAIRN_S3RVER_BIN:-$REPO/tools/node_modules/.bin/s3rver}
+S3RVER_FIXES=$REPO/tests/object_store/s3_s3rver_fixes.js
 READY_TIMEOUT=${CAIRN_TEST_SERVERS_TIMEOUT:-60}
 S3_BUCKET=cairn-test
 S3_KEY=S3RVER  # s3rver's built-in account; it does not verify SigV4 signatures
@@ -148,7 +149,11 @@ start_s3rver() {
   [ -x "$S3RVER_BIN" ] || die "s3rver not found at $S3RVER_BIN (run scripts/install-deps.sh)"
   local port=$1 dir=$ROOT/s3 pid
   mkdir -p "$dir/data"
-  setsid "$S3RVER_BIN" -d "$dir/data" -a 127.0.0.1 -p "$port" --silent --no-vhost-buckets \
+  # s3rver's continuation tokens use DES (OpenSSL 3 "legacy" provider), and
+  # s3_s3rver_fixes.js makes its listing order and overwrites behave like S3's.
+  CAIRN_S3RVER_MODULES="$(dirname "$(dirname "$S3RVER_BIN")")" \
+    NODE_OPTIONS="--openssl-legacy-provider --require $S3RVER_FIXES" \
+    setsid "$S3RVER_BIN" -d "$dir/data" -a 127.0.0.1 -p "$port" --silent --no-vhost-buckets \
     --configure-bucket "$S3_BUCKET" </dev/null >"$dir/s3rver.log" 2>&1 &
   pid=$!
   record CAIRN_TEST_S3RVER_PID "$pid"

@@ -1,0 +1,295 @@
+// The S3 object store facing bad input: a server that is down, a bucket that does not
+// exist, credential errors played back by a fake server (s3rver does not check
+// signatures), transient 5xx replies, and malformed URLs. Secrets never leak.
+#include <openssl/hmac.h>
+
+#include <memory>
+
+#include "common/clock.h"
+#include "object_store/object_store.h"
+#include "object_store/s3_fake_server.h"
+#include "object_store/s3_object_store.h"
+#include "object_store/s3_options.h"
+#include "object_store/s3_util.h"
+#include "testing/test_util.h"
+
+namespace cairn {
+namespace {
+
+using ::cairn::testing::FakeReply;
+using ::cairn::testing::S3FakeServer;
+
+constexpr char kAccessKey[] = "AKIDCAIRNTEST";
+constexpr char kSecretKey[] = "wJalrXUtnFEMI-K7MDENG-cairnSecret";
+
+std::string ErrorXml(const std::string& code, const std::string& message) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" +
+         message + "</Message><RequestId>1</RequestId></Error>";
+}
+
+class S3BadInputTest : public ::testing::Test {
+ protected:
+  // A store on `endpoint` with known credentials; retries sleep on a manual clock.
+  std::unique_ptr<S3ObjectStore> Store(const std::string& endpoint,
+                                       const std::string& bucket = "bucket") {
+    auto options = ParseS3Url("s3://" + bucket + "/pre?endpoint=" + endpoint);
+    EXPECT_TRUE(options.ok()) << options.status().ToString();
+    options->access_key = kAccessKey;
+    options->secret_key = kSecretKey;
+    return std::make_unique<S3ObjectStore>(*options, &clock_);
+  }
+
+  static void ExpectNoSecret(const Status& status) {
+    EXPECT_EQ(status.message().find(kSecretKey), std::string::npos) << status.ToString();
+  }
+
+  ManualClock clock_;
+};
+
+TEST_F(S3BadInputTest, ServerDownIsUnavailableNamingEndpoint) {
+  std::string endpoint = "http://127.0.0.1:" + std::to_string(::cairn::testing::FreePort());
+  auto store = Store(endpoint);
+  auto got = store->Get("data/1.sst");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), ErrorCode::kUnavailable) << got.status().ToString();
+  EXPECT_NE(got.status().message().find(endpoint), std::string::npos) << got.status().ToString();
+  ExpectNoSecret(got.status());
+  Status put = store->Put("data/1.sst", "x");
+  EXPECT_EQ(put.code(), ErrorCode::kUnavailable) << put.ToString();
+  auto list = store->List("", "", 10);
+  EXPECT_EQ(list.status().code(), ErrorCode::kUnavailable);
+}
+
+TEST_F(S3BadInputTest, SignatureMismatchIsPermissionDeniedWithoutSecret) {
+  // Even a server that echoes the secret back must not get it into our errors.
+  S3FakeServer server({{403, ErrorXml("SignatureDoesNotMatch",
+                                      std::string("The request signature we calculated does "
+                                                  "not match; key ") +
+                                          kSecretKey)}});
+  auto store = Store(server.endpoint());
+  Status put = store->Put("data/7.sst", "payload");
+  EXPECT_EQ(put.code(), ErrorCode::kPermissionDenied) << put.ToString();
+  EXPECT_NE(put.message().find("SignatureDoesNotMatch"), std::string::npos) << put.ToString();
+  EXPECT_NE(put.message().find("data/7.sst"), std::string::npos) << put.ToString();
+  EXPECT_NE(put.message().find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << put.ToString();
+  ExpectNoSecret(put);
+  ASSERT_EQ(server.requests().size(), 1u);  // a 403 is final: no retry
+}
+
+TEST_F(S3BadInputTest, AccessDeniedOnEveryOperation) {
+  S3FakeServer server({{403, ErrorXml("AccessDenied", "Access Denied")}});
+  auto store = Store(server.endpoint());
+  std::vector<Status> errors = {store->Get("a").status(), store->GetRange("a", 0, 5).status(),
+                                store->Delete("a"), store->List("", "", 5).status(),
+                                store->Put("a", "b")};
+  for (const Status& status : errors) {
+    EXPECT_EQ(status.code(), ErrorCode::kPermissionDenied) << status.ToString();
+    EXPECT_NE(status.message().find("AccessDenied"), std::string::npos) << status.ToString();
+    ExpectNoSecret(status);
+  }
+  // HEAD replies carry no body; the status alone must still be a clear error.
+  Status head = store->Head("a").status();
+  EXPECT_EQ(head.code(), ErrorCode::kPermissionDenied) << head.ToString();
+}
+
+TEST_F(S3BadInputTest, NoSuchKeyIsNotFoundNamingTheKey) {
+  S3FakeServer server({{404, ErrorXml("NoSuchKey", "The specified key does not exist.")}});
+  auto store = Store(server.endpoint());
+  auto got = store->Get("data/9.sst");
+  ASSERT_FALSE(got.ok());
+  EXPECT_TRUE(got.status().IsNotFound()) << got.status().ToString();
+  EXPECT_NE(got.status().message().find("'data/9.sst'"), std::string::npos);
+  EXPECT_EQ(server.requests()[0].target, "/bucket/pre/data/9.sst");
+}
+
+TEST_F(S3BadInputTest, NoSuchBucketNamesTheBucket) {
+  S3FakeServer server({{404, ErrorXml("NoSuchBucket", "The specified bucket does not exist")}});
+  auto store = Store(server.endpoint(), "missing-bucket");
+  Status put = store->Put("k", "v");
+  EXPECT_TRUE(put.IsNotFound()) << put.ToString();
+  EXPECT_NE(put.message().find("'missing-bucket'"), std::string::npos) << put.ToString();
+  // Deleting from a missing bucket is an error, not an idempotent success.
+  EXPECT_TRUE(store->Delete("k").IsNotFound());
+}
+
+TEST_F(S3BadInputTest, TransientServerErrorsAreRetried) {
+  S3FakeServer server({{503, ErrorXml("SlowDown", "Reduce your request rate.")},
+                       {500, ErrorXml("InternalError", "oops")},
+                       {200, "the-bytes"}});
+  auto store = Store(server.endpoint());
+  auto got = store->Get("k");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, "the-bytes");
+  EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST_F(S3BadInputTest, PersistentServerErrorsBecomeUnavailableAfterBoundedRetries) {
+  S3FakeServer server({{503, ErrorXml("SlowDown", "Reduce your request rate.")}});
+  auto store = Store(server.endpoint());
+  int64_t start = clock_.NowMillis();
+  auto got = store->Get("k");
+  EXPECT_EQ(got.status().code(), ErrorCode::kUnavailable) << got.status().ToString();
+  EXPECT_NE(got.status().message().find("SlowDown"), std::string::npos);
+  EXPECT_EQ(server.requests().size(), static_cast<size_t>(S3Options().max_attempts));
+  // Backoff is exponential (100 + 200 + 400 ms of simulated time), not unbounded.
+  EXPECT_EQ(clock_.NowMillis() - start, 700);
+}
+
+TEST_F(S3BadInputTest, MalformedListingIsCorruption) {
+  S3FakeServer server({{200, "<ListBucketResult><Contents><Key>pre/a</Key></Contents>"}});
+  auto store = Store(server.endpoint());
+  EXPECT_TRUE(store->List("", "", 10).status().IsCorruption());
+}
+
+TEST_F(S3BadInputTest, CompleteMultipartErrorInsideOkReplyFailsFinish) {
+  std::string part(5 << 20, 'x');
+  S3FakeServer server(
+      {{200,
+        "<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>"},
+       {200, "", {"ETag: \"e1\""}},
+       {200, "", {"ETag: \"e2\""}},
+       {200, ErrorXml("InternalError", "completion failed")},
+       {204, ""}});
+  auto options = ParseS3Url("s3://bucket?endpoint=" + server.endpoint());
+  ASSERT_TRUE(options.ok());
+  options->part_size = part.size();
+  S3ObjectStore store(*options, &clock_);
+  auto writer = store.NewWriter("big");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(part).ok());
+  ASSERT_TRUE((*writer)->Append("tail").ok());
+  Status finish = (*writer)->Finish();
+  EXPECT_FALSE(finish.ok());
+  EXPECT_NE(finish.message().find("completion failed"), std::string::npos) << finish.ToString();
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 5u);
+  EXPECT_EQ(requests[0].target, "/bucket/big?uploads=");
+  EXPECT_EQ(requests[1].target, "/bucket/big?partNumber=1&uploadId=u1");
+  EXPECT_EQ(requests[2].target, "/bucket/big?partNumber=2&uploadId=u1");
+  EXPECT_EQ(requests[2].body, "tail");
+  EXPECT_NE(requests[3].body.find("<PartNumber>2</PartNumber><ETag>&quot;e2&quot;</ETag>"),
+            std::string::npos)
+      << requests[3].body;
+  EXPECT_EQ(requests[4].method, "DELETE");  // the failed upload is aborted
+  EXPECT_EQ(requests[4].target, "/bucket/big?uploadId=u1");
+}
+
+std::string HmacSha256(const std::string& key, const std::string& data) {
+  unsigned char out[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string Hex(const std::string& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+// Recomputes the SigV4 signature of a captured request from the AWS specification.
+std::string ExpectedSignature(const ::cairn::testing::FakeRequest& request) {
+  const std::string& date = request.headers.at("x-amz-date");
+  std::string target = request.target;
+  size_t q = target.find('?');
+  std::string path = target.substr(0, q);
+  std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+  std::string canonical =
+      request.method + "\n" + path + "\n" + query + "\n" + "host:" + request.headers.at("host") +
+      "\n" + "x-amz-content-sha256:" + request.headers.at("x-amz-content-sha256") + "\n" +
+      "x-amz-date:" + date + "\n\n" + "host;x-amz-content-sha256;x-amz-date\n" +
+      request.headers.at("x-amz-content-sha256");
+  std::string scope = date.substr(0, 8) + "/us-east-1/s3/aws4_request";
+  std::string to_sign = "AWS4-HMAC-SHA256\n" + date + "\n" + scope + "\n" + Sha256Hex(canonical);
+  std::string key = HmacSha256(std::string("AWS4") + kSecretKey, date.substr(0, 8));
+  key = HmacSha256(HmacSha256(HmacSha256(key, "us-east-1"), "s3"), "aws4_request");
+  return Hex(HmacSha256(key, to_sign));
+}
+
+TEST_F(S3BadInputTest, RequestsCarryAValidSigV4Signature) {
+  S3FakeServer server({{200, ""}});
+  auto store = Store(server.endpoint());
+  ASSERT_TRUE(store->Put("dir/a b+c.sst", "payload").ok());
+  ASSERT_TRUE(store->List("dir/", "tok/en=", 7).status().IsCorruption());  // empty body
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].target, "/bucket/pre/dir/a%20b%2Bc.sst");
+  EXPECT_EQ(requests[0].headers.at("x-amz-content-sha256"), Sha256Hex("payload"));
+  EXPECT_EQ(requests[0].body, "payload");
+  EXPECT_EQ(requests[1].target,
+            "/bucket?continuation-token=tok%2Fen%3D&list-type=2&max-keys=7&prefix=pre%2Fdir%2F");
+  for (const auto& request : requests) {
+    std::string auth = request.headers.at("authorization");
+    std::string date = request.headers.at("x-amz-date");
+    EXPECT_EQ(auth, std::string("AWS4-HMAC-SHA256 Credential=") + kAccessKey + "/" +
+                        date.substr(0, 8) +
+                        "/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;"
+                        "x-amz-date, Signature=" +
+                        ExpectedSignature(request));
+  }
+}
+
+TEST_F(S3BadInputTest, SecretNeverInDescribeForLog) {
+  auto store = Store("http://127.0.0.1:1");
+  EXPECT_EQ(store->DescribeForLog(), "s3://bucket/pre?endpoint=http://127.0.0.1:1");
+  EXPECT_EQ(store->DescribeForLog().find(kSecretKey), std::string::npos);
+}
+
+TEST(S3UrlTest, RejectsMalformedUrls) {
+  for (const char* url :
+       {"s3://", "s3:///prefix", "s3://b", "s3://Bucket_Upper", "s3://user:pw@bucket",
+        "s3://bucket:9000/p", "s3://bucket?endpoint=ftp://x", "s3://bucket?secret_key=zzz",
+        "s3://bucket?region="}) {
+    auto store = OpenObjectStore(url);
+    EXPECT_EQ(store.status().code(), ErrorCode::kInvalidArgument) << url;
+    EXPECT_EQ(store.status().message().find("zzz"), std::string::npos) << store.status().ToString();
+    EXPECT_EQ(store.status().message().find(":pw@"), std::string::npos)
+        << store.status().ToString();
+  }
+}
+
+TEST(S3UrlTest, ParsesBucketPrefixEndpointAndRegion) {
+  auto options = ParseS3Url("s3://my-bucket/a/b?endpoint=http://127.0.0.1:9000/&region=eu-west-1");
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->bucket, "my-bucket");
+  EXPECT_EQ(options->prefix, "a/b/");
+  EXPECT_EQ(options->endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(options->region, "eu-west-1");
+  auto aws = ParseS3Url("s3://my-bucket");
+  ASSERT_TRUE(aws.ok());
+  EXPECT_EQ(aws->prefix, "");
+  EXPECT_EQ(aws->endpoint, "https://s3.us-east-1.amazonaws.com");
+}
+
+TEST(S3UrlTest, CredentialsComeFromTheEnvironment) {
+  setenv("AWS_ACCESS_KEY_ID", kAccessKey, 1);
+  setenv("AWS_SECRET_ACCESS_KEY", kSecretKey, 1);
+  auto store = OpenObjectStore("s3://bucket?endpoint=http://127.0.0.1:1");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->DescribeForLog().find(kSecretKey), std::string::npos);
+}
+
+TEST(S3WrongBucketTest, MissingBucketOnRealServerNamesTheBucket) {
+  CAIRN_REQUIRE_EXTERNAL(url, "CAIRN_TEST_S3_URL");
+  auto options = ParseS3Url(url);
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  options->bucket = "no-such-bucket-cairn";
+  options->access_key = ::cairn::testing::ExternalEndpoint("CAIRN_TEST_S3_ACCESS_KEY");
+  options->secret_key = ::cairn::testing::ExternalEndpoint("CAIRN_TEST_S3_SECRET_KEY");
+  S3ObjectStore store(*options, nullptr);
+  Status put = store.Put("k", "v");
+  EXPECT_TRUE(put.IsNotFound()) << put.ToString();
+  EXPECT_NE(put.message().find("'no-such-bucket-cairn'"), std::string::npos) << put.ToString();
+  auto list = store.List("", "", 10);
+  EXPECT_TRUE(list.status().IsNotFound()) << list.status().ToString();
+}
+
+}  // namespace
+}  // namespace cairn
