@@ -19,8 +19,13 @@ class Clock;
 
 // Keys are 1..kMaxObjectKeySize bytes of printable ASCII without "..", a leading '/',
 // or a NUL; ValidateObjectKey enforces this for every implementation.
+// It also rejects empty and "." path segments ("a//b", "a/", "./a") so that every key
+// maps to exactly one file path in the fs store.
 inline constexpr size_t kMaxObjectKeySize = 1024;
 Status ValidateObjectKey(std::string_view key);
+
+// The key quoted for an error message: at most 64 bytes, non-printable bytes escaped.
+std::string QuoteObjectKey(std::string_view key);
 
 struct ObjectMeta {
   std::string key;

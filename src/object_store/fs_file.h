@@ -1,0 +1,65 @@
+// POSIX file helpers for the fs object store: errno to Status, full writes, directory
+// fsync, mkdir -p, and FsTempFile, the write-then-rename protocol that makes a put atomic.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace cairn {
+
+// Temporary files live next to their final path under this name prefix; List skips them
+// and no key may have a segment starting with it.
+inline constexpr std::string_view kFsTempPrefix = ".tmp-";
+
+// IOError "cannot <what> '<path>': <strerror(err)>".
+Status ErrnoError(std::string_view what, const std::string& path, int err);
+
+// The parent directory of an absolute path ("/a/b/c" -> "/a/b").
+std::string ParentDir(const std::string& path);
+
+// Writes all of `data` to `fd`, retrying short writes and EINTR.
+Status WriteFully(int fd, std::string_view data, const std::string& path);
+
+// Makes the directory's entries (creates, renames, unlinks) durable.
+Status SyncDir(const std::string& dir);
+
+// Creates absolute directory `dir` and its missing parents (mkdir -p). Each directory it
+// creates is made durable by syncing its parent.
+Status MakeDirs(const std::string& dir);
+
+// A file written under a hidden temporary name in the directory of `final_path` and
+// published by rename, so readers see either the previous object or the complete new
+// one. Destroying it unpublished removes the temporary file.
+class FsTempFile {
+ public:
+  // Creates the temporary file, creating missing parent directories. `key` is only for
+  // error messages.
+  static Result<FsTempFile> Create(std::string final_path, std::string_view key);
+
+  FsTempFile(FsTempFile&& other) noexcept;
+  FsTempFile& operator=(FsTempFile&&) = delete;
+  FsTempFile(const FsTempFile&) = delete;
+  ~FsTempFile() { Discard(); }
+
+  Status Append(std::string_view data);
+
+  // Stamps `mtime_ms`, fsyncs, renames over the final path and fsyncs the directory.
+  Status Publish(int64_t mtime_ms);
+
+  // Closes and removes the temporary file. Idempotent; a no-op after Publish.
+  void Discard();
+
+ private:
+  FsTempFile(int fd, std::string temp_path, std::string final_path, std::string_view key);
+  Status Rename();
+
+  int fd_;
+  std::string temp_path_;
+  std::string final_path_;
+  std::string key_;
+};
+
+}  // namespace cairn

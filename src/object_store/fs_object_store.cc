@@ -1,0 +1,239 @@
+#include "object_store/fs_object_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "common/clock.h"
+#include "object_store/fs_file.h"
+#include "object_store/fs_list.h"
+
+namespace cairn {
+namespace {
+
+// Appends are gathered into writes of this size: large enough to amortize syscalls,
+// small enough to bound a writer's memory.
+constexpr size_t kWriteBufferSize = 1 << 20;
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() { close(fd); }
+};
+
+int64_t MtimeMillis(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
+}
+
+// The common key rules plus the name space reserved for temporary files.
+Status ValidateFsKey(std::string_view key) {
+  CAIRN_RETURN_IF_ERROR(ValidateObjectKey(key));
+  size_t start = 0;
+  while (start < key.size()) {
+    if (key.substr(start).starts_with(kFsTempPrefix)) {
+      return Status::InvalidArgument("invalid object key " + QuoteObjectKey(key) +
+                                     ": path segments starting with '" +
+                                     std::string(kFsTempPrefix) + "' are reserved by the fs store");
+    }
+    size_t slash = key.find('/', start);
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return Status::OK();
+}
+
+class FsObjectWriter final : public ObjectWriter {
+ public:
+  FsObjectWriter(FsTempFile file, std::string_view key, Clock* clock)
+      : file_(std::move(file)), key_(key), clock_(clock) {
+    buffer_.reserve(kWriteBufferSize);
+  }
+  ~FsObjectWriter() override { Abort(); }
+
+  Status Append(std::string_view data) override {
+    CAIRN_RETURN_IF_ERROR(CheckOpen());
+    bytes_written_ += data.size();
+    if (buffer_.size() + data.size() <= kWriteBufferSize) {
+      buffer_.append(data);
+      return Status::OK();
+    }
+    Status s = Flush();
+    if (s.ok() && data.size() >= kWriteBufferSize) {
+      s = file_.Append(data);
+    } else if (s.ok()) {
+      buffer_.append(data);
+    }
+    return Fail(s);
+  }
+
+  Status Finish() override {
+    CAIRN_RETURN_IF_ERROR(CheckOpen());
+    Status s = Flush();
+    if (s.ok()) s = file_.Publish(clock_->NowMillis());
+    closed_ = true;
+    return Fail(s);
+  }
+
+  void Abort() override {
+    file_.Discard();
+    closed_ = true;
+    std::string().swap(buffer_);
+  }
+
+  uint64_t bytes_written() const override { return bytes_written_; }
+
+ private:
+  Status CheckOpen() const {
+    if (!error_.ok()) return error_;
+    if (closed_) {
+      return Status::InvalidArgument("writer for object " + QuoteObjectKey(key_) +
+                                     " is already finished or aborted");
+    }
+    return Status::OK();
+  }
+
+  Status Flush() {
+    Status s = file_.Append(buffer_);
+    buffer_.clear();
+    return s;
+  }
+
+  // Remembers the first error; a failed writer discards its temporary file.
+  Status Fail(Status s) {
+    if (!s.ok()) {
+      error_ = s;
+      file_.Discard();
+    }
+    return s;
+  }
+
+  FsTempFile file_;
+  std::string key_;
+  Clock* clock_;
+  std::string buffer_;
+  uint64_t bytes_written_ = 0;
+  bool closed_ = false;
+  Status error_;
+};
+
+class FsObjectStore final : public ObjectStore {
+ public:
+  FsObjectStore(std::string root, Clock* clock) : root_(std::move(root)), clock_(clock) {}
+
+  Status Put(std::string_view key, std::string_view data) override {
+    CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
+    CAIRN_ASSIGN_OR_RETURN(FsTempFile file, FsTempFile::Create(PathOf(key), key));
+    CAIRN_RETURN_IF_ERROR(file.Append(data));
+    return file.Publish(clock_->NowMillis());
+  }
+
+  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override {
+    CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
+    CAIRN_ASSIGN_OR_RETURN(FsTempFile file, FsTempFile::Create(PathOf(key), key));
+    return std::unique_ptr<ObjectWriter>(
+        std::make_unique<FsObjectWriter>(std::move(file), key, clock_));
+  }
+
+  Result<std::string> Get(std::string_view key) override { return Read(key, 0, UINT64_MAX); }
+
+  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
+    return Read(key, offset, length);
+  }
+
+  Result<ObjectMeta> Head(std::string_view key) override {
+    CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
+    std::string path = PathOf(key);
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return NotFound(key);
+      return ErrnoError("stat", path, errno);
+    }
+    if (!S_ISREG(st.st_mode)) return NotFound(key);
+    return ObjectMeta{std::string(key), static_cast<uint64_t>(st.st_size), MtimeMillis(st)};
+  }
+
+  Status Delete(std::string_view key) override {
+    CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
+    std::string path = PathOf(key);
+    if (unlink(path.c_str()) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR) return Status::OK();
+      return ErrnoError("delete", path, errno);
+    }
+    // Without this a crash could bring the object back.
+    return SyncDir(ParentDir(path));
+  }
+
+  Result<ListPage> List(std::string_view prefix, std::string_view token, size_t limit) override {
+    if (limit == 0) return Status::InvalidArgument("list limit must be > 0");
+    return ListFsObjects(root_, prefix, token, limit);
+  }
+
+  std::string DescribeForLog() const override { return "fs://" + root_; }
+
+ private:
+  std::string PathOf(std::string_view key) const { return root_ + "/" + std::string(key); }
+
+  Status NotFound(std::string_view key) const {
+    return Status::NotFound("object " + QuoteObjectKey(key) + " not found in " + DescribeForLog());
+  }
+
+  Result<std::string> Read(std::string_view key, uint64_t offset, uint64_t length) {
+    CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
+    std::string path = PathOf(key);
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return NotFound(key);
+      return ErrnoError("open", path, errno);
+    }
+    FdCloser closer{fd};
+    struct stat st;
+    if (fstat(fd, &st) != 0) return ErrnoError("stat", path, errno);
+    if (!S_ISREG(st.st_mode)) return NotFound(key);
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (offset >= size) return std::string();
+    std::string out(std::min(length, size - offset), '\0');
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = pread(fd, out.data() + done, out.size() - done, offset + done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoError("read", path, errno);
+      if (n == 0) break;  // objects are replaced, never truncated in place; be safe anyway
+      done += static_cast<size_t>(n);
+    }
+    out.resize(done);
+    return out;
+  }
+
+  const std::string root_;
+  Clock* const clock_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectStore>> OpenFsObjectStore(const Url& url,
+                                                       const ObjectStoreOptions& options) {
+  CAIRN_ASSIGN_OR_RETURN(std::string root, url.AbsolutePath());
+  if (!url.query.empty()) {
+    return Status::InvalidArgument("invalid URL '" + url.Redacted() +
+                                   "': fs URLs take no query parameters");
+  }
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  struct stat st;
+  if (stat(root.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      return Status::InvalidArgument("fs object store root '" + root +
+                                     "' exists and is not a directory");
+    }
+  } else {
+    Status made = MakeDirs(root);
+    if (!made.ok()) {
+      return made.WithContext("cannot create fs object store root '" + root + "'");
+    }
+  }
+  Clock* clock = options.clock != nullptr ? options.clock : SystemClock::Default();
+  return std::unique_ptr<ObjectStore>(std::make_unique<FsObjectStore>(std::move(root), clock));
+}
+
+}  // namespace cairn

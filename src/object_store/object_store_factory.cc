@@ -1,0 +1,21 @@
+// OpenObjectStore: picks the implementation by URL scheme.
+#include "common/url.h"
+#include "object_store/fs_object_store.h"
+#include "object_store/mem_object_store.h"
+#include "object_store/object_store.h"
+
+namespace cairn {
+
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url_text,
+                                                     const ObjectStoreOptions& options) {
+  CAIRN_ASSIGN_OR_RETURN(Url url, Url::Parse(url_text));
+  if (url.scheme == "fs") return OpenFsObjectStore(url, options);
+  if (url.scheme == "mem") return OpenMemObjectStore(url, options);
+  // s3:// is dispatched here by the S3 backend (s3_object_store.h: OpenS3ObjectStore);
+  // add it to the list of known schemes below as well.
+  return Status::InvalidArgument("unsupported object store URL '" + url.Redacted() +
+                                 "': unknown scheme '" + url.scheme +
+                                 "' (known: fs:///abs/dir, mem://name)");
+}
+
+}  // namespace cairn

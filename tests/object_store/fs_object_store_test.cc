@@ -1,0 +1,130 @@
+// fs:// specifics beyond the conformance suite: on-disk layout, temp files, the
+// injected clock, and the limits of mapping keys to paths.
+#include <gmock/gmock.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/clock.h"
+#include "object_store/object_store.h"
+#include "testing/test_util.h"
+
+namespace cairn {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class FsObjectStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = OpenObjectStore("fs://" + dir_.path().string(), {&clock_});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+  }
+
+  std::vector<std::string> TempFiles() const {
+    std::vector<std::string> found;
+    for (const auto& e : fs::recursive_directory_iterator(dir_.path())) {
+      if (e.path().filename().string().starts_with(".tmp-")) found.push_back(e.path());
+    }
+    return found;
+  }
+
+  std::vector<std::string> ListedKeys() {
+    auto page = store_->List("", "", 100);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::vector<std::string> keys;
+    if (page.ok()) {
+      for (const auto& o : page->objects) keys.push_back(o.key);
+    }
+    return keys;
+  }
+
+  cairn::testing::TempDir dir_;
+  ManualClock clock_{1'600'000'000'123};
+  std::unique_ptr<ObjectStore> store_;
+};
+
+TEST_F(FsObjectStoreTest, ObjectsAreFilesAtTheirKeyPath) {
+  ASSERT_TRUE(store_->Put("data/000000001234.sst", "sst bytes").ok());
+  std::ifstream in(dir_.Sub("data/000000001234.sst"));
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "sst bytes");
+  EXPECT_TRUE(TempFiles().empty());
+}
+
+TEST_F(FsObjectStoreTest, MtimeComesFromTheInjectedClock) {
+  ASSERT_TRUE(store_->Put("a", "1").ok());
+  clock_.Advance(5'000);
+  auto writer = store_->NewWriter("b");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("2").ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  EXPECT_EQ(store_->Head("a")->mtime_ms, 1'600'000'000'123);
+  EXPECT_EQ(store_->Head("b")->mtime_ms, 1'600'000'005'123);
+  auto page = store_->List("", "", 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 2u);
+  EXPECT_EQ(page->objects[0].mtime_ms, 1'600'000'000'123);
+  EXPECT_EQ(page->objects[1].mtime_ms, 1'600'000'005'123);
+}
+
+TEST_F(FsObjectStoreTest, ListSkipsTempFilesAndNamesThatAreNotKeys) {
+  ASSERT_TRUE(store_->Put("data/1.sst", "x").ok());
+  fs::create_directories(dir_.Sub("data/sub"));
+  std::ofstream(dir_.Sub("data/.tmp-99-1")) << "in-flight upload of a crashed process";
+  std::ofstream(dir_.Sub("data/bad\x01name")) << "not a valid key";
+  std::ofstream(dir_.Sub("data/a..b")) << "not a valid key";
+  fs::create_symlink(dir_.Sub("data/1.sst"), dir_.Sub("data/link"));
+  EXPECT_EQ(ListedKeys(), std::vector<std::string>{"data/1.sst"});
+}
+
+TEST_F(FsObjectStoreTest, UnfinishedWriterKeepsATempFileUntilDropped) {
+  {
+    auto writer = store_->NewWriter("data/2.sst");
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Append(std::string(3 << 20, 'w')).ok());
+    EXPECT_EQ(TempFiles().size(), 1u);
+    EXPECT_TRUE(ListedKeys().empty());
+  }
+  EXPECT_TRUE(TempFiles().empty());
+  EXPECT_FALSE(fs::exists(dir_.Sub("data/2.sst")));
+}
+
+TEST_F(FsObjectStoreTest, AKeyAndKeysBelowItCannotCoexist) {
+  ASSERT_TRUE(store_->Put("a", "file").ok());
+  Status below = store_->Put("a/b", "x");
+  EXPECT_EQ(below.code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(below.message(), HasSubstr("'a/b'"));
+  EXPECT_EQ(store_->Get("a/b").status().code(), ErrorCode::kNotFound);
+
+  ASSERT_TRUE(store_->Put("x/y", "nested").ok());
+  Status above = store_->Put("x", "x");
+  EXPECT_EQ(above.code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(above.message(), HasSubstr("'x'"));
+  EXPECT_EQ(store_->Head("x").status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->Delete("x").ok());
+  EXPECT_EQ(*store_->Get("x/y"), "nested");
+  EXPECT_TRUE(TempFiles().empty());
+  EXPECT_EQ(ListedKeys(), (std::vector<std::string>{"a", "x/y"}));
+}
+
+TEST_F(FsObjectStoreTest, EmptyDirectoryLeftByDeletesDoesNotBlockAKey) {
+  ASSERT_TRUE(store_->Put("d/e", "1").ok());
+  ASSERT_TRUE(store_->Delete("d/e").ok());
+  ASSERT_TRUE(store_->Put("d", "2").ok());
+  EXPECT_EQ(*store_->Get("d"), "2");
+  EXPECT_EQ(ListedKeys(), std::vector<std::string>{"d"});
+}
+
+TEST_F(FsObjectStoreTest, SecondStoreOnTheSameRootSeesTheObjects) {
+  ASSERT_TRUE(store_->Put("shared", "v").ok());
+  auto other = OpenObjectStore("fs://" + dir_.path().string() + "/");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(*(*other)->Get("shared"), "v");
+}
+
+}  // namespace
+}  // namespace cairn
