@@ -106,6 +106,11 @@ void FaultInjectingObjectStore::FailNext(uint64_t n, FaultPoint point) {
   fail_next_point_ = point;
 }
 
+void FaultInjectingObjectStore::FailAtOp(uint64_t op_number, FaultPoint point) {
+  std::lock_guard lock(mu_);
+  fail_at_[op_number] = point;
+}
+
 void FaultInjectingObjectStore::CrashAtOp(uint64_t op_number, FaultPoint point) {
   std::lock_guard lock(mu_);
   crash_at_ = op_number;
@@ -122,6 +127,7 @@ void FaultInjectingObjectStore::Reset() {
   std::lock_guard lock(mu_);
   fail_before_ = fail_after_ = latency_probability_ = 0;
   fail_next_ = crash_at_ = crashed_at_op_ = 0;
+  fail_at_.clear();
   crashed_ = false;
   faulty_.fill(true);
 }
@@ -169,11 +175,16 @@ FaultInjectingObjectStore::Decision FaultInjectingObjectStore::Decide(ObjectOp o
     uint64_t span = static_cast<uint64_t>(latency_max_ms_ - latency_min_ms_) + 1;
     d.latency_ms = latency_min_ms_ + static_cast<int64_t>(random_.Uniform(span));
   }
+  auto scripted = fail_at_.find(d.op_number);
   if (d.op_number == crash_at_) {
     crashed_ = true;
     crashed_at_op_ = d.op_number;
     d.fail = true;
     d.point = crash_point_;
+  } else if (scripted != fail_at_.end()) {
+    d.fail = true;
+    d.point = scripted->second;
+    fail_at_.erase(scripted);
   } else if (faulty_[static_cast<size_t>(op)]) {
     if (fail_next_ > 0) {
       --fail_next_;

@@ -10,7 +10,7 @@
 // - latency: Clock::SleepMillis before the op (a ManualClock just advances);
 // - crash: the crash op fails (before or after apply) and every later op fails before
 //   apply, like a dead process. Writer Abort always passes through.
-// Scripted faults (FailNext, CrashAtOp) take precedence over random ones. All decisions
+// Scripted faults (FailNext, FailAtOp, CrashAtOp) take precedence over random ones. All decisions
 // draw from one seeded Random under a lock, so a single-threaded run replays exactly.
 //
 // Typical crash test: run a workload once, read op_count(), then for each k in
@@ -20,6 +20,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,7 +51,8 @@ struct FaultEvent {
 
 class FaultInjectingObjectStore final : public ObjectStore {
  public:
-  // Wraps `base`, which must outlive the wrapper. `clock` (nullptr = system clock) is
+  // Wraps `base`, which must outlive the wrapper (as the wrapper must outlive the
+  // writers it returns). `clock` (nullptr = system clock) is
   // used for injected latency.
   FaultInjectingObjectStore(ObjectStore* base, uint64_t seed, Clock* clock = nullptr);
   // Wraps and owns `base`.
@@ -66,6 +68,9 @@ class FaultInjectingObjectStore final : public ObjectStore {
   void SetFaultyOps(std::vector<ObjectOp> ops);
   // The next `n` faulty ops fail at `point`.
   void FailNext(uint64_t n, FaultPoint point = FaultPoint::kBeforeApply);
+  // Op number `op_number` (counted from construction) fails at `point`, whatever its
+  // kind; later ops run normally. May be called for several op numbers.
+  void FailAtOp(uint64_t op_number, FaultPoint point = FaultPoint::kBeforeApply);
   // Op number `op_number` (counted from construction) fails at `point` and trips the
   // crash: every later op fails.
   void CrashAtOp(uint64_t op_number, FaultPoint point = FaultPoint::kBeforeApply);
@@ -118,6 +123,7 @@ class FaultInjectingObjectStore final : public ObjectStore {
   int64_t latency_max_ms_ = 0;
   double latency_probability_ = 0;
   std::array<bool, kNumObjectOps> faulty_;
+  std::map<uint64_t, FaultPoint> fail_at_;
   uint64_t fail_next_ = 0;
   FaultPoint fail_next_point_ = FaultPoint::kBeforeApply;
   uint64_t crash_at_ = 0;  // 0 = none

@@ -133,6 +133,24 @@ TEST_F(FaultObjectStoreTest, CrashPointKillsEveryLaterOp) {
   EXPECT_TRUE(store.Put("c", "3").ok());
 }
 
+TEST_F(FaultObjectStoreTest, FailAtOpFailsExactlyThoseOps) {
+  auto base = NewBase();
+  FaultInjectingObjectStore store(base.get(), 1);
+  store.FailAtOp(2);
+  store.FailAtOp(4, FaultPoint::kAfterApply);
+  EXPECT_TRUE(store.Put("a", "1").ok());                       // op 1
+  EXPECT_EQ(store.Put("b", "2").code(), ErrorCode::kIOError);  // op 2: not applied
+  EXPECT_TRUE(store.Get("a").ok());                            // op 3
+  EXPECT_EQ(store.Put("c", "3").code(), ErrorCode::kIOError);  // op 4: applied
+  EXPECT_TRUE(store.Put("d", "4").ok());                       // op 5
+  EXPECT_FALSE(store.crashed());
+  EXPECT_EQ(base->Head("b").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(*base->Get("c"), "3");
+  EXPECT_EQ(store.events(),
+            (std::vector<FaultEvent>{{2, ObjectOp::kPut, FaultPoint::kBeforeApply},
+                                     {4, ObjectOp::kPut, FaultPoint::kAfterApply}}));
+}
+
 TEST_F(FaultObjectStoreTest, CrashAfterApplyKeepsTheCrashingOp) {
   auto base = NewBase();
   FaultInjectingObjectStore store(base.get(), 1);
