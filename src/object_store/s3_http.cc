@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/clock.h"
+#include "common/logging.h"
 #include "object_store/s3_util.h"
 
 namespace cairn {
@@ -144,6 +145,9 @@ Result<S3Response> S3Http::Send(const S3Request& request) {
                                  std::to_string(attempt) + " attempts: " + error + " (" +
                                  request.Describe() + ")");
     }
+    CAIRN_LOG_WARN("S3 {} on {}: attempt {} failed ({}), retrying in {} ms", request.Describe(),
+                   options_.redacted_url, attempt,
+                   code == CURLE_OK ? "HTTP " + std::to_string(response.status) : error, backoff);
     clock_->SleepMillis(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff_ms);
   }

@@ -27,8 +27,8 @@ struct S3Options {
   int max_attempts = 4;        // per request, for 5xx / connection errors / timeouts
   int64_t backoff_ms = 100;    // first retry delay, doubled each retry
   int64_t max_backoff_ms = 2000;
-  int64_t connect_timeout_ms = 2000;
-  int64_t stall_timeout_ms = 30000;  // a transfer making no progress this long fails
+  int64_t connect_timeout_ms = 1000;  // as the AWS SDKs
+  int64_t stall_timeout_ms = 30000;   // a transfer making no progress this long fails
 };
 
 // Parses the URL (InvalidArgument naming what is wrong); credentials stay empty.

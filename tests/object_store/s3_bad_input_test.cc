@@ -192,23 +192,47 @@ std::string Hex(const std::string& bytes) {
   return out;
 }
 
-// Recomputes the SigV4 signature of a captured request from the AWS specification.
-std::string ExpectedSignature(const ::cairn::testing::FakeRequest& request) {
+// Checks a captured request's Authorization header against a SigV4 signature
+// recomputed from the AWS specification: every signed header must have been sent (a
+// server recomputes from what it receives), and the payload hash must be signed.
+void ExpectValidSignature(const ::cairn::testing::FakeRequest& request) {
+  SCOPED_TRACE(request.method + " " + request.target);
+  ASSERT_TRUE(request.headers.count("authorization") && request.headers.count("x-amz-date"));
+  const std::string& auth = request.headers.at("authorization");
   const std::string& date = request.headers.at("x-amz-date");
-  std::string target = request.target;
-  size_t q = target.find('?');
-  std::string path = target.substr(0, q);
-  std::string query = q == std::string::npos ? "" : target.substr(q + 1);
-  std::string canonical =
-      request.method + "\n" + path + "\n" + query + "\n" + "host:" + request.headers.at("host") +
-      "\n" + "x-amz-content-sha256:" + request.headers.at("x-amz-content-sha256") + "\n" +
-      "x-amz-date:" + date + "\n\n" + "host;x-amz-content-sha256;x-amz-date\n" +
-      request.headers.at("x-amz-content-sha256");
-  std::string scope = date.substr(0, 8) + "/us-east-1/s3/aws4_request";
+  const std::string scope = date.substr(0, 8) + "/us-east-1/s3/aws4_request";
+  const std::string credential =
+      std::string("AWS4-HMAC-SHA256 Credential=") + kAccessKey + "/" + scope + ", SignedHeaders=";
+  ASSERT_EQ(auth.rfind(credential, 0), 0u) << auth;
+  size_t sig = auth.find(", Signature=");
+  ASSERT_NE(sig, std::string::npos) << auth;
+  const std::string signed_headers = auth.substr(credential.size(), sig - credential.size());
+  for (const char* required : {"host", "x-amz-content-sha256", "x-amz-date"}) {
+    EXPECT_NE((";" + signed_headers + ";").find(std::string(";") + required + ";"),
+              std::string::npos)
+        << signed_headers;
+  }
+  std::string canonical_headers;
+  for (size_t pos = 0; pos <= signed_headers.size();) {
+    size_t semi = std::min(signed_headers.find(';', pos), signed_headers.size());
+    std::string name = signed_headers.substr(pos, semi - pos);
+    auto it = request.headers.find(name);
+    EXPECT_NE(it, request.headers.end()) << "signed header '" << name << "' was not sent";
+    canonical_headers += name + ":" + (it == request.headers.end() ? "" : it->second) + "\n";
+    pos = semi + 1;
+  }
+  size_t q = request.target.find('?');
+  std::string canonical = request.method + "\n" + request.target.substr(0, q) + "\n" +
+                          (q == std::string::npos ? "" : request.target.substr(q + 1)) + "\n" +
+                          canonical_headers + "\n" + signed_headers + "\n" +
+                          request.headers.at("x-amz-content-sha256");
   std::string to_sign = "AWS4-HMAC-SHA256\n" + date + "\n" + scope + "\n" + Sha256Hex(canonical);
   std::string key = HmacSha256(std::string("AWS4") + kSecretKey, date.substr(0, 8));
   key = HmacSha256(HmacSha256(HmacSha256(key, "us-east-1"), "s3"), "aws4_request");
-  return Hex(HmacSha256(key, to_sign));
+  EXPECT_EQ(auth.substr(sig + 12), Hex(HmacSha256(key, to_sign)));
+  if (request.method == "PUT" || request.method == "POST") {
+    EXPECT_EQ(request.headers.at("x-amz-content-sha256"), Sha256Hex(request.body));
+  }
 }
 
 TEST_F(S3BadInputTest, RequestsCarryAValidSigV4Signature) {
@@ -216,22 +240,44 @@ TEST_F(S3BadInputTest, RequestsCarryAValidSigV4Signature) {
   auto store = Store(server.endpoint());
   ASSERT_TRUE(store->Put("dir/a b+c.sst", "payload").ok());
   ASSERT_TRUE(store->List("dir/", "tok/en=", 7).status().IsCorruption());  // empty body
+  ASSERT_TRUE(store->GetRange("dir/x", 5, 10).ok());
+  ASSERT_TRUE(store->Delete("dir/x").ok());
   auto requests = server.requests();
-  ASSERT_EQ(requests.size(), 2u);
+  ASSERT_EQ(requests.size(), 4u);
   EXPECT_EQ(requests[0].target, "/bucket/pre/dir/a%20b%2Bc.sst");
-  EXPECT_EQ(requests[0].headers.at("x-amz-content-sha256"), Sha256Hex("payload"));
   EXPECT_EQ(requests[0].body, "payload");
   EXPECT_EQ(requests[1].target,
             "/bucket?continuation-token=tok%2Fen%3D&list-type=2&max-keys=7&prefix=pre%2Fdir%2F");
-  for (const auto& request : requests) {
-    std::string auth = request.headers.at("authorization");
-    std::string date = request.headers.at("x-amz-date");
-    EXPECT_EQ(auth, std::string("AWS4-HMAC-SHA256 Credential=") + kAccessKey + "/" +
-                        date.substr(0, 8) +
-                        "/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;"
-                        "x-amz-date, Signature=" +
-                        ExpectedSignature(request));
-  }
+  EXPECT_EQ(requests[2].headers.at("range"), "bytes=5-14");
+  EXPECT_EQ(requests[3].method, "DELETE");
+  for (const auto& request : requests) ExpectValidSignature(request);
+}
+
+TEST_F(S3BadInputTest, MultipartRequestsCarryAValidSigV4Signature) {
+  std::string part(5 << 20, 'p');
+  S3FakeServer server(
+      {{200,
+        "<InitiateMultipartUploadResult><UploadId>u/1</UploadId></InitiateMultipartUploadResult>"},
+       {200, "", {"ETag: \"e1\""}},
+       {200, "", {"ETag: \"e2\""}},
+       {200, "<CompleteMultipartUploadResult/>"}});
+  auto options = ParseS3Url("s3://bucket?endpoint=" + server.endpoint());
+  ASSERT_TRUE(options.ok());
+  options->access_key = kAccessKey;
+  options->secret_key = kSecretKey;
+  options->part_size = part.size();
+  S3ObjectStore store(*options, &clock_);
+  auto writer = store.NewWriter("big");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(part + "tail").ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[0].target, "/bucket/big?uploads=");
+  EXPECT_EQ(requests[1].target, "/bucket/big?partNumber=1&uploadId=u%2F1");
+  EXPECT_EQ(requests[1].body.size(), part.size());
+  EXPECT_EQ(requests[3].target, "/bucket/big?uploadId=u%2F1");
+  for (const auto& request : requests) ExpectValidSignature(request);
 }
 
 TEST_F(S3BadInputTest, SecretNeverInDescribeForLog) {

@@ -69,14 +69,18 @@ FilesystemStore.prototype.listObjects = async function listObjects(bucket, optio
     }
     selected.push(key);
   }
+  const metadata = await Promise.all(
+    selected.map((key) =>
+      this.getMetadata(bucket, key).catch((err) => {
+        if (err.code === 'ENOENT') return undefined;  // deleted since the walk
+        throw err;
+      }),
+    ),
+  );
   const objects = [];
-  for (const key of selected) {
-    const metadata = await this.getMetadata(bucket, key).catch((err) => {
-      if (err.code === 'ENOENT') return undefined;  // deleted since the walk
-      throw err;
-    });
-    if (metadata) objects.push(new S3Object(bucket, key, null, metadata));
-  }
+  selected.forEach((key, i) => {
+    if (metadata[i]) objects.push(new S3Object(bucket, key, null, metadata[i]));
+  });
   return { objects, commonPrefixes: [...commonPrefixes].sort(byteOrder), isTruncated };
 };
 
