@@ -1,5 +1,8 @@
 // Listing for the fs object store: walks the directory tree under the root in ascending
 // key order, without sorting whole directories, and pages by "keys > token".
+// A page reads every directory on its path in full (a heap then yields entries in order),
+// so paging through a directory of n entries costs O(n) per page: fine for the
+// thousands-to-100k objects of a data directory, slow for millions in one directory.
 #pragma once
 
 #include <string>
