@@ -1,0 +1,103 @@
+// DDL: tables live under catalog/ in the meta store; every DDL bumps catalog/version
+// in the same commit. Dropped tables keep their record, stamped with the drop epoch.
+#include "meta/keys.h"
+#include "storage/cluster_impl.h"
+
+namespace cairn {
+namespace {
+
+constexpr size_t kMaxTableNameSize = 255;
+
+Status ValidateTableName(std::string_view name) {
+  if (name.empty()) return Status::InvalidArgument("empty table name");
+  if (name.size() > kMaxTableNameSize) {
+    return Status::InvalidArgument("table name longer than " + std::to_string(kMaxTableNameSize) +
+                                   " bytes");
+  }
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Status::InvalidArgument("table name contains a control character");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<TableInfo> ClusterImpl::CreateTable(std::string_view name) {
+  CAIRN_RETURN_IF_ERROR(ValidateTableName(name));
+  std::lock_guard ddl(ddl_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (catalog_.FindLive(name)) {
+      return Status::AlreadyExists("table '" + std::string(name) + "' already exists");
+    }
+  }
+  CAIRN_ASSIGN_OR_RETURN(uint64_t id, meta_->AllocateIds("table"));
+  if (id > UINT32_MAX - 1) return Status::InvalidArgument("table ids exhausted");
+  TableInfo table;
+  table.id = static_cast<uint32_t>(id);
+  table.name = std::string(name);
+  Txn txn;
+  {
+    std::lock_guard lock(mu_);
+    table.created_epoch = CurrentEpochLocked();
+  }
+  txn.compares.push_back(Compare::Absent(keys::TableNameKey(name)));
+  txn.ops.push_back(Op::Put(keys::TableNameKey(name), std::to_string(table.id)));
+  CAIRN_RETURN_IF_ERROR(CommitCatalog(std::move(txn), table.created_epoch, table));
+  return table;
+}
+
+Status ClusterImpl::DropTable(std::string_view name) {
+  std::lock_guard ddl(ddl_mu_);
+  TableInfo table;
+  {
+    std::lock_guard lock(mu_);
+    const TableInfo* live = catalog_.FindLive(name);
+    if (!live) return Status::NotFound("table '" + std::string(name) + "'");
+    table = *live;
+    table.dropped_epoch = CurrentEpochLocked();
+  }
+  Txn txn;
+  txn.ops.push_back(Op::Delete(keys::TableNameKey(name)));
+  return CommitCatalog(std::move(txn), table.dropped_epoch, table);
+}
+
+// Adds the table record and the catalog version bump to `txn` and commits it.
+Status ClusterImpl::CommitCatalog(Txn txn, uint64_t epoch, const TableInfo& table) {
+  uint64_t version = 0;
+  int64_t revision = 0;
+  {
+    std::lock_guard lock(mu_);
+    version = catalog_.version + 1;
+    revision = catalog_.version_revision;
+  }
+  txn.compares.push_back(Compare::RevisionEquals(std::string(keys::kCatalogVersion), revision));
+  txn.ops.push_back(Op::Put(keys::TableKey(table.id), EncodeTableRecord(table)));
+  txn.ops.push_back(Op::Put(std::string(keys::kCatalogVersion), std::to_string(version)));
+  auto committed = meta_->Commit(std::move(txn), epoch);
+  if (!committed.ok()) {
+    // A lost ack leaves the meta store ahead of memory: reload the catalog from it.
+    Status reload = ReloadCatalog();
+    if (!reload.ok()) return committed.status();
+    std::lock_guard lock(mu_);
+    const TableInfo* now = catalog_.FindById(table.id);
+    bool applied = now && now->dropped_epoch == table.dropped_epoch;
+    return applied ? Status::OK() : committed.status();
+  }
+  std::lock_guard lock(mu_);
+  catalog_.Upsert(table);
+  catalog_.version = version;
+  catalog_.version_revision = committed->revision;
+  return Status::OK();
+}
+
+Status ClusterImpl::ReloadCatalog() {
+  CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
+  std::lock_guard lock(mu_);
+  catalog_ = std::move(state.catalog);
+  return Status::OK();
+}
+
+}  // namespace cairn

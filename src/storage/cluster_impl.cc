@@ -1,0 +1,333 @@
+#include "storage/cluster_impl.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/epoch.h"
+#include "common/logging.h"
+#include "meta/keys.h"
+#include "sst/internal_key.h"
+#include "storage/merging_iterator.h"
+#include "storage/sst_output.h"
+
+namespace cairn {
+namespace {
+
+constexpr size_t kObjectIdBatch = 16;
+
+Status ValidateEntry(const WriteBatch::Entry& e) {
+  if (e.key.empty()) return Status::InvalidArgument("empty key");
+  if (e.key.size() > kMaxUserKeySize) {
+    return Status::InvalidArgument("key of " + std::to_string(e.key.size()) +
+                                   " bytes exceeds the limit of " +
+                                   std::to_string(kMaxUserKeySize));
+  }
+  if (e.value.size() > kMaxUserValueSize) {
+    return Status::InvalidArgument("value of " + std::to_string(e.value.size()) +
+                                   " bytes exceeds the limit of " +
+                                   std::to_string(kMaxUserValueSize));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Cluster>> Cluster::Open(MetaWriter* meta_writer, ObjectStore* objects,
+                                               const ClusterOptions& options) {
+  auto cluster = std::make_unique<ClusterImpl>(meta_writer, objects, options);
+  CAIRN_RETURN_IF_ERROR(cluster->Init());
+  return std::unique_ptr<Cluster>(std::move(cluster));
+}
+
+ClusterImpl::ClusterImpl(MetaWriter* meta, ObjectStore* objects, const ClusterOptions& options)
+    : meta_(meta),
+      objects_(objects),
+      options_(options),
+      clock_(options.clock ? options.clock : SystemClock::Default()),
+      block_cache_(options.block_cache_bytes) {}
+
+ClusterImpl::~ClusterImpl() { (void)Close(); }
+
+Status ClusterImpl::Init() {
+  CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
+  CAIRN_ASSIGN_OR_RETURN(auto version,
+                         Version::Make(state.header.version_id, std::move(state.ssts)));
+  {
+    std::lock_guard lock(mu_);
+    version_ = std::move(version);
+    header_ = state.header;
+    header_revision_ = state.header_revision;
+    committed_epoch_ = state.header.max_committed_epoch;
+    stale_ = std::move(state.stale);
+    catalog_ = std::move(state.catalog);
+    // DDL may have stamped epochs that no checkpoint committed before a crash.
+    last_epoch_ = std::max(committed_epoch_, catalog_.MaxEpoch());
+  }
+  if (options_.background_threads) {
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+    compaction_thread_ = std::thread([this] { CompactionLoop(); });
+  }
+  return Status::OK();
+}
+
+uint64_t ClusterImpl::NextEpochLocked() {
+  last_epoch_ = std::max(EpochFromMillis(clock_->NowMillis()), last_epoch_ + 1);
+  return last_epoch_;
+}
+
+uint64_t ClusterImpl::CurrentEpochLocked() {
+  if (!mem_) mem_ = std::make_unique<Memtable>(NextEpochLocked());
+  return mem_->epoch();
+}
+
+uint64_t ClusterImpl::WatermarkEpoch() {
+  return MaxEpochAtMillis(clock_->NowMillis() - options_.pitr_retention_ms);
+}
+
+uint64_t ClusterImpl::committed_epoch() const {
+  std::lock_guard lock(mu_);
+  return committed_epoch_;
+}
+
+Result<uint64_t> ClusterImpl::Write(const WriteBatch& batch, bool wait) {
+  for (const auto& e : batch.entries()) CAIRN_RETURN_IF_ERROR(ValidateEntry(e));
+  uint64_t epoch = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return Status::Aborted("cluster is closed");
+    for (const auto& e : batch.entries()) {
+      if (!catalog_.Readable(e.table_id, std::nullopt)) {
+        return Status::NotFound("table id " + std::to_string(e.table_id));
+      }
+    }
+    epoch = CurrentEpochLocked();
+    for (const auto& e : batch.entries()) {
+      mem_->Add(sst::MakeUserPart(e.table_id, e.key),
+                e.is_delete ? sst::ValueKind::kDelete : sst::ValueKind::kPut, e.value);
+    }
+    // A large memtable is checkpointed early to bound memory.
+    if (mem_->approximate_bytes() >= options_.target_sst_bytes * 2 && !flush_requested_) {
+      flush_requested_ = true;
+      checkpoint_cv_.notify_all();
+    }
+  }
+  if (!wait) return epoch;
+  if (!options_.background_threads) {
+    CAIRN_RETURN_IF_ERROR(Flush().status());
+  }
+  std::unique_lock lock(mu_);
+  commit_cv_.wait(lock, [&] { return committed_epoch_ >= epoch || closing_; });
+  if (committed_epoch_ < epoch) {
+    return Status::Aborted("cluster closed before epoch " + std::to_string(epoch) +
+                           " was committed");
+  }
+  return epoch;
+}
+
+Result<uint64_t> ClusterImpl::AllocateObjectId() {
+  {
+    std::lock_guard lock(mu_);
+    if (!id_pool_.empty()) {
+      uint64_t id = id_pool_.back();
+      id_pool_.pop_back();
+      in_flight_.insert(id);
+      return id;
+    }
+  }
+  CAIRN_ASSIGN_OR_RETURN(uint64_t first, meta_->AllocateIds("object", kObjectIdBatch));
+  std::lock_guard lock(mu_);
+  for (uint64_t i = kObjectIdBatch - 1; i >= 1; --i) id_pool_.push_back(first + i);
+  in_flight_.insert(first);
+  return first;
+}
+
+Result<uint64_t> ClusterImpl::Flush() {
+  std::lock_guard checkpoint(checkpoint_mu_);
+  std::vector<std::shared_ptr<Memtable>> imms;
+  {
+    std::lock_guard lock(mu_);
+    if (mem_) imm_.push_back(std::move(mem_));
+    if (imm_.empty()) return committed_epoch_;
+    imms = imm_;
+  }
+  auto start = std::chrono::steady_clock::now();
+  uint64_t sealed = imms.back()->epoch();
+  std::vector<std::unique_ptr<sst::Iterator>> children;
+  for (const auto& m : imms) children.push_back(m->NewIterator());
+  auto merged = NewMergingIterator(std::move(children));
+  merged->SeekToFirst();
+  SstOutputOptions out;
+  out.objects = objects_;
+  std::vector<uint64_t> allocated;
+  out.allocate_id = [this, &allocated]() -> Result<uint64_t> {
+    auto id = AllocateObjectId();
+    if (id.ok()) allocated.push_back(*id);
+    return id;
+  };
+  out.target_bytes = options_.target_sst_bytes;
+  out.level = 0;
+  auto files = WriteSsts(merged.get(), out);
+  VersionEdit edit;
+  Status s = files.status();
+  if (files.ok()) {
+    edit.added = std::move(files).value();
+    s = CommitEdit(edit, sealed);
+  }
+  std::lock_guard lock(mu_);
+  if (!files.ok()) {
+    for (uint64_t id : allocated) in_flight_.erase(id);
+  }
+  // Committed memtables leave; on failure they stay and the next checkpoint retries.
+  std::erase_if(imm_, [&](const auto& m) { return m->epoch() <= committed_epoch_; });
+  if (!s.ok()) {
+    CAIRN_LOG_WARN("checkpoint of epoch {} failed: {}", sealed, s.ToString());
+    return s;
+  }
+  stats_.checkpoints++;
+  stats_.last_checkpoint_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  compaction_requested_ = true;
+  compaction_cv_.notify_all();
+  return committed_epoch_;
+}
+
+Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_epoch) {
+  std::lock_guard version_lock(version_mu_);
+  VersionHeader header;
+  int64_t revision = 0;
+  std::shared_ptr<const Version> base;
+  {
+    std::lock_guard lock(mu_);
+    header = header_;
+    revision = header_revision_;
+    base = version_;
+  }
+  for (uint64_t id : edit.removed) {
+    if (!base->Contains(id)) {
+      return Status::Conflict("SST " + SstObjectKey(id) + " left the version concurrently");
+    }
+  }
+  VersionHeader next{header.version_id + 1,
+                     std::max(header.max_committed_epoch, new_committed_epoch)};
+  // The changelog epoch of the commit, and the stale epoch of removed SSTs: a restore
+  // to an earlier epoch does not replay this commit and still needs those SSTs.
+  uint64_t epoch = next.max_committed_epoch;
+  Txn txn;
+  txn.compares.push_back(Compare::RevisionEquals(std::string(keys::kStorageVersion), revision));
+  for (const auto& f : edit.added)
+    txn.ops.push_back(Op::Put(keys::SstKey(f.object_id), EncodeSstMeta(f)));
+  for (uint64_t id : edit.removed) {
+    txn.ops.push_back(Op::Delete(keys::SstKey(id)));
+    txn.ops.push_back(Op::Put(keys::StaleKey(id), std::to_string(epoch)));
+  }
+  txn.ops.push_back(Op::Put(std::string(keys::kStorageVersion), EncodeVersionHeader(next)));
+  auto committed = meta_->Commit(std::move(txn), epoch);
+  if (!committed.ok()) {
+    // Maybe a lost ack: the meta store is the truth, reload and look.
+    Status reload = ReloadStorageLocked();
+    std::lock_guard lock(mu_);
+    for (const auto& f : edit.added) in_flight_.erase(f.object_id);
+    bool applied = reload.ok() && header_.version_id >= next.version_id &&
+                   committed_epoch_ >= next.max_committed_epoch;
+    for (const auto& f : edit.added) applied = applied && version_->Contains(f.object_id);
+    for (uint64_t id : edit.removed) applied = applied && !version_->Contains(id);
+    if (!applied) return committed.status();
+    return Status::OK();
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto version, base->Apply(next.version_id, edit));
+  {
+    std::lock_guard lock(mu_);
+    version_ = version;
+    header_ = next;
+    header_revision_ = committed->revision;
+    committed_epoch_ = next.max_committed_epoch;
+    for (const auto& f : edit.added) in_flight_.erase(f.object_id);
+    for (uint64_t id : edit.removed) stale_[id] = epoch;
+  }
+  InstallVersion(version, edit);
+  return Status::OK();
+}
+
+void ClusterImpl::InstallVersion(std::shared_ptr<const Version>, const VersionEdit& edit) {
+  {
+    std::lock_guard lock(readers_mu_);
+    for (uint64_t id : edit.removed) readers_.erase(id);
+  }
+  for (uint64_t id : edit.removed) block_cache_.EraseObject(id);
+  commit_cv_.notify_all();
+}
+
+Status ClusterImpl::ReloadStorageLocked() {
+  CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
+  CAIRN_ASSIGN_OR_RETURN(auto version,
+                         Version::Make(state.header.version_id, std::move(state.ssts)));
+  std::lock_guard lock(mu_);
+  version_ = std::move(version);
+  header_ = state.header;
+  header_revision_ = state.header_revision;
+  committed_epoch_ = std::max(committed_epoch_, state.header.max_committed_epoch);
+  stale_ = std::move(state.stale);
+  commit_cv_.notify_all();
+  return Status::OK();
+}
+
+void ClusterImpl::CheckpointLoop() {
+  std::unique_lock lock(mu_);
+  while (!closing_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(options_.checkpoint_interval_ms),
+                            [&] { return closing_ || flush_requested_; });
+    if (closing_) break;
+    flush_requested_ = false;
+    lock.unlock();
+    (void)Flush();  // failures are logged; the next round retries
+    lock.lock();
+  }
+}
+
+void ClusterImpl::CompactionLoop() {
+  std::unique_lock lock(mu_);
+  while (!closing_) {
+    compaction_cv_.wait(lock, [&] { return closing_ || compaction_requested_; });
+    if (closing_) break;
+    compaction_requested_ = false;
+    lock.unlock();
+    bool did_work = true;
+    while (did_work) {
+      Status s = CompactOnce(/*full=*/false, &did_work);
+      if (!s.ok()) {
+        CAIRN_LOG_WARN("compaction failed: {}", s.ToString());
+        break;
+      }
+      std::lock_guard check(mu_);
+      if (closing_) break;
+    }
+    lock.lock();
+  }
+}
+
+ClusterStats ClusterImpl::Stats() {
+  std::lock_guard lock(mu_);
+  ClusterStats stats = stats_;
+  stats.version_id = header_.version_id;
+  stats.committed_epoch = committed_epoch_;
+  stats.levels.clear();
+  for (int i = 0; i < kNumLevels; ++i) {
+    stats.levels.push_back(LevelStats{i, version_->level(i).size(), version_->LevelBytes(i)});
+  }
+  return stats;
+}
+
+Status ClusterImpl::Close() {
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  compaction_cv_.notify_all();
+  commit_cv_.notify_all();
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  if (compaction_thread_.joinable()) compaction_thread_.join();
+  return Status::OK();
+}
+
+}  // namespace cairn

@@ -1,0 +1,130 @@
+// ClusterImpl: the engine behind Cluster (docs/storage.md). One mutex (mu_) guards the
+// in-memory state; object-store and meta-store I/O happens outside it, serialised per
+// activity by checkpoint_mu_, compaction_mu_, vacuum_mu_ and ddl_mu_, while
+// version_mu_ serialises the commits that change the version.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "sst/block_cache.h"
+#include "sst/table_reader.h"
+#include "storage/catalog.h"
+#include "storage/cluster.h"
+#include "storage/memtable.h"
+#include "storage/meta_loader.h"
+#include "storage/version.h"
+
+namespace cairn {
+
+class ClusterImpl final : public Cluster {
+ public:
+  ClusterImpl(MetaWriter* meta, ObjectStore* objects, const ClusterOptions& options);
+  ~ClusterImpl() override;
+
+  // Loads the state from the meta store and starts the background threads.
+  Status Init();
+
+  Result<TableInfo> CreateTable(std::string_view name) override;
+  Status DropTable(std::string_view name) override;
+  Result<std::vector<TableInfo>> ListTables(const ReadOptions& options) override;
+  Result<TableInfo> GetTable(std::string_view name, const ReadOptions& options) override;
+
+  Result<uint64_t> Write(const WriteBatch& batch, bool wait) override;
+  Result<std::optional<std::string>> Get(uint32_t table_id, std::string_view key,
+                                         const ReadOptions& options) override;
+  Result<std::unique_ptr<ScanIterator>> Scan(uint32_t table_id, std::string_view from,
+                                             std::string_view to,
+                                             const ReadOptions& options) override;
+
+  Result<uint64_t> Flush() override;
+  Status Compact() override;
+  Result<VacuumReport> Vacuum(const VacuumOptions& options) override;
+
+  uint64_t committed_epoch() const override;
+  ClusterStats Stats() override;
+  Status Close() override;
+
+ private:
+  // --- epochs (mu_ held) ---
+  uint64_t NextEpochLocked();
+  // The epoch of the open memtable; opens one at a fresh epoch if there is none.
+  uint64_t CurrentEpochLocked();
+  uint64_t WatermarkEpoch();
+
+  // --- version changes ---
+  Result<uint64_t> AllocateObjectId();
+  // Commits `edit` (and, when non-zero, a new max committed epoch) in one meta txn
+  // guarded by the version header's revision, then installs it. On a failed commit it
+  // reloads the state from the meta store, which tells whether the commit applied.
+  Status CommitEdit(const VersionEdit& edit, uint64_t new_committed_epoch);
+  Status ReloadStorageLocked();  // version_mu_ held
+  void InstallVersion(std::shared_ptr<const Version> v, const VersionEdit& edit);
+
+  // --- reads ---
+  struct ReadContext {
+    uint64_t epoch = 0;
+    std::optional<uint64_t> as_of;
+    std::shared_ptr<const Version> version;
+  };
+  Result<ReadContext> PrepareRead(uint32_t table_id, const ReadOptions& options);
+  Result<std::shared_ptr<sst::TableReader>> Reader(const SstMeta& meta);
+  Result<std::optional<std::optional<std::string>>> GetFromSst(const SstMeta& meta,
+                                                               std::string_view user_part,
+                                                               std::string_view seek_key);
+
+  // --- compaction and DDL ---
+  Status CompactOnce(bool full, bool* did_work);
+  Status CommitCatalog(Txn txn, uint64_t epoch, const TableInfo& table);
+  Status ReloadCatalog();
+
+  // --- background ---
+  void CheckpointLoop();
+  void CompactionLoop();
+
+  MetaWriter* const meta_;
+  ObjectStore* const objects_;
+  const ClusterOptions options_;
+  Clock* const clock_;
+  sst::BlockCache block_cache_;
+
+  std::mutex checkpoint_mu_;
+  std::mutex compaction_mu_;
+  std::mutex vacuum_mu_;
+  std::mutex ddl_mu_;
+  std::mutex version_mu_;
+
+  std::mutex readers_mu_;
+  std::map<uint64_t, std::shared_ptr<sst::TableReader>> readers_;
+
+  mutable std::mutex mu_;
+  std::condition_variable commit_cv_;      // committed_epoch_ advanced or closing
+  std::condition_variable checkpoint_cv_;  // flush requested or closing
+  std::condition_variable compaction_cv_;  // a checkpoint added L0 SSTs or closing
+  uint64_t last_epoch_ = 0;
+  uint64_t committed_epoch_ = 0;
+  std::unique_ptr<Memtable> mem_;
+  std::vector<std::shared_ptr<Memtable>> imm_;  // sealed, not yet committed; oldest first
+  std::shared_ptr<const Version> version_;
+  VersionHeader header_;
+  int64_t header_revision_ = 0;
+  std::map<uint64_t, uint64_t> stale_;  // object id -> stale epoch
+  std::set<uint64_t> in_flight_;        // object ids being written, not yet committed
+  std::vector<uint64_t> id_pool_;       // allocated object ids not used yet
+  Catalog catalog_;
+  bool flush_requested_ = false;
+  bool compaction_requested_ = false;
+  bool closing_ = false;
+  ClusterStats stats_;
+
+  std::thread checkpoint_thread_;
+  std::thread compaction_thread_;
+};
+
+}  // namespace cairn

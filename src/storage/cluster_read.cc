@@ -1,0 +1,147 @@
+// The read path: point gets, scans and catalog lookups at a read epoch.
+#include <algorithm>
+
+#include "common/epoch.h"
+#include "sst/internal_key.h"
+#include "storage/cluster_impl.h"
+#include "storage/merging_iterator.h"
+#include "storage/scan_iterator.h"
+
+namespace cairn {
+namespace {
+
+Status CheckKey(std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("empty key");
+  if (key.size() > kMaxUserKeySize) {
+    return Status::InvalidArgument("key of " + std::to_string(key.size()) +
+                                   " bytes exceeds the limit of " +
+                                   std::to_string(kMaxUserKeySize));
+  }
+  return Status::OK();
+}
+
+// Whether the SST may hold user parts in [begin, end] (end "" = unbounded).
+bool Overlaps(const SstMeta& f, std::string_view begin, std::string_view end) {
+  if (sst::UserPart(f.largest_key) < begin) return false;
+  return end.empty() || sst::UserPart(f.smallest_key) <= end;
+}
+
+}  // namespace
+
+Result<ClusterImpl::ReadContext> ClusterImpl::PrepareRead(uint32_t table_id,
+                                                          const ReadOptions& options) {
+  std::lock_guard lock(mu_);
+  ReadContext ctx;
+  ctx.epoch = committed_epoch_;
+  if (options.as_of_epoch != 0) {
+    ctx.as_of = options.as_of_epoch;
+    if (options.as_of_epoch < committed_epoch_) {
+      // Compaction keeps every version newer than the watermark, so only reads at or
+      // above it are guaranteed to be exact.
+      if (options.as_of_epoch < WatermarkEpoch()) {
+        return Status::InvalidArgument("as-of epoch " + std::to_string(options.as_of_epoch) +
+                                       " is older than the PITR retention window (pitr_retention " +
+                                       std::to_string(options_.pitr_retention_ms) + " ms)");
+      }
+      ctx.epoch = options.as_of_epoch;
+    }
+  }
+  if (!catalog_.Readable(table_id, ctx.as_of)) {
+    return Status::NotFound("table id " + std::to_string(table_id));
+  }
+  ctx.version = version_;
+  return ctx;
+}
+
+Result<std::shared_ptr<sst::TableReader>> ClusterImpl::Reader(const SstMeta& meta) {
+  {
+    std::lock_guard lock(readers_mu_);
+    auto it = readers_.find(meta.object_id);
+    if (it != readers_.end()) return it->second;
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto reader, sst::TableReader::Open(objects_, SstObjectKey(meta.object_id),
+                                                             meta.object_id, &block_cache_));
+  std::lock_guard lock(readers_mu_);
+  readers_.emplace(meta.object_id, reader);
+  return reader;
+}
+
+Result<std::optional<std::optional<std::string>>> ClusterImpl::GetFromSst(
+    const SstMeta& meta, std::string_view user_part, std::string_view seek_key) {
+  using Found = std::optional<std::optional<std::string>>;
+  CAIRN_ASSIGN_OR_RETURN(auto reader, Reader(meta));
+  if (!reader->MayContain(user_part)) return Found();
+  auto it = reader->NewIterator();
+  it->Seek(seek_key);
+  CAIRN_RETURN_IF_ERROR(it->status());
+  sst::ParsedInternalKey k;
+  if (!it->Valid() || !sst::ParseInternalKey(it->key(), &k) || k.user_part != user_part) {
+    return Found();
+  }
+  if (k.kind == sst::ValueKind::kDelete) return Found(std::optional<std::string>());
+  return Found(std::optional<std::string>(std::string(it->value())));
+}
+
+Result<std::optional<std::string>> ClusterImpl::Get(uint32_t table_id, std::string_view key,
+                                                    const ReadOptions& options) {
+  CAIRN_RETURN_IF_ERROR(CheckKey(key));
+  CAIRN_ASSIGN_OR_RETURN(ReadContext ctx, PrepareRead(table_id, options));
+  std::string user_part = sst::MakeUserPart(table_id, key);
+  std::string seek = sst::MakeSeekKey(table_id, key, ctx.epoch);
+  // L0 newest first: checkpoint SSTs hold disjoint epoch ranges, and every L0 entry is
+  // newer than every L1 entry of the same key, so the first hit is the answer.
+  for (const SstRef& f : ctx.version->level(0)) {
+    if (f->min_epoch > ctx.epoch || !Overlaps(*f, user_part, user_part)) continue;
+    CAIRN_ASSIGN_OR_RETURN(auto found, GetFromSst(*f, user_part, seek));
+    if (found) return *found;
+  }
+  // L1 SSTs do not overlap and never split one user key, so one SST can hold it.
+  const auto& l1 = ctx.version->level(1);
+  auto it = std::lower_bound(
+      l1.begin(), l1.end(), std::string_view(user_part),
+      [](const SstRef& f, std::string_view up) { return sst::UserPart(f->largest_key) < up; });
+  if (it != l1.end() && Overlaps(**it, user_part, user_part)) {
+    CAIRN_ASSIGN_OR_RETURN(auto found, GetFromSst(**it, user_part, seek));
+    if (found) return *found;
+  }
+  return std::optional<std::string>();
+}
+
+Result<std::unique_ptr<ScanIterator>> ClusterImpl::Scan(uint32_t table_id, std::string_view from,
+                                                        std::string_view to,
+                                                        const ReadOptions& options) {
+  if (from.size() > kMaxUserKeySize || to.size() > kMaxUserKeySize) {
+    return Status::InvalidArgument("scan bound exceeds the key size limit");
+  }
+  CAIRN_ASSIGN_OR_RETURN(ReadContext ctx, PrepareRead(table_id, options));
+  std::string begin = sst::MakeUserPart(table_id, from);
+  // Without an upper key the table ends where the next table id begins.
+  std::string end =
+      to.empty() ? sst::MakeUserPart(table_id + 1, "") : sst::MakeUserPart(table_id, to);
+  std::vector<std::unique_ptr<sst::Iterator>> children;
+  for (int level = 0; level < kNumLevels; ++level) {
+    for (const SstRef& f : ctx.version->level(level)) {
+      if (f->min_epoch > ctx.epoch || !Overlaps(*f, begin, end)) continue;
+      CAIRN_ASSIGN_OR_RETURN(auto reader, Reader(*f));
+      children.push_back(reader->NewIterator());
+    }
+  }
+  return NewUserScanIterator(NewMergingIterator(std::move(children)), ctx.version, table_id,
+                             std::string(from), std::string(to), ctx.epoch);
+}
+
+Result<std::vector<TableInfo>> ClusterImpl::ListTables(const ReadOptions& options) {
+  std::lock_guard lock(mu_);
+  if (options.as_of_epoch == 0) return catalog_.Live();
+  return catalog_.ExistingAt(options.as_of_epoch);
+}
+
+Result<TableInfo> ClusterImpl::GetTable(std::string_view name, const ReadOptions& options) {
+  std::lock_guard lock(mu_);
+  const TableInfo* t = options.as_of_epoch == 0 ? catalog_.FindLive(name)
+                                                : catalog_.FindAt(name, options.as_of_epoch);
+  if (!t) return Status::NotFound("table '" + std::string(name) + "'");
+  return *t;
+}
+
+}  // namespace cairn

@@ -1,0 +1,93 @@
+// Vacuum: deletes stale SSTs (and, with `full`, unreferenced objects under data/),
+// every deletion decided by the DeletionGate.
+#include <set>
+
+#include "meta/keys.h"
+#include "storage/cluster_impl.h"
+#include "storage/deletion_gate.h"
+
+namespace cairn {
+
+Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
+  std::lock_guard vacuum(vacuum_mu_);
+  VacuumReport report;
+  DeletionGate gate(meta_->store(), DeletionGateOptions{clock_, options_.pitr_retention_ms,
+                                                        options_.vacuum_min_age_ms});
+  CAIRN_RETURN_IF_ERROR(gate.Refresh());
+
+  // 1. Stale objects: they left the version at a known epoch.
+  std::map<uint64_t, uint64_t> stale;
+  {
+    std::lock_guard lock(mu_);
+    stale = stale_;
+  }
+  std::vector<uint64_t> forget;  // stale keys whose object is gone
+  for (const auto& [id, stale_epoch] : stale) {
+    report.stale_candidates++;
+    std::string key = SstObjectKey(id);
+    auto head = objects_->Head(key);
+    if (!head.ok()) {
+      if (!head.status().IsNotFound()) return head.status();
+      forget.push_back(id);  // deleted earlier, but its stale key was not removed
+      continue;
+    }
+    std::string reason;
+    if (!gate.MayDelete(DeletionCandidate{id, key, stale_epoch, head->mtime_ms}, &reason)) {
+      report.kept_by_gate++;
+      continue;
+    }
+    report.deleted++;
+    report.deleted_bytes += head->size;
+    if (options.dry_run) continue;
+    CAIRN_RETURN_IF_ERROR(objects_->Delete(key));
+    forget.push_back(id);
+  }
+  if (!options.dry_run && !forget.empty()) {
+    Txn txn;
+    for (uint64_t id : forget) txn.ops.push_back(Op::Delete(keys::StaleKey(id)));
+    std::lock_guard version_lock(version_mu_);
+    CAIRN_RETURN_IF_ERROR(meta_->Commit(std::move(txn), committed_epoch()).status());
+    std::lock_guard lock(mu_);
+    for (uint64_t id : forget) stale_.erase(id);
+  }
+
+  // 2. Full: objects referenced by neither the version, the stale list nor an upload in
+  // flight. The references are read after the listing, so an object committed while
+  // listing counts as referenced.
+  if (options.full) {
+    std::vector<ObjectMeta> listed;
+    CAIRN_RETURN_IF_ERROR(ListAll(*objects_, "data/", [&](const ObjectMeta& m) {
+      listed.push_back(m);
+      return Status::OK();
+    }));
+    std::shared_ptr<const Version> version;
+    std::set<uint64_t> referenced;
+    {
+      std::lock_guard lock(mu_);
+      version = version_;
+      for (const auto& [id, e] : stale_) referenced.insert(id);
+      referenced.insert(in_flight_.begin(), in_flight_.end());
+    }
+    for (const auto& m : listed) {
+      uint64_t id = 0;
+      if (!ParseSstObjectKey(m.key, &id)) continue;  // not ours: never touch it
+      if (referenced.count(id) || version->Contains(id)) continue;
+      report.orphans++;
+      std::string reason;
+      if (!gate.MayDelete(DeletionCandidate{id, m.key, std::nullopt, m.mtime_ms}, &reason)) {
+        report.kept_by_gate++;
+        continue;
+      }
+      report.deleted++;
+      report.deleted_bytes += m.size;
+      if (!options.dry_run) CAIRN_RETURN_IF_ERROR(objects_->Delete(m.key));
+    }
+  }
+  if (!options.dry_run) {
+    std::lock_guard lock(mu_);
+    stats_.vacuum_deleted += report.deleted;
+  }
+  return report;
+}
+
+}  // namespace cairn

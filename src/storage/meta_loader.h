@@ -1,0 +1,27 @@
+// Loads the engine's whole persistent state from one meta-store snapshot: the version
+// header, every SST of the version, the stale list and the catalog. The engine keeps
+// no local state, so this is all recovery needs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "common/result.h"
+#include "meta_store/meta_store.h"
+#include "storage/catalog.h"
+#include "storage/storage_codec.h"
+
+namespace cairn {
+
+struct StorageState {
+  VersionHeader header;
+  int64_t header_revision = 0;  // mod_revision of storage/version (0 = absent)
+  std::vector<SstMeta> ssts;
+  std::map<uint64_t, uint64_t> stale;  // object id -> stale epoch
+  Catalog catalog;
+};
+
+Result<StorageState> LoadStorageState(MetaStore* store);
+
+}  // namespace cairn

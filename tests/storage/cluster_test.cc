@@ -1,0 +1,303 @@
+// Engine behaviour: writes, reads, DDL, recovery, time travel, compaction, errors.
+#include <gtest/gtest.h>
+
+#include "common/epoch.h"
+#include "common/random.h"
+#include "storage/storage_test_env.h"
+
+namespace cairn {
+namespace {
+
+using testing::ScanAll;
+using testing::StorageEnv;
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(env_.Open().ok()); }
+  Cluster* c() { return env_.cluster.get(); }
+
+  uint32_t Create(const std::string& name) {
+    auto t = c()->CreateTable(name);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return t.ok() ? t->id : 0;
+  }
+  uint64_t Put(uint32_t table, const std::string& k, const std::string& v, bool wait = true) {
+    WriteBatch b;
+    b.Put(table, k, v);
+    auto e = c()->Write(b, wait);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? *e : 0;
+  }
+  uint64_t Del(uint32_t table, const std::string& k) {
+    WriteBatch b;
+    b.Delete(table, k);
+    auto e = c()->Write(b, true);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? *e : 0;
+  }
+  std::optional<std::string> Get(uint32_t table, const std::string& k, uint64_t as_of = 0) {
+    ReadOptions ro;
+    ro.as_of_epoch = as_of;
+    auto v = c()->Get(table, k, ro);
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? *v : std::nullopt;
+  }
+
+  StorageEnv env_;
+};
+
+TEST_F(ClusterTest, PutGetDeleteScanAcrossTables) {
+  uint32_t a = Create("a"), b = Create("b");
+  Put(a, "k1", "a1");
+  Put(a, "k2", "a2");
+  Put(b, "k1", "b1");
+  EXPECT_EQ(Get(a, "k1"), "a1");
+  EXPECT_EQ(Get(b, "k1"), "b1");
+  EXPECT_EQ(Get(b, "k2"), std::nullopt);
+  Del(a, "k1");
+  EXPECT_EQ(Get(a, "k1"), std::nullopt);
+  EXPECT_EQ(*ScanAll(c(), a), (std::map<std::string, std::string>{{"k2", "a2"}}));
+  EXPECT_EQ(*ScanAll(c(), b), (std::map<std::string, std::string>{{"k1", "b1"}}));
+}
+
+TEST_F(ClusterTest, ScanHonoursBounds) {
+  uint32_t t = Create("t");
+  WriteBatch batch;
+  for (char ch = 'a'; ch <= 'f'; ++ch) batch.Put(t, std::string(1, ch), "v");
+  ASSERT_TRUE(c()->Write(batch, true).ok());
+  auto it = c()->Scan(t, "b", "e");
+  ASSERT_TRUE(it.ok());
+  std::string keys;
+  for (; (*it)->Valid(); (*it)->Next()) keys += (*it)->key();
+  EXPECT_EQ(keys, "bcd");
+}
+
+TEST_F(ClusterTest, UnflushedWritesAreInvisibleUntilCommitted) {
+  uint32_t t = Create("t");
+  uint64_t epoch = Put(t, "k", "v", /*wait=*/false);
+  EXPECT_EQ(Get(t, "k"), std::nullopt);
+  EXPECT_LT(c()->committed_epoch(), epoch);
+  auto committed = c()->Flush();
+  ASSERT_TRUE(committed.ok());
+  EXPECT_GE(*committed, epoch);
+  EXPECT_EQ(Get(t, "k"), "v");
+}
+
+TEST_F(ClusterTest, EpochsAreStrictlyIncreasingEvenWhenTheClockStalls) {
+  uint32_t t = Create("t");
+  uint64_t last = 0;
+  for (int i = 0; i < 5; ++i) {
+    uint64_t e = Put(t, "k", std::to_string(i));
+    EXPECT_GT(e, last);
+    last = e;
+  }
+  env_.clock.Advance(10);
+  uint64_t later = Put(t, "k", "x");
+  EXPECT_GT(later, last);
+  EXPECT_GE(EpochToMillis(later), env_.clock.NowMillis());
+}
+
+TEST_F(ClusterTest, LimitsAndUnknownTables) {
+  uint32_t t = Create("t");
+  WriteBatch empty_key;
+  empty_key.Put(t, "", "v");
+  EXPECT_EQ(c()->Write(empty_key).status().code(), ErrorCode::kInvalidArgument);
+  WriteBatch big_key;
+  big_key.Put(t, std::string(kMaxUserKeySize + 1, 'k'), "v");
+  EXPECT_EQ(c()->Write(big_key).status().code(), ErrorCode::kInvalidArgument);
+  WriteBatch big_value;
+  big_value.Put(t, "k", std::string(kMaxUserValueSize + 1, 'v'));
+  EXPECT_EQ(c()->Write(big_value).status().code(), ErrorCode::kInvalidArgument);
+  WriteBatch max_sizes;
+  max_sizes.Put(t, std::string(kMaxUserKeySize, 'k'), std::string(kMaxUserValueSize, 'v'));
+  EXPECT_TRUE(c()->Write(max_sizes).ok());
+  EXPECT_EQ(Get(t, std::string(kMaxUserKeySize, 'k'))->size(), kMaxUserValueSize);
+
+  WriteBatch unknown;
+  unknown.Put(999, "k", "v");
+  auto w = c()->Write(unknown);
+  EXPECT_TRUE(w.status().IsNotFound());
+  EXPECT_NE(w.status().message().find("999"), std::string::npos);
+  EXPECT_TRUE(c()->Get(999, "k").status().IsNotFound());
+  EXPECT_TRUE(c()->Scan(999, "", "").status().IsNotFound());
+  EXPECT_EQ(c()->Get(t, "").status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ClusterTest, DdlCatalogIsVersionedAndSurvivesReopen) {
+  uint32_t a = Create("a");
+  EXPECT_EQ(c()->CreateTable("a").status().code(), ErrorCode::kAlreadyExists);
+  Put(a, "k", "v");
+  uint64_t before_drop = c()->committed_epoch();
+  ASSERT_TRUE(c()->DropTable("a").ok());
+  EXPECT_TRUE(c()->DropTable("a").IsNotFound());
+  EXPECT_TRUE(c()->GetTable("a").status().IsNotFound());
+  WriteBatch b;
+  b.Put(a, "k", "v2");
+  EXPECT_TRUE(c()->Write(b).status().IsNotFound());
+  uint32_t a2 = Create("a");
+  EXPECT_NE(a2, a);
+  ASSERT_TRUE(c()->Flush().ok());
+
+  ASSERT_TRUE(env_.Reopen().ok());
+  auto live = c()->ListTables();
+  ASSERT_TRUE(live.ok());
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].id, a2);
+  // Time travel sees the dropped table and its data.
+  env_.options.pitr_retention_ms = 3600 * 1000;
+  ASSERT_TRUE(env_.Reopen().ok());
+  ReadOptions old;
+  old.as_of_epoch = before_drop;
+  auto then = c()->GetTable("a", old);
+  ASSERT_TRUE(then.ok());
+  EXPECT_EQ(then->id, a);
+  EXPECT_EQ(Get(a, "k", before_drop), "v");
+  EXPECT_TRUE(c()->Get(a, "k").status().IsNotFound());
+
+  auto version = env_.meta()->Get(keys::kCatalogVersion);
+  ASSERT_TRUE(version.ok() && *version);
+  EXPECT_EQ((*version)->value, "3");  // create, drop, create
+}
+
+TEST_F(ClusterTest, RecoversCommittedStateOnlyFromTheMetaStore) {
+  uint32_t t = Create("t");
+  Put(t, "a", "1");
+  Put(t, "b", "2");
+  uint64_t committed = c()->committed_epoch();
+  Put(t, "c", "3", /*wait=*/false);  // never committed
+  ASSERT_TRUE(env_.Reopen().ok());
+  EXPECT_EQ(c()->committed_epoch(), committed);
+  EXPECT_EQ(*ScanAll(c(), t), (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}}));
+  // New epochs continue above everything seen before the restart.
+  EXPECT_GT(Put(t, "d", "4"), committed);
+}
+
+TEST_F(ClusterTest, TimeTravelWithinRetentionAndRefusedBeyondIt) {
+  env_.options.pitr_retention_ms = 10'000;
+  ASSERT_TRUE(env_.Reopen().ok());
+  uint32_t t = Create("t");
+  uint64_t e1 = Put(t, "k", "v1");
+  env_.clock.Advance(1000);
+  uint64_t e2 = Put(t, "k", "v2");
+  env_.clock.Advance(1000);
+  Del(t, "k");
+  ASSERT_TRUE(c()->Compact().ok());  // keeps versions inside the window
+  EXPECT_EQ(Get(t, "k", e1), "v1");
+  EXPECT_EQ(Get(t, "k", e2), "v2");
+  EXPECT_EQ(Get(t, "k"), std::nullopt);
+  EXPECT_EQ(ScanAll(c(), t, e1)->at("k"), "v1");
+
+  env_.clock.Advance(60'000);
+  ReadOptions ro;
+  ro.as_of_epoch = e1;
+  auto r = c()->Get(t, "k", ro);
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("retention"), std::string::npos);
+}
+
+TEST_F(ClusterTest, CompactionDropsOldVersionsAndTombstones) {
+  uint32_t t = Create("t");
+  for (int round = 0; round < 5; ++round) {
+    WriteBatch b;
+    for (int i = 0; i < 100; ++i) b.Put(t, "k" + std::to_string(i), std::to_string(round));
+    ASSERT_TRUE(c()->Write(b).ok());
+  }
+  WriteBatch dels;
+  for (int i = 0; i < 50; ++i) dels.Delete(t, "k" + std::to_string(i));
+  ASSERT_TRUE(c()->Write(dels).ok());
+  EXPECT_EQ(c()->Stats().levels[0].sst_count, 6u);
+  env_.clock.Advance(1);
+  ASSERT_TRUE(c()->Compact().ok());
+  auto stats = c()->Stats();
+  EXPECT_EQ(stats.levels[0].sst_count, 0u);
+  EXPECT_EQ(stats.levels[1].sst_count, 1u);
+  EXPECT_EQ(stats.compactions, 1u);
+  auto rows = ScanAll(c(), t);
+  ASSERT_EQ(rows->size(), 50u);
+  EXPECT_EQ(rows->at("k99"), "4");
+  // Only the 50 live keys' newest versions remain.
+  auto sst = env_.meta()->Range(keys::kStorageSstPrefix, PrefixEnd(keys::kStorageSstPrefix), 10);
+  ASSERT_EQ(sst->size(), 1u);
+  EXPECT_EQ(DecodeSstMeta((*sst)[0].value)->entry_count, 50u);
+  EXPECT_EQ(env_.StaleObjects().size(), 6u);
+}
+
+TEST_F(ClusterTest, DroppedTableDataIsCompactedAway) {
+  uint32_t a = Create("a"), b = Create("b");
+  Put(a, "k", "v");
+  Put(b, "k", "v");
+  ASSERT_TRUE(c()->DropTable("a").ok());
+  ASSERT_TRUE(c()->Flush().ok());
+  env_.clock.Advance(1);
+  ASSERT_TRUE(c()->Compact().ok());
+  auto sst = env_.meta()->Range(keys::kStorageSstPrefix, PrefixEnd(keys::kStorageSstPrefix), 10);
+  ASSERT_EQ(sst->size(), 1u);
+  EXPECT_EQ(DecodeSstMeta((*sst)[0].value)->table_ids, std::vector<uint32_t>{b});
+}
+
+TEST_F(ClusterTest, CorruptSstIsReportedNeverWrongData) {
+  uint32_t t = Create("t");
+  WriteBatch batch;
+  for (int i = 0; i < 2000; ++i) batch.Put(t, "key" + std::to_string(i), std::string(50, 'x'));
+  ASSERT_TRUE(c()->Write(batch).ok());
+  auto ids = env_.VersionObjects();
+  ASSERT_EQ(ids.size(), 1u);
+  std::string key = SstObjectKey(*ids.begin());
+  std::string bytes = *env_.objects()->Get(key);
+  bytes[100] ^= 0x08;  // inside the first data block
+  ASSERT_TRUE(env_.objects()->Put(key, bytes).ok());
+  ASSERT_TRUE(env_.Reopen().ok());  // empty block cache
+  auto scan = ScanAll(c(), t);
+  ASSERT_FALSE(scan.ok());
+  EXPECT_TRUE(scan.status().IsCorruption());
+  EXPECT_NE(scan.status().message().find(key + " block at offset 0"), std::string::npos)
+      << scan.status().message();
+  auto get = c()->Get(t, "key0");
+  ASSERT_FALSE(get.ok());
+  EXPECT_TRUE(get.status().IsCorruption());
+}
+
+TEST_F(ClusterTest, MissingSstIsNotFoundNamingTheObject) {
+  uint32_t t = Create("t");
+  Put(t, "k", "v");
+  std::string key = SstObjectKey(*env_.VersionObjects().begin());
+  ASSERT_TRUE(env_.objects()->Delete(key).ok());
+  ASSERT_TRUE(env_.Reopen().ok());
+  auto get = c()->Get(t, "k");
+  ASSERT_FALSE(get.ok());
+  EXPECT_TRUE(get.status().IsNotFound());
+  EXPECT_NE(get.status().message().find(key), std::string::npos);
+}
+
+TEST_F(ClusterTest, LargeFlushSplitsIntoSeveralSstsAtUserKeyBoundaries) {
+  uint32_t t = Create("t");
+  Random rnd(3);
+  for (int round = 0; round < 3; ++round) {
+    WriteBatch b;
+    for (int i = 0; i < 3000; ++i) {
+      b.Put(t, "key" + std::to_string(i),
+            std::string(1, static_cast<char>('a' + round)) + rnd.Bytes(39));
+    }
+    ASSERT_TRUE(c()->Write(b).ok());
+  }
+  EXPECT_GT(c()->Stats().levels[0].sst_count, 3u);
+  ASSERT_TRUE(c()->Compact().ok());
+  EXPECT_GT(c()->Stats().levels[1].sst_count, 1u);
+  auto rows = ScanAll(c(), t);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 3000u);
+  for (int i = 0; i < 3000; i += 97) EXPECT_EQ(Get(t, "key" + std::to_string(i))->at(0), 'c');
+}
+
+TEST_F(ClusterTest, BackgroundCheckpointCommitsWaitingWrites) {
+  env_.options.background_threads = true;
+  env_.options.checkpoint_interval_ms = 5;
+  ASSERT_TRUE(env_.Reopen().ok());
+  uint32_t t = Create("t");
+  for (int i = 0; i < 20; ++i) Put(t, "k" + std::to_string(i), "v", /*wait=*/true);
+  EXPECT_EQ(ScanAll(c(), t)->size(), 20u);
+  ASSERT_TRUE(c()->Close().ok());
+}
+
+}  // namespace
+}  // namespace cairn
