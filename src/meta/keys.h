@@ -37,6 +37,8 @@ inline constexpr std::string_view kClusterId = "cluster/id";
 inline constexpr std::string_view kUserPrefix = "user/";      // user/<name> -> UserRecord
 inline constexpr std::string_view kParamPrefix = "param/";    // param/<name> -> value text
 inline constexpr std::string_view kBackupPrefix = "backup/";  // backup pins and state
+// backup/pin/<backup id: 16 hex> -> "epoch max_object_id" (docs/backup-format.md)
+inline constexpr std::string_view kBackupPinPrefix = "backup/pin/";
 
 // --- the changelog (unified metadata WAL, design.md §4) ---
 // changelog/<seq: 20 digits> -> encoded ChangelogRecord. Not part of snapshots: it is

@@ -1,0 +1,271 @@
+#include "backup/backup_service.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+
+#include "backup/snapshot_file.h"
+#include "backup/verify.h"
+#include "common/logging.h"
+#include "meta/backup_pins.h"
+#include "meta/keys.h"
+#include "storage/storage_codec.h"
+
+namespace cairn {
+namespace {
+
+constexpr size_t kCutPage = 1000;
+
+uint64_t ParseU64(std::string_view text) {
+  uint64_t v = 0;
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  return v;
+}
+
+// When `key` is inside an excluded prefix, the first key after that prefix; else "".
+std::string SkipExcluded(std::string_view key) {
+  for (std::string_view prefix : keys::kExcludedPrefixes) {
+    if (key.starts_with(prefix)) return PrefixEnd(prefix);
+  }
+  return "";
+}
+
+// What the cut learns about the cluster while streaming its keys.
+struct CutSummary {
+  uint64_t epoch = 0;
+  uint64_t version_id = 0;
+  uint64_t sst_count = 0;
+  uint64_t sst_bytes = 0;
+  uint64_t changelog_seq = 0;
+  std::string cluster_id;
+  std::map<std::string, uint64_t> id_generators;
+
+  Status Observe(std::string_view key, std::string_view value) {
+    if (key == keys::kStorageVersion) {
+      CAIRN_ASSIGN_OR_RETURN(VersionHeader header, DecodeVersionHeader(value));
+      epoch = header.max_committed_epoch;
+      version_id = header.version_id;
+    } else if (key.starts_with(keys::kStorageSstPrefix)) {
+      CAIRN_ASSIGN_OR_RETURN(SstMeta sst, DecodeSstMeta(value));
+      ++sst_count;
+      sst_bytes += sst.file_size;
+    } else if (key.starts_with(keys::kIdPrefix)) {
+      id_generators[std::string(key.substr(keys::kIdPrefix.size()))] = ParseU64(value);
+    } else if (key == keys::kClusterId) {
+      cluster_id = std::string(value);
+    } else if (key == keys::kChangelogSeq) {
+      changelog_seq = ParseU64(value);
+    }
+    return Status::OK();
+  }
+};
+
+// Streams every non-excluded key of one meta snapshot into `out`. Excluded prefixes
+// are jumped over, not read.
+Status StreamCut(MetaSnapshot* snapshot, SnapshotWriter* out, CutSummary* summary) {
+  std::string begin(1, '\0');
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(auto page, snapshot->Range(begin, "", kCutPage));
+    std::string skip;
+    for (const auto& kv : page) {
+      skip = SkipExcluded(kv.key);
+      if (!skip.empty()) break;
+      CAIRN_RETURN_IF_ERROR(summary->Observe(kv.key, kv.value));
+      CAIRN_RETURN_IF_ERROR(out->Add(kv.key, kv.value));
+    }
+    if (!skip.empty()) {
+      begin = skip;
+    } else if (page.size() < kCutPage) {
+      return Status::OK();
+    } else {
+      begin = page.back().key + '\0';
+    }
+  }
+}
+
+}  // namespace
+
+BackupService::BackupService(MetaWriter* meta, ObjectStore* objects, ObjectStore* backups,
+                             Clock* clock)
+    : meta_(meta), objects_(objects), storage_(backups), clock_(clock) {}
+
+Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
+  std::unique_lock job(job_mu_, std::try_to_lock);
+  if (!job.owns_lock()) return Status::Busy("backup already running; try again when it ends");
+  auto started = std::chrono::steady_clock::now();
+  auto entry = [&]() -> Result<SnapshotEntry> {
+    CAIRN_ASSIGN_OR_RETURN(uint64_t id, meta_->AllocateIds("backup"));
+    return CreateLocked(id, remarks);
+  }();
+  std::lock_guard lock(metrics_mu_);
+  metrics_.last_duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (entry.ok()) {
+    ++metrics_.jobs_succeeded;
+    metrics_.last_snapshot_bytes = entry->file_size;
+  } else {
+    ++metrics_.jobs_failed;
+  }
+  return entry;
+}
+
+Result<SnapshotEntry> BackupService::CreateLocked(uint64_t id, const std::string& remarks) {
+  // Pin first: everything that leaves the version from now on is kept until the cut
+  // is recorded, so compaction between pin and cut cannot lose an SST of the cut.
+  CAIRN_ASSIGN_OR_RETURN(auto version, meta_->store()->Get(keys::kStorageVersion));
+  uint64_t pin_epoch = 0;
+  if (version) {
+    CAIRN_ASSIGN_OR_RETURN(VersionHeader header, DecodeVersionHeader(version->value));
+    pin_epoch = header.max_committed_epoch;
+  }
+  {
+    std::lock_guard lock(manifest_mu_);
+    running_id_ = id;
+  }
+  Status pinned = SetPin(id, pin_epoch, kPinInProgress);
+  auto entry = pinned.ok() ? Cut(id, remarks) : Result<SnapshotEntry>(pinned);
+  if (!entry.ok()) {
+    (void)storage_.store()->Delete(BackupStorage::SnapshotKey(id));
+    Status unpinned = RemovePin(id);
+    if (!unpinned.ok()) {
+      CAIRN_LOG_WARN("backup {}: could not remove pin ({}); purge will remove it", id,
+                     unpinned.ToString());
+    }
+  }
+  std::lock_guard lock(manifest_mu_);
+  running_id_ = 0;
+  return entry;
+}
+
+Result<SnapshotEntry> BackupService::Cut(uint64_t id, const std::string& remarks) {
+  CAIRN_ASSIGN_OR_RETURN(auto snapshot, meta_->store()->Snapshot());
+  SnapshotEntry entry;
+  entry.id = id;
+  entry.created_ms = clock_->NowMillis();
+  entry.meta_revision = snapshot->revision();
+  entry.file = BackupStorage::SnapshotKey(id);
+  entry.format_version = kSnapshotFormatVersion;
+  entry.remarks = remarks;
+
+  // The header needs the cluster id and changelog seq, known before streaming.
+  CAIRN_ASSIGN_OR_RETURN(auto cluster, snapshot->Get(keys::kClusterId));
+  CAIRN_ASSIGN_OR_RETURN(auto seq, snapshot->Get(keys::kChangelogSeq));
+  SnapshotHeader header;
+  header.snapshot_id = id;
+  header.meta_revision = entry.meta_revision;
+  header.changelog_seq = seq ? ParseU64(seq->value) : 0;
+  header.created_ms = entry.created_ms;
+  header.cluster_id = cluster ? cluster->value : "";
+
+  CAIRN_ASSIGN_OR_RETURN(auto writer, SnapshotWriter::Create(storage_.store(), entry.file, header));
+  CutSummary summary;
+  Status streamed = StreamCut(snapshot.get(), writer.get(), &summary);
+  if (!streamed.ok()) {
+    writer->Abort();
+    return streamed;
+  }
+  CAIRN_ASSIGN_OR_RETURN(SnapshotFileInfo info, writer->Finish());
+  entry.epoch = summary.epoch;
+  entry.version_id = summary.version_id;
+  entry.changelog_seq = header.changelog_seq;
+  entry.cluster_id = header.cluster_id;
+  entry.sst_count = summary.sst_count;
+  entry.sst_bytes = summary.sst_bytes;
+  entry.id_generators = summary.id_generators;
+  entry.max_object_id = summary.id_generators["object"];
+  entry.file_size = info.file_size;
+  entry.checksum = info.checksum;
+
+  // Narrow the pin to exactly what the cut can reference, then publish the entry.
+  CAIRN_RETURN_IF_ERROR(SetPin(id, entry.epoch, std::max<uint64_t>(entry.max_object_id, 1)));
+  std::lock_guard lock(manifest_mu_);
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage_.LoadManifestOrEmpty());
+  manifest.snapshots.push_back(entry);
+  CAIRN_RETURN_IF_ERROR(storage_.SaveManifest(manifest));
+  return entry;
+}
+
+Status BackupService::SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id) {
+  Txn txn;
+  txn.ops.push_back(Op::Put(PinKey(id), EncodePin({id, epoch, max_object_id})));
+  return meta_->Commit(std::move(txn)).status();
+}
+
+Status BackupService::RemovePin(uint64_t id) {
+  Txn txn;
+  txn.ops.push_back(Op::Delete(PinKey(id)));
+  return meta_->Commit(std::move(txn)).status();
+}
+
+Result<Manifest> BackupService::List() {
+  std::lock_guard lock(manifest_mu_);
+  return storage_.LoadManifestOrEmpty();
+}
+
+Result<SnapshotEntry> BackupService::Show(uint64_t id) {
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, List());
+  const SnapshotEntry* entry = manifest.Find(id);
+  if (entry == nullptr) return Status::NotFound("backup " + std::to_string(id) + " does not exist");
+  return *entry;
+}
+
+Status BackupService::Delete(uint64_t id) {
+  std::string file;
+  {
+    std::lock_guard lock(manifest_mu_);
+    CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage_.LoadManifestOrEmpty());
+    auto it = std::find_if(manifest.snapshots.begin(), manifest.snapshots.end(),
+                           [&](const SnapshotEntry& e) { return e.id == id; });
+    if (it == manifest.snapshots.end()) {
+      return Status::NotFound("backup " + std::to_string(id) + " does not exist");
+    }
+    file = it->file;
+    manifest.snapshots.erase(it);
+    CAIRN_RETURN_IF_ERROR(storage_.SaveManifest(manifest));
+  }
+  // Unlisted first, so nobody restores it while its SSTs become deletable.
+  CAIRN_RETURN_IF_ERROR(RemovePin(id));
+  return storage_.store()->Delete(file);
+}
+
+Result<VerifyReport> BackupService::Verify(uint64_t id) {
+  CAIRN_ASSIGN_OR_RETURN(SnapshotEntry entry, Show(id));
+  CAIRN_ASSIGN_OR_RETURN(VerifiedSnapshot snapshot, VerifySnapshot(&storage_, entry));
+  uint64_t max_listed = 0;
+  CAIRN_RETURN_IF_ERROR(VerifySstsExist(objects_, snapshot.sst_ids, &max_listed));
+  return VerifyReport{snapshot.records, snapshot.sst_ids.size()};
+}
+
+Result<PurgeReport> BackupService::PurgeOrphans(int64_t grace_ms) {
+  std::lock_guard lock(manifest_mu_);
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage_.LoadManifestOrEmpty());
+  PurgeReport report;
+  int64_t cutoff = clock_->NowMillis() - grace_ms;
+  std::vector<std::string> files;
+  CAIRN_RETURN_IF_ERROR(ListAll(*storage_.store(), "snapshots/", [&](const ObjectMeta& meta) {
+    bool listed = std::any_of(manifest.snapshots.begin(), manifest.snapshots.end(),
+                              [&](const SnapshotEntry& e) { return e.file == meta.key; });
+    if (!listed && meta.mtime_ms < cutoff && meta.key != BackupStorage::SnapshotKey(running_id_)) {
+      files.push_back(meta.key);
+    }
+    return Status::OK();
+  }));
+  for (const auto& key : files) CAIRN_RETURN_IF_ERROR(storage_.store()->Delete(key));
+  report.files = files.size();
+
+  CAIRN_ASSIGN_OR_RETURN(PinSet pins, PinSet::Load(meta_->store()));
+  for (const BackupPin& pin : pins.pins()) {
+    if (manifest.Find(pin.backup_id) == nullptr && pin.backup_id != running_id_) {
+      CAIRN_RETURN_IF_ERROR(RemovePin(pin.backup_id));
+      ++report.pins;
+    }
+  }
+  return report;
+}
+
+BackupMetrics BackupService::metrics() {
+  std::lock_guard lock(metrics_mu_);
+  return metrics_;
+}
+
+}  // namespace cairn

@@ -1,0 +1,73 @@
+// BackupService: create, list, show, delete, verify backups and purge what crashed
+// backups left behind (design.md §5). Backups copy no data: a snapshot of the meta
+// store plus pins that keep the referenced SSTs alive.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "backup/manifest.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "meta/meta_writer.h"
+#include "object_store/object_store.h"
+
+namespace cairn {
+
+struct BackupMetrics {
+  uint64_t jobs_succeeded = 0;
+  uint64_t jobs_failed = 0;
+  double last_duration_ms = 0;
+  uint64_t last_snapshot_bytes = 0;
+};
+
+struct VerifyReport {
+  uint64_t records = 0;
+  uint64_t sst_count = 0;
+};
+
+struct PurgeReport {
+  uint64_t files = 0;  // snapshot files no manifest entry references
+  uint64_t pins = 0;   // pins of backups that are neither listed nor running
+};
+
+class BackupService {
+ public:
+  // `objects` is the cluster's object store (for SST checks); `backups` is backup storage.
+  BackupService(MetaWriter* meta, ObjectStore* objects, ObjectStore* backups, Clock* clock);
+
+  // Pins, cuts, writes the snapshot, records it in the manifest. One job at a time: a
+  // concurrent request gets Busy("backup already running"). On failure no pin and no
+  // file are left behind.
+  Result<SnapshotEntry> Create(const std::string& remarks);
+  Result<Manifest> List();
+  Result<SnapshotEntry> Show(uint64_t id);
+  // Removes the manifest entry, then the pin, then the file.
+  Status Delete(uint64_t id);
+  Result<VerifyReport> Verify(uint64_t id);
+  // Deletes snapshot files that no manifest entry references and that are older than
+  // `grace_ms` (a running backup's file is younger), and pins of unknown backups.
+  Result<PurgeReport> PurgeOrphans(int64_t grace_ms);
+
+  BackupMetrics metrics();
+
+ private:
+  Result<SnapshotEntry> CreateLocked(uint64_t id, const std::string& remarks);
+  Result<SnapshotEntry> Cut(uint64_t id, const std::string& remarks);
+  Status SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id);
+  Status RemovePin(uint64_t id);
+
+  MetaWriter* const meta_;
+  ObjectStore* const objects_;
+  BackupStorage storage_;
+  Clock* const clock_;
+  std::mutex job_mu_;       // one backup job at a time
+  std::mutex manifest_mu_;  // serializes manifest read-modify-write
+  std::mutex metrics_mu_;
+  BackupMetrics metrics_;
+  uint64_t running_id_ = 0;  // guarded by manifest_mu_
+};
+
+}  // namespace cairn
