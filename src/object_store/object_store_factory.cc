@@ -3,6 +3,7 @@
 #include "object_store/fs_object_store.h"
 #include "object_store/mem_object_store.h"
 #include "object_store/object_store.h"
+#include "object_store/s3_object_store.h"
 
 namespace cairn {
 
@@ -11,11 +12,11 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url_text,
   CAIRN_ASSIGN_OR_RETURN(Url url, Url::Parse(url_text));
   if (url.scheme == "fs") return OpenFsObjectStore(url, options);
   if (url.scheme == "mem") return OpenMemObjectStore(url, options);
-  // s3:// is dispatched here by the S3 backend (s3_object_store.h: OpenS3ObjectStore);
-  // add it to the list of known schemes below as well.
+  if (url.scheme == "s3") return OpenS3ObjectStore(url_text, options);
   return Status::InvalidArgument("unsupported object store URL '" + url.Redacted() +
                                  "': unknown scheme '" + url.scheme +
-                                 "' (known: fs:///abs/dir, mem://name)");
+                                 "' (known: fs:///abs/dir, mem://name, "
+                                 "s3://bucket/prefix?endpoint=URL&region=R)");
 }
 
 }  // namespace cairn
