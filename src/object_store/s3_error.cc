@@ -1,5 +1,6 @@
 #include "object_store/s3_error.h"
 
+#include "object_store/object_store.h"
 #include "object_store/s3_xml.h"
 
 namespace cairn {
@@ -40,8 +41,8 @@ Status S3ResponseStatus(const S3Options& options, const S3Request& request,
                             options.endpoint + " (" + request.Describe() + ")");
   }
   if (response.status == 404 && !request.key.empty()) {
-    return Status::NotFound("object '" + CallerKey(options, request.key) + "' not found in " +
-                            options.redacted_url);
+    return Status::NotFound("object " + QuoteObjectKey(CallerKey(options, request.key)) +
+                            " not found in " + options.redacted_url);
   }
   std::string detail = "HTTP " + std::to_string(response.status);
   if (!error.code.empty()) detail += " " + error.code;

@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/logging.h"
+#include "object_store/object_store.h"
 #include "object_store/s3_util.h"
 
 namespace cairn {
@@ -76,7 +77,7 @@ bool RetryableStatus(long status) { return status >= 500 || status == 429; }
 }  // namespace
 
 std::string S3Request::Describe() const {
-  return method + " '" + (key.empty() ? std::string("(bucket)") : key) + "'";
+  return method + " " + (key.empty() ? std::string("(bucket)") : QuoteObjectKey(key));
 }
 
 std::string S3Response::Header(const std::string& lower_name) const {

@@ -25,7 +25,7 @@ struct S3Request {
   std::vector<std::string> headers = {};                        // "Name: value"
   std::string_view body = {};  // PUT/POST payload; must outlive Send()
 
-  // "GET 'data/1.sst'" — names the operation in error messages.
+  // "GET 'data/1.sst'" (or "GET (bucket)"): names the operation in error messages.
   std::string Describe() const;
 };
 
