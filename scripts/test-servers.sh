@@ -202,7 +202,9 @@ cmd_start() {
   : >"$ENVFILE"
   # A failed start leaves nothing running (the log tail was already printed).
   trap 'status=$?; ((status == 0)) || cmd_stop' EXIT
-  ROOT=$(mktemp -d "${TMPDIR:-/tmp}/cairn-test-servers.XXXXXX")
+  # Not $TMPDIR: the postgres user must be able to reach the dir, and PostgreSQL's
+  # socket path inside it must stay under the ~107-byte Unix socket limit.
+  ROOT=$(mktemp -d "${CAIRN_TEST_SERVERS_TMP:-/tmp}/cairn-test-servers.XXXXXX")
   chmod 755 "$ROOT"  # the postgres user must reach its data dir inside
   record CAIRN_TEST_SERVERS_DIR "$ROOT"
   local ports
