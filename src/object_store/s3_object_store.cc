@@ -19,7 +19,7 @@ Result<uint64_t> ParseSize(const S3Response& response, std::string_view key) {
   uint64_t size = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), size);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return Status::Corruption("S3 HEAD of '" + std::string(key) + "' has no valid Content-Length");
+    return Status::Corruption("S3 HEAD of " + QuoteObjectKey(key) + " has no valid Content-Length");
   }
   return size;
 }
@@ -59,9 +59,10 @@ Result<std::string> S3ObjectStore::GetRange(std::string_view key, uint64_t offse
     CAIRN_RETURN_IF_ERROR(Head(key).status());  // still NotFound for a missing object
     return std::string();
   }
-  uint64_t last = offset + std::min(length, UINT64_MAX - offset) - 1;
-  S3Request get{.key = FullKey(key),
-                .headers = {"Range: bytes=" + std::to_string(offset) + "-" + std::to_string(last)}};
+  // An open-ended range ("bytes=N-") when the end would not fit in 64 bits.
+  std::string range = "Range: bytes=" + std::to_string(offset) + "-";
+  if (length <= UINT64_MAX - offset) range += std::to_string(offset + length - 1);
+  S3Request get{.key = FullKey(key), .headers = {range}};
   CAIRN_ASSIGN_OR_RETURN(S3Response response, http_.Send(get));
   if (response.status == 416) return std::string();  // offset at or past the end: clipped
   if (response.status != 200 && response.status != 206) {
