@@ -1,8 +1,10 @@
 #include <functional>
 
 #include "common/url.h"
+#include "meta_store/etcd_meta_store.h"
 #include "meta_store/mem_meta_store.h"
 #include "meta_store/meta_store.h"
+#include "meta_store/postgres_meta_store.h"
 #include "meta_store/sqlite_meta_store.h"
 
 namespace cairn {
@@ -21,6 +23,8 @@ struct Backend {
 const std::vector<Backend>& Backends() {
   static const auto* backends = new std::vector<Backend>{
       {"sqlite", SqliteMetaStore::Open},
+      {"postgres", PostgresMetaStore::Open},
+      {"etcd", EtcdMetaStore::Open},
       {"mem", [](const Url& url, const MetaStoreOptions&) { return MemMetaStore::Open(url); }},
   };
   return *backends;

@@ -49,7 +49,7 @@ constexpr char kUpsert[] =
 }  // namespace
 
 Result<PgStoreConfig> ParsePostgresUrl(const Url& url) {
-  if (url.scheme != "postgres" && url.scheme != "postgresql") {
+  if (url.scheme != "postgres") {
     return Invalid(url, "scheme must be postgres://");
   }
   if (url.host.empty()) return Invalid(url, "missing host, e.g. postgres://user@host:5432/db");
