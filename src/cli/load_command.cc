@@ -40,8 +40,14 @@ Status RunLoad(const GlobalOptions& global, const LoadArgs& args) {
     bool wait = end == args.rows || (batches + 1) % kBatchesPerWait == 0;
     request.set_wait(wait);
     rpc::WriteResponse response;
-    CAIRN_RETURN_IF_ERROR(client->Check(
-        client->kv().Write(client->Context(std::chrono::seconds(600)).get(), request, &response)));
+    Status status = client->Check(
+        client->kv().Write(client->Context(std::chrono::seconds(600)).get(), request, &response));
+    if (!status.ok()) {
+      if (tty) std::fprintf(stderr, "\n");
+      // Scripts (and the SIGTERM test) learn how much is durable from this count.
+      return Status(status.code(), status.message() + " (" + std::to_string(acknowledged) +
+                                       " rows acknowledged before the error)");
+    }
     if (!wait) continue;
     acknowledged = end;
     if (tty) {

@@ -1,0 +1,214 @@
+#include "server/server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <random>
+
+#include "common/logging.h"
+#include "meta/cluster_id.h"
+#include "meta/params.h"
+#include "meta/users.h"
+#include "meta/writer_lease.h"
+#include "server/http_server.h"
+#include "server/services.h"
+#include "server/token_file.h"
+
+namespace cairn::server {
+namespace {
+
+// The lease outlives a crashed server by at most this long.
+constexpr int64_t kLeaseTtlMs = 15'000;
+constexpr auto kShutdownGrace = std::chrono::seconds(30);
+
+Result<ServerOptions> LoadOptions(const ServerOptions& flags, const std::string& config_file) {
+  ServerOptions options = flags;
+  if (!config_file.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(ServerOptions file, ReadConfigFile(config_file));
+    options = MergeOptions(file, flags);
+  }
+  return ResolveServerOptions(std::move(options));
+}
+
+std::string HolderId(Random* random) {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" +
+         std::to_string(random->Next() % 100000);
+}
+
+Result<ClusterOptions> ClusterOptionsFromParams(SystemParams* params) {
+  ClusterOptions options;
+  CAIRN_ASSIGN_OR_RETURN(options.checkpoint_interval_ms,
+                         params->GetDurationMs("checkpoint_interval"));
+  CAIRN_ASSIGN_OR_RETURN(options.pitr_retention_ms, params->GetDurationMs("pitr_retention"));
+  CAIRN_ASSIGN_OR_RETURN(options.vacuum_min_age_ms, params->GetDurationMs("vacuum_min_age"));
+  return options;
+}
+
+// The configured backup storage becomes the backup_storage_url param, so that it is
+// part of the metadata a restore brings back.
+Status RecordBackupStorage(SystemParams* params, const std::string& url) {
+  if (url.empty()) return Status::OK();
+  CAIRN_ASSIGN_OR_RETURN(ParamValue current, params->Get("backup_storage_url"));
+  if (current.value == url) return Status::OK();
+  return params->Set("backup_storage_url", url);
+}
+
+// Serves until SIGTERM/SIGINT. The signals are blocked in every thread (they inherit
+// the mask), so sigwait here is the only place they are seen.
+int WaitForShutdownSignal(const sigset_t& signals) {
+  int signal = 0;
+  sigwait(&signals, &signal);
+  return signal;
+}
+
+class Server {
+ public:
+  Status Run(const ServerOptions& options);
+
+ private:
+  Status Open(const ServerOptions& options);
+  Status Serve(const ServerOptions& options);
+  void Shutdown();
+
+  SystemClock* clock_ = SystemClock::Default();
+  Random random_{std::random_device{}() ^
+                 static_cast<uint64_t>(SystemClock::Default()->NowMillis())};
+  std::unique_ptr<MetaStore> meta_;
+  std::unique_ptr<ObjectStore> objects_;
+  std::unique_ptr<WriterLease> lease_;
+  std::unique_ptr<MetaWriter> writer_;
+  std::unique_ptr<SystemParams> params_;
+  std::unique_ptr<Users> users_;
+  std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<TokenAuth> auth_;
+  Metrics metrics_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> grpc_;
+  std::unique_ptr<HttpServer> http_;
+};
+
+Status Server::Open(const ServerOptions& options) {
+  std::string token;
+  if (!options.auth_token_file.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(token, ReadTokenFile(options.auth_token_file));
+  }
+  auth_ = std::make_unique<TokenAuth>(token);
+  auto meta = OpenMetaStore(options.meta_store);
+  if (!meta.ok()) return meta.status().WithContext("cannot open meta store");
+  meta_ = std::move(meta).value();
+  auto objects = OpenObjectStore(options.object_store);
+  if (!objects.ok()) return objects.status().WithContext("cannot open object store");
+  objects_ = std::move(objects).value();
+
+  lease_ = std::make_unique<WriterLease>(objects_.get(), clock_, HolderId(&random_), kLeaseTtlMs);
+  CAIRN_RETURN_IF_ERROR(lease_->Acquire());
+
+  writer_ = std::make_unique<MetaWriter>(meta_.get(), clock_);
+  CAIRN_RETURN_IF_ERROR(writer_->Open());
+  CAIRN_ASSIGN_OR_RETURN(std::string cluster_id, EnsureClusterId(writer_.get(), &random_));
+  params_ = std::make_unique<SystemParams>(writer_.get());
+  users_ = std::make_unique<Users>(writer_.get(), &random_);
+  CAIRN_RETURN_IF_ERROR(RecordBackupStorage(params_.get(), options.backup_storage));
+  CAIRN_ASSIGN_OR_RETURN(ClusterOptions cluster_options, ClusterOptionsFromParams(params_.get()));
+  cluster_options.clock = clock_;
+  auto cluster = Cluster::Open(writer_.get(), objects_.get(), cluster_options);
+  if (!cluster.ok()) return cluster.status().WithContext("cannot open cluster");
+  cluster_ = std::move(cluster).value();
+
+  ServiceEnv env{cluster_.get(),
+                 writer_.get(),
+                 params_.get(),
+                 users_.get(),
+                 &metrics_,
+                 auth_.get(),
+                 cluster_id,
+                 meta_->DescribeForLog(),
+                 objects_->DescribeForLog()};
+  services_ = MakeServices(env);
+  CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
+                 env.meta_store, env.object_store, token.empty() ? "off" : "on");
+  return Status::OK();
+}
+
+Status Server::Serve(const ServerOptions& options) {
+  std::string host;
+  int port = 0;
+  CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  for (auto& service : services_) builder.RegisterService(service.get());
+  grpc_ = builder.BuildAndStart();
+  if (!grpc_ || grpc_port == 0) {
+    return Status::IOError("cannot listen on " + options.listen + " (address in use?)");
+  }
+
+  std::string http_host;
+  int http_port = 0;
+  CAIRN_RETURN_IF_ERROR(
+      ParseHostPort(options.http_listen, "--http-listen", &http_host, &http_port));
+  http_ = std::make_unique<HttpServer>([this](const std::string& path) {
+    if (path == "/healthz") return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+    if (path == "/metrics") {
+      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                          metrics_.Render(cluster_->Stats(), writer_->last_seq())};
+    }
+    return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
+  });
+  CAIRN_ASSIGN_OR_RETURN(http_port, http_->Start(http_host, http_port));
+
+  lease_->StartRenewing();
+  std::cout << "listening on " << host << ":" << grpc_port << "\n"
+            << "metrics on http://" << http_host << ":" << http_port << "/metrics" << std::endl;
+  CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}:{}", host, grpc_port, http_host, http_port);
+  return Status::OK();
+}
+
+void Server::Shutdown() {
+  if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  if (http_) http_->Stop();
+  if (cluster_) {
+    Status s = cluster_->Close();
+    if (!s.ok()) CAIRN_LOG_ERROR("closing the cluster: {}", s.ToString());
+  }
+  if (lease_) {
+    Status s = lease_->Release();
+    if (!s.ok()) CAIRN_LOG_ERROR("releasing the writer lease: {}", s.ToString());
+  }
+}
+
+Status Server::Run(const ServerOptions& options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Status status = Open(options);
+  if (status.ok()) status = Serve(options);
+  if (status.ok()) {
+    int sig = WaitForShutdownSignal(signals);
+    CAIRN_LOG_INFO("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  }
+  Shutdown();
+  if (status.ok()) CAIRN_LOG_INFO("stopped");
+  return status;
+}
+
+}  // namespace
+
+Status RunServer(const ServerOptions& flags, const std::string& config_file) {
+  CAIRN_ASSIGN_OR_RETURN(ServerOptions options, LoadOptions(flags, config_file));
+  InitLogging(options.log_level);
+  Server server;
+  return server.Run(options);
+}
+
+}  // namespace cairn::server

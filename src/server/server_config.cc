@@ -1,0 +1,116 @@
+#include "server/server_config.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <filesystem>
+#include <map>
+
+namespace cairn::server {
+namespace {
+
+std::map<std::string, std::string ServerOptions::*> Fields() {
+  return {{"data_dir", &ServerOptions::data_dir},
+          {"listen", &ServerOptions::listen},
+          {"http_listen", &ServerOptions::http_listen},
+          {"meta_store", &ServerOptions::meta_store},
+          {"object_store", &ServerOptions::object_store},
+          {"backup_storage", &ServerOptions::backup_storage},
+          {"auth_token_file", &ServerOptions::auth_token_file},
+          {"log_level", &ServerOptions::log_level}};
+}
+
+std::string Where(const std::string& path, const toml::source_region& source) {
+  return path + ":" + std::to_string(source.begin.line);
+}
+
+}  // namespace
+
+Result<ServerOptions> ReadConfigFile(const std::string& path) {
+  if (!std::filesystem::exists(path)) {
+    return Status::InvalidArgument("config file " + path + " does not exist");
+  }
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    return Status::InvalidArgument("config file " + Where(path, error.source()) + ": " +
+                                   std::string(error.description()));
+  }
+  ServerOptions options;
+  auto fields = Fields();
+  for (const auto& [key, node] : table) {
+    auto field = fields.find(std::string(key.str()));
+    if (field == fields.end()) {
+      return Status::InvalidArgument("config file " + Where(path, key.source()) +
+                                     ": unknown key '" + std::string(key.str()) + "'");
+    }
+    auto value = node.value<std::string>();
+    if (!value) {
+      return Status::InvalidArgument("config file " + Where(path, node.source()) + ": key '" +
+                                     field->first + "' must be a string");
+    }
+    options.*(field->second) = *value;
+  }
+  return options;
+}
+
+ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags) {
+  ServerOptions out = file;
+  for (const auto& [name, member] : Fields()) {
+    if (!(flags.*member).empty()) out.*member = flags.*member;
+  }
+  return out;
+}
+
+Result<ServerOptions> ResolveServerOptions(ServerOptions options) {
+  if (!options.data_dir.empty()) {
+    std::error_code ec;
+    auto dir = std::filesystem::absolute(options.data_dir, ec);
+    for (const char* sub : {"", "data", "backup"}) {
+      std::filesystem::create_directories(dir / sub, ec);
+      if (ec) {
+        return Status::IOError("cannot create data directory " + (dir / sub).string() + ": " +
+                               ec.message());
+      }
+    }
+    dir = std::filesystem::canonical(dir, ec);
+    options.data_dir = dir.string();
+    if (options.meta_store.empty()) options.meta_store = "sqlite://" + (dir / "meta.db").string();
+    if (options.object_store.empty()) options.object_store = "fs://" + (dir / "data").string();
+    if (options.backup_storage.empty()) {
+      options.backup_storage = "fs://" + (dir / "backup").string();
+    }
+  }
+  if (options.meta_store.empty() || options.object_store.empty()) {
+    return Status::InvalidArgument(
+        "no storage configured: pass --data-dir, or both --meta-store and --object-store");
+  }
+  if (options.listen.empty()) options.listen = kDefaultListen;
+  if (options.http_listen.empty()) options.http_listen = "127.0.0.1:0";
+  if (options.log_level.empty()) options.log_level = "info";
+  std::string host;
+  int port = 0;
+  CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));
+  CAIRN_RETURN_IF_ERROR(ParseHostPort(options.http_listen, "--http-listen", &host, &port));
+  return options;
+}
+
+Status ParseHostPort(const std::string& addr, const char* what, std::string* host, int* port) {
+  size_t colon = addr.rfind(':');
+  auto invalid = [&] {
+    return Status::InvalidArgument(std::string(what) + " '" + addr +
+                                   "': expected HOST:PORT, e.g. 127.0.0.1:7600");
+  };
+  if (colon == std::string::npos || colon == 0) return invalid();
+  const char* begin = addr.data() + colon + 1;
+  const char* end = addr.data() + addr.size();
+  auto [ptr, ec] = std::from_chars(begin, end, *port);
+  if (begin == end || ec != std::errc() || ptr != end || *port < 0 || *port > 65535) {
+    return invalid();
+  }
+  *host = addr.substr(0, colon);
+  return Status::OK();
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,41 @@
+// ServerOptions: `cairn server` settings from flags and an optional TOML config file.
+// Flags override the file; `--data-dir D` alone supplies embedded defaults
+// (sqlite://D/meta.db, fs://D/data, fs://D/backup).
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+
+namespace cairn::server {
+
+struct ServerOptions {
+  // Empty means "not set" for every field; ResolveServerOptions fills defaults.
+  std::string data_dir;
+  std::string listen;       // gRPC, HOST:PORT (port 0 = ephemeral)
+  std::string http_listen;  // /metrics and /healthz, HOST:PORT
+  std::string meta_store;
+  std::string object_store;
+  std::string backup_storage;
+  std::string auth_token_file;
+  std::string log_level;
+};
+
+inline constexpr const char* kDefaultListen = "127.0.0.1:7600";
+
+// Reads a TOML config file. Keys: data_dir, listen, http_listen, meta_store,
+// object_store, backup_storage, auth_token_file, log_level (all strings). Unknown keys
+// and parse errors are InvalidArgument naming the file and line.
+Result<ServerOptions> ReadConfigFile(const std::string& path);
+
+// `flags` over `file`: every field set in `flags` wins.
+ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags);
+
+// Fills defaults from data_dir (creating D, D/data, D/backup) and the listen
+// addresses. InvalidArgument when neither data_dir nor both store URLs are given.
+Result<ServerOptions> ResolveServerOptions(ServerOptions options);
+
+// Splits "HOST:PORT"; InvalidArgument naming the flag for anything else.
+Status ParseHostPort(const std::string& addr, const char* what, std::string* host, int* port);
+
+}  // namespace cairn::server

@@ -1,0 +1,334 @@
+#include "server/services.h"
+
+#include "cairn.grpc.pb.h"
+#include "common/logging.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr size_t kScanChunkRows = 1000;
+constexpr size_t kScanChunkBytes = 1 << 20;
+
+// Runs one RPC: auth for mutating calls, the body, metrics.
+template <typename Fn>
+grpc::Status Handle(const ServiceEnv& env, const char* method, bool mutating,
+                    const grpc::ServerContext& context, Fn&& body) {
+  grpc::Status result = mutating ? env.auth->Check(context) : grpc::Status::OK;
+  if (result.ok()) result = ToGrpc(body());
+  env.metrics->RecordRpc(method, result.ok());
+  if (!result.ok()) CAIRN_LOG_DEBUG("{} failed: {}", method, result.error_message());
+  return result;
+}
+
+Result<uint32_t> LiveTableId(Cluster* cluster, const std::string& name) {
+  CAIRN_ASSIGN_OR_RETURN(TableInfo table, cluster->GetTable(name));
+  return table.id;
+}
+
+void ToProto(const TableInfo& t, rpc::Table* out) {
+  out->set_id(t.id);
+  out->set_name(t.name);
+  out->set_created_epoch(t.created_epoch);
+}
+
+class TablesService final : public rpc::Tables::Service {
+ public:
+  explicit TablesService(const ServiceEnv& env) : env_(env) {}
+
+  grpc::Status Create(grpc::ServerContext* ctx, const rpc::CreateTableRequest* req,
+                      rpc::CreateTableResponse* resp) override {
+    return Handle(env_, "Tables.Create", true, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(TableInfo table, env_.cluster->CreateTable(req->name()));
+      ToProto(table, resp->mutable_table());
+      return Status::OK();
+    });
+  }
+  grpc::Status Drop(grpc::ServerContext* ctx, const rpc::DropTableRequest* req,
+                    rpc::DropTableResponse*) override {
+    return Handle(env_, "Tables.Drop", true, *ctx,
+                  [&] { return env_.cluster->DropTable(req->name()); });
+  }
+  grpc::Status List(grpc::ServerContext* ctx, const rpc::ListTablesRequest* req,
+                    rpc::ListTablesResponse* resp) override {
+    return Handle(env_, "Tables.List", false, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(auto tables, env_.cluster->ListTables({req->as_of_epoch()}));
+      for (const TableInfo& t : tables) ToProto(t, resp->add_tables());
+      return Status::OK();
+    });
+  }
+
+ private:
+  const ServiceEnv env_;
+};
+
+class KvService final : public rpc::Kv::Service {
+ public:
+  explicit KvService(const ServiceEnv& env) : env_(env) {}
+
+  grpc::Status Put(grpc::ServerContext* ctx, const rpc::PutRequest* req,
+                   rpc::PutResponse* resp) override {
+    return Handle(env_, "Kv.Put", true, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(uint32_t id, LiveTableId(env_.cluster, req->table()));
+      WriteBatch batch;
+      batch.Put(id, req->key(), req->value());
+      CAIRN_ASSIGN_OR_RETURN(uint64_t epoch, env_.cluster->Write(batch, /*wait=*/true));
+      resp->set_epoch(epoch);
+      return Status::OK();
+    });
+  }
+  grpc::Status Get(grpc::ServerContext* ctx, const rpc::GetRequest* req,
+                   rpc::GetResponse* resp) override {
+    return Handle(env_, "Kv.Get", false, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req->table(), req->as_of_epoch()));
+      CAIRN_ASSIGN_OR_RETURN(auto value, env_.cluster->Get(id, req->key(), {req->as_of_epoch()}));
+      resp->set_found(value.has_value());
+      if (value) resp->set_value(std::move(*value));
+      return Status::OK();
+    });
+  }
+  grpc::Status Delete(grpc::ServerContext* ctx, const rpc::DeleteRequest* req,
+                      rpc::DeleteResponse* resp) override {
+    return Handle(env_, "Kv.Delete", true, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(uint32_t id, LiveTableId(env_.cluster, req->table()));
+      WriteBatch batch;
+      batch.Delete(id, req->key());
+      CAIRN_ASSIGN_OR_RETURN(uint64_t epoch, env_.cluster->Write(batch, /*wait=*/true));
+      resp->set_epoch(epoch);
+      return Status::OK();
+    });
+  }
+  grpc::Status Scan(grpc::ServerContext* ctx, const rpc::ScanRequest* req,
+                    grpc::ServerWriter<rpc::ScanResponse>* writer) override {
+    return Handle(env_, "Kv.Scan", false, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req->table(), req->as_of_epoch()));
+      CAIRN_ASSIGN_OR_RETURN(auto it,
+                             env_.cluster->Scan(id, req->from(), req->to(), {req->as_of_epoch()}));
+      rpc::ScanResponse chunk;
+      size_t chunk_bytes = 0;
+      uint64_t sent = 0;
+      for (; it->Valid() && (req->limit() == 0 || sent < req->limit()); it->Next(), ++sent) {
+        auto* row = chunk.add_rows();
+        row->set_key(std::string(it->key()));
+        row->set_value(std::string(it->value()));
+        chunk_bytes += it->key().size() + it->value().size();
+        if (chunk.rows_size() >= static_cast<int>(kScanChunkRows) ||
+            chunk_bytes >= kScanChunkBytes) {
+          if (!writer->Write(chunk)) return Status::Aborted("scan cancelled by the client");
+          chunk.Clear();
+          chunk_bytes = 0;
+        }
+      }
+      CAIRN_RETURN_IF_ERROR(it->status());
+      if (chunk.rows_size() > 0 && !writer->Write(chunk)) {
+        return Status::Aborted("scan cancelled by the client");
+      }
+      return Status::OK();
+    });
+  }
+  grpc::Status Write(grpc::ServerContext* ctx, const rpc::WriteRequest* req,
+                     rpc::WriteResponse* resp) override {
+    return Handle(env_, "Kv.Write", true, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(uint32_t id, LiveTableId(env_.cluster, req->table()));
+      WriteBatch batch;
+      for (const auto& row : req->puts()) batch.Put(id, row.key(), row.value());
+      CAIRN_ASSIGN_OR_RETURN(uint64_t epoch, env_.cluster->Write(batch, req->wait()));
+      resp->set_epoch(epoch);
+      return Status::OK();
+    });
+  }
+
+ private:
+  // Time-travel reads resolve the table as of that epoch (it may be dropped since).
+  Result<uint32_t> TableId(const std::string& name, uint64_t as_of_epoch) {
+    CAIRN_ASSIGN_OR_RETURN(TableInfo table, env_.cluster->GetTable(name, {as_of_epoch}));
+    return table.id;
+  }
+
+  const ServiceEnv env_;
+};
+
+class AdminService final : public rpc::Admin::Service {
+ public:
+  explicit AdminService(const ServiceEnv& env) : env_(env) {}
+
+  grpc::Status Flush(grpc::ServerContext* ctx, const rpc::FlushRequest*,
+                     rpc::FlushResponse* resp) override {
+    return Handle(env_, "Admin.Flush", true, *ctx, [&]() -> cairn::Status {
+      CAIRN_ASSIGN_OR_RETURN(uint64_t epoch, env_.cluster->Flush());
+      resp->set_committed_epoch(epoch);
+      return cairn::Status::OK();
+    });
+  }
+  grpc::Status Compact(grpc::ServerContext* ctx, const rpc::CompactRequest*,
+                       rpc::CompactResponse*) override {
+    return Handle(env_, "Admin.Compact", true, *ctx, [&] { return env_.cluster->Compact(); });
+  }
+  grpc::Status Vacuum(grpc::ServerContext* ctx, const rpc::VacuumRequest* req,
+                      rpc::VacuumResponse* resp) override {
+    return Handle(env_, "Admin.Vacuum", true, *ctx, [&]() -> cairn::Status {
+      VacuumOptions options;
+      options.full = req->full();
+      options.dry_run = req->dry_run();
+      CAIRN_ASSIGN_OR_RETURN(VacuumReport report, env_.cluster->Vacuum(options));
+      resp->set_stale_candidates(report.stale_candidates);
+      resp->set_deleted(report.deleted);
+      resp->set_deleted_bytes(report.deleted_bytes);
+      resp->set_kept_by_gate(report.kept_by_gate);
+      resp->set_orphans(report.orphans);
+      return cairn::Status::OK();
+    });
+  }
+  grpc::Status Status(grpc::ServerContext* ctx, const rpc::StatusRequest*,
+                      rpc::StatusResponse* resp) override {
+    return Handle(env_, "Admin.Status", false, *ctx, [&]() -> cairn::Status {
+      ClusterStats stats = env_.cluster->Stats();
+      resp->set_version("cairn 0.1.0");
+      resp->set_cluster_id(env_.cluster_id);
+      resp->set_meta_store(env_.meta_store);
+      resp->set_object_store(env_.object_store);
+      resp->set_version_id(stats.version_id);
+      resp->set_committed_epoch(stats.committed_epoch);
+      resp->set_changelog_seq(env_.writer->last_seq());
+      resp->set_checkpoints(stats.checkpoints);
+      resp->set_last_checkpoint_ms(stats.last_checkpoint_ms);
+      resp->set_compactions(stats.compactions);
+      resp->set_vacuum_deleted(stats.vacuum_deleted);
+      for (const LevelStats& l : stats.levels) {
+        auto* level = resp->add_levels();
+        level->set_level(l.level);
+        level->set_sst_count(l.sst_count);
+        level->set_bytes(l.bytes);
+      }
+      return cairn::Status::OK();
+    });
+  }
+
+ private:
+  const ServiceEnv env_;
+};
+
+void ToProto(const ParamValue& p, rpc::Param* out) {
+  out->set_name(p.name);
+  out->set_value(p.value);
+  out->set_is_default(p.is_default);
+}
+
+class ParamsService final : public rpc::Params::Service {
+ public:
+  explicit ParamsService(const ServiceEnv& env) : env_(env) {}
+
+  grpc::Status Get(grpc::ServerContext* ctx, const rpc::GetParamRequest* req,
+                   rpc::GetParamResponse* resp) override {
+    return Handle(env_, "Params.Get", false, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(ParamValue value, env_.params->Get(req->name()));
+      ToProto(value, resp->mutable_param());
+      return Status::OK();
+    });
+  }
+  grpc::Status Set(grpc::ServerContext* ctx, const rpc::SetParamRequest* req,
+                   rpc::SetParamResponse*) override {
+    return Handle(env_, "Params.Set", true, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(env_.params->Set(req->name(), req->value()));
+      CAIRN_LOG_INFO("param {} set to '{}' (takes effect at the next server start)", req->name(),
+                     req->value());
+      return Status::OK();
+    });
+  }
+  grpc::Status List(grpc::ServerContext* ctx, const rpc::ListParamsRequest*,
+                    rpc::ListParamsResponse* resp) override {
+    return Handle(env_, "Params.List", false, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(auto values, env_.params->List());
+      for (const ParamValue& v : values) ToProto(v, resp->add_params());
+      return Status::OK();
+    });
+  }
+
+ private:
+  const ServiceEnv env_;
+};
+
+class UsersService final : public rpc::Users::Service {
+ public:
+  explicit UsersService(const ServiceEnv& env) : env_(env) {}
+
+  grpc::Status Create(grpc::ServerContext* ctx, const rpc::CreateUserRequest* req,
+                      rpc::CreateUserResponse*) override {
+    return Handle(env_, "Users.Create", true, *ctx,
+                  [&] { return env_.users->Create(req->name(), req->password()); });
+  }
+  grpc::Status Drop(grpc::ServerContext* ctx, const rpc::DropUserRequest* req,
+                    rpc::DropUserResponse*) override {
+    return Handle(env_, "Users.Drop", true, *ctx, [&] { return env_.users->Drop(req->name()); });
+  }
+  grpc::Status List(grpc::ServerContext* ctx, const rpc::ListUsersRequest*,
+                    rpc::ListUsersResponse* resp) override {
+    return Handle(env_, "Users.List", false, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(auto users, env_.users->List());
+      for (const UserInfo& u : users) {
+        auto* out = resp->add_users();
+        out->set_name(u.name);
+        out->set_created_ms(u.created_ms);
+        for (const auto& p : u.privileges) out->add_privileges(p);
+      }
+      return Status::OK();
+    });
+  }
+
+ private:
+  const ServiceEnv env_;
+};
+
+}  // namespace
+
+grpc::Status ToGrpc(const Status& status) {
+  using grpc::StatusCode;
+  StatusCode code = StatusCode::INTERNAL;
+  switch (status.code()) {
+    case ErrorCode::kOk:
+      return grpc::Status::OK;
+    case ErrorCode::kNotFound:
+      code = StatusCode::NOT_FOUND;
+      break;
+    case ErrorCode::kAlreadyExists:
+      code = StatusCode::ALREADY_EXISTS;
+      break;
+    case ErrorCode::kInvalidArgument:
+      code = StatusCode::INVALID_ARGUMENT;
+      break;
+    case ErrorCode::kPermissionDenied:
+      code = StatusCode::PERMISSION_DENIED;
+      break;
+    case ErrorCode::kBusy:
+      code = StatusCode::FAILED_PRECONDITION;
+      break;
+    case ErrorCode::kConflict:
+    case ErrorCode::kAborted:
+      code = StatusCode::ABORTED;
+      break;
+    case ErrorCode::kCorruption:
+      code = StatusCode::DATA_LOSS;
+      break;
+    case ErrorCode::kNotSupported:
+      code = StatusCode::UNIMPLEMENTED;
+      break;
+    case ErrorCode::kIOError:
+    case ErrorCode::kUnavailable:
+      // Not UNAVAILABLE: clients read that as "server unreachable", and here the
+      // server answered; one of its stores failed.
+      code = StatusCode::INTERNAL;
+      break;
+  }
+  return {code, status.message()};
+}
+
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(std::make_unique<TablesService>(env));
+  services.push_back(std::make_unique<KvService>(env));
+  services.push_back(std::make_unique<AdminService>(env));
+  services.push_back(std::make_unique<ParamsService>(env));
+  services.push_back(std::make_unique<UsersService>(env));
+  return services;
+}
+
+}  // namespace cairn::server

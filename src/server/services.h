@@ -1,0 +1,37 @@
+// The gRPC services of proto/cairn.proto, implemented over Cluster, SystemParams and
+// Users. Every handler counts itself in Metrics; mutating handlers check the token.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/service_type.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "meta/params.h"
+#include "meta/users.h"
+#include "server/auth.h"
+#include "server/metrics.h"
+#include "storage/cluster.h"
+
+namespace cairn::server {
+
+struct ServiceEnv {
+  Cluster* cluster = nullptr;
+  MetaWriter* writer = nullptr;
+  SystemParams* params = nullptr;
+  Users* users = nullptr;
+  Metrics* metrics = nullptr;
+  const TokenAuth* auth = nullptr;
+  std::string cluster_id;
+  std::string meta_store;    // redacted
+  std::string object_store;  // redacted
+};
+
+std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);
+
+// Status -> grpc::Status with the message alone (clients print it after "error: ").
+grpc::Status ToGrpc(const Status& status);
+
+}  // namespace cairn::server

@@ -1,0 +1,84 @@
+#include "meta/params.h"
+
+#include <gtest/gtest.h>
+
+#include "meta/keys.h"
+#include "meta/meta_test_util.h"
+
+namespace cairn {
+namespace {
+
+class ParamsTest : public testing::MetaFixture {};
+
+TEST_F(ParamsTest, UnsetParamsReadAsDefaults) {
+  SystemParams params(writer_.get());
+  auto list = params.List();
+  ASSERT_TRUE(list.ok());
+  std::map<std::string, std::string> values;
+  for (const auto& p : *list) {
+    EXPECT_TRUE(p.is_default) << p.name;
+    values[p.name] = p.value;
+  }
+  EXPECT_EQ(values, (std::map<std::string, std::string>{{"checkpoint_interval", "1s"},
+                                                        {"pitr_retention", "0"},
+                                                        {"vacuum_min_age", "6h"},
+                                                        {"backup_storage_url", ""}}));
+  EXPECT_EQ(*params.GetDurationMs("checkpoint_interval"), 1000);
+  EXPECT_EQ(*params.GetDurationMs("vacuum_min_age"), 6 * 3'600'000);
+}
+
+TEST_F(ParamsTest, SetIsStoredUnderParamKeyAndInTheChangelog) {
+  SystemParams params(writer_.get());
+  uint64_t seq = writer_->last_seq();
+  ASSERT_TRUE(params.Set("pitr_retention", "7d").ok());
+  auto value = params.Get("pitr_retention");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(value->value, "7d");
+  EXPECT_FALSE(value->is_default);
+  EXPECT_EQ(*params.GetDurationMs("pitr_retention"), 7 * 86'400'000LL);
+  EXPECT_EQ(Dump()[keys::ParamKey("pitr_retention")], "7d");
+
+  EXPECT_EQ(writer_->last_seq(), seq + 1);
+  auto record = store_->Get(keys::ChangelogKey(seq + 1));
+  ASSERT_TRUE(record.ok() && record->has_value());
+  auto decoded = DecodeChangelogRecord((*record)->value);
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_EQ(decoded->ops.size(), 1u);
+  EXPECT_EQ(decoded->ops[0].key, keys::ParamKey("pitr_retention"));
+}
+
+TEST_F(ParamsTest, UnknownNameIsInvalidArgumentNamingIt) {
+  SystemParams params(writer_.get());
+  for (auto status : {params.Get("no_such_param").status(), params.Set("no_such_param", "1s")}) {
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(status.message().find("no_such_param"), std::string::npos) << status.message();
+  }
+}
+
+TEST_F(ParamsTest, InvalidValuesAreRejectedAndNothingIsWritten) {
+  SystemParams params(writer_.get());
+  auto before = Dump();
+  struct Case {
+    const char* name;
+    const char* value;
+  };
+  for (Case c : {Case{"checkpoint_interval", "0"}, Case{"checkpoint_interval", "fast"},
+                 Case{"pitr_retention", "-1s"}, Case{"vacuum_min_age", "6 hours"},
+                 Case{"backup_storage_url", "not a url"}}) {
+    Status status = params.Set(c.name, c.value);
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument) << c.name << "=" << c.value;
+    EXPECT_NE(status.message().find(c.name), std::string::npos) << status.message();
+  }
+  EXPECT_EQ(Dump(), before);
+}
+
+TEST_F(ParamsTest, BackupStorageUrlAcceptsUrlsAndEmpty) {
+  SystemParams params(writer_.get());
+  ASSERT_TRUE(params.Set("backup_storage_url", "fs:///var/lib/cairn/backup").ok());
+  EXPECT_EQ(params.Get("backup_storage_url")->value, "fs:///var/lib/cairn/backup");
+  ASSERT_TRUE(params.Set("backup_storage_url", "").ok());
+  EXPECT_EQ(params.Get("backup_storage_url")->value, "");
+}
+
+}  // namespace
+}  // namespace cairn
