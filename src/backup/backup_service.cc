@@ -124,7 +124,13 @@ Result<SnapshotEntry> BackupService::CreateLocked(uint64_t id, const std::string
   }
   Status pinned = SetPin(id, pin_epoch, kPinInProgress);
   auto entry = pinned.ok() ? Cut(id, remarks) : Result<SnapshotEntry>(pinned);
-  if (!entry.ok()) {
+  bool may_be_listed = false;
+  if (entry.ok()) {
+    Status published = Publish(*entry, &may_be_listed);
+    if (!published.ok()) entry = published;
+  }
+  if (!entry.ok() && !may_be_listed) {
+    // Nothing references this backup: remove what the attempt left behind.
     (void)storage_.store()->Delete(BackupStorage::SnapshotKey(id));
     Status unpinned = RemovePin(id);
     if (!unpinned.ok()) {
@@ -176,13 +182,21 @@ Result<SnapshotEntry> BackupService::Cut(uint64_t id, const std::string& remarks
   entry.file_size = info.file_size;
   entry.checksum = info.checksum;
 
-  // Narrow the pin to exactly what the cut can reference, then publish the entry.
+  // Narrow the pin to exactly what the cut can reference.
   CAIRN_RETURN_IF_ERROR(SetPin(id, entry.epoch, std::max<uint64_t>(entry.max_object_id, 1)));
+  return entry;
+}
+
+Status BackupService::Publish(const SnapshotEntry& entry, bool* may_be_listed) {
   std::lock_guard lock(manifest_mu_);
   CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage_.LoadManifestOrEmpty());
   manifest.snapshots.push_back(entry);
-  CAIRN_RETURN_IF_ERROR(storage_.SaveManifest(manifest));
-  return entry;
+  Status saved = storage_.SaveManifest(manifest);
+  if (saved.ok()) return saved;
+  // The write may have landed with its acknowledgement lost: look before cleaning up.
+  auto reread = storage_.LoadManifestOrEmpty();
+  *may_be_listed = !reread.ok() || reread->Find(entry.id) != nullptr;
+  return reread.ok() && reread->Find(entry.id) ? Status::OK() : saved;
 }
 
 Status BackupService::SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id) {

@@ -56,6 +56,9 @@ class BackupService {
  private:
   Result<SnapshotEntry> CreateLocked(uint64_t id, const std::string& remarks);
   Result<SnapshotEntry> Cut(uint64_t id, const std::string& remarks);
+  // Appends `entry` to the manifest. On failure *may_be_listed says whether the entry
+  // might still have landed (then its file and pin must stay).
+  Status Publish(const SnapshotEntry& entry, bool* may_be_listed);
   Status SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id);
   Status RemovePin(uint64_t id);
 

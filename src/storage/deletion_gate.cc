@@ -6,14 +6,12 @@ namespace cairn {
 
 Status DeletionGate::Refresh() {
   now_ms_ = options_.clock->NowMillis();
-  pinned_.clear();
-  // Backup pins under keys::kBackupPrefix are loaded here by the backup module.
-  (void)meta_;
+  CAIRN_ASSIGN_OR_RETURN(pins_, PinSet::Load(meta_));
   return Status::OK();
 }
 
 bool DeletionGate::MayDelete(const DeletionCandidate& c, std::string* reason) const {
-  if (pinned_.count(c.object_id)) {
+  if (pins_.Protects(c.object_id, c.stale_epoch.value_or(kPinInProgress))) {
     *reason = c.key + " is pinned by a backup";
     return false;
   }

@@ -9,18 +9,17 @@
 //     checkpoint or compaction are younger);
 //   - no backup pins it.
 //
-// EXTENSION POINT (backup): pins live in the meta store under keys::kBackupPrefix.
-// Load them in Refresh() (called once per vacuum pass, before any MayDelete) and
-// refuse pinned object ids in MayDelete(); nothing else in the engine needs to change.
+// Backup pins (meta/backup_pins.h) are loaded once per vacuum pass in Refresh();
+// one key per backup, checked by binary search (docs/backup-format.md).
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "meta/backup_pins.h"
 #include "meta_store/meta_store.h"
 
 namespace cairn {
@@ -43,8 +42,8 @@ class DeletionGate {
   DeletionGate(MetaStore* meta, const DeletionGateOptions& options)
       : meta_(meta), options_(options) {}
 
-  // Reloads what decisions depend on (the clock reading; backup pins once the backup
-  // module adds them). Call once per vacuum pass.
+  // Reloads what decisions depend on: the clock reading and the backup pins.
+  // Call once per vacuum pass.
   Status Refresh();
 
   // True when `c` may be deleted now; otherwise `reason` says why not.
@@ -54,7 +53,7 @@ class DeletionGate {
   MetaStore* const meta_;
   const DeletionGateOptions options_;
   int64_t now_ms_ = 0;
-  std::set<uint64_t> pinned_;  // object ids pinned by backups (filled by Refresh)
+  PinSet pins_;  // backup pins, loaded by Refresh
 };
 
 }  // namespace cairn
