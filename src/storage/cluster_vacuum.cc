@@ -17,13 +17,21 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
 
   // 1. Stale objects: they left the version at a known epoch.
   std::map<uint64_t, uint64_t> stale;
+  std::shared_ptr<const Version> current;
   {
     std::lock_guard lock(mu_);
     stale = stale_;
+    current = version_;
   }
   std::vector<uint64_t> forget;  // stale keys whose object is gone
   for (const auto& [id, stale_epoch] : stale) {
     report.stale_candidates++;
+    // Defence in depth: a stale entry for an SST that is back in the version (e.g.
+    // after a restore) must not delete it.
+    if (current->Contains(id)) {
+      report.kept_by_gate++;
+      continue;
+    }
     std::string key = SstObjectKey(id);
     auto head = objects_->Head(key);
     if (!head.ok()) {

@@ -246,7 +246,7 @@ void RunSeeds(uint64_t first, uint64_t count, int steps, const std::string& fs_r
   }
 }
 
-TEST(StorageModelTest, TwoHundredSeedsOnMemStores) { RunSeeds(1, 200, 120, ""); }
+TEST(StorageModelTest, TwoHundredSeedsOnMemStores) { RunSeeds(1, 200, 250, ""); }
 
 TEST(StorageModelTest, SomeSeedsOnSqliteAndFs) { RunSeeds(10'001, 4, 80, "fs"); }
 
