@@ -11,6 +11,19 @@ std::chrono::system_clock::time_point Deadline(std::chrono::seconds timeout) {
   return std::chrono::system_clock::now() + timeout;
 }
 
+// True once connected. A refused connection fails at once instead of retrying until
+// the deadline: nothing listens there, and the operator should know now.
+bool WaitForServer(grpc::Channel* channel) {
+  auto deadline = Deadline(kConnectTimeout);
+  grpc_connectivity_state state = channel->GetState(/*try_to_connect=*/true);
+  while (state != GRPC_CHANNEL_READY) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) return false;
+    if (!channel->WaitForStateChange(state, deadline)) return false;
+    state = channel->GetState(/*try_to_connect=*/true);
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
@@ -22,9 +35,12 @@ Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
+  // Talk to the server directly: an http_proxy meant for web traffic would otherwise
+  // intercept the connection and answer with its own errors.
+  args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
   client->channel_ =
       grpc::CreateCustomChannel(options.addr, grpc::InsecureChannelCredentials(), args);
-  if (!client->channel_->WaitForConnected(Deadline(kConnectTimeout))) {
+  if (!WaitForServer(client->channel_.get())) {
     return Status::Unavailable("cannot reach cairn server at " + options.addr +
                                " (is `cairn server` running? set --addr or CAIRN_ADDR)");
   }
