@@ -190,6 +190,26 @@ TEST_F(CliTest, ParamsAndUsers) {
   EXPECT_EQ(server_->log().find("s3cret-pw"), std::string::npos);
 }
 
+TEST_F(CliTest, AsOfReadsWithinRetentionSetByParam) {
+  StartServer();
+  ExpectOk(Cairn({"table", "create", "t"}));
+  // Params are read at server start.
+  ExpectOk(Cairn({"param", "set", "pitr_retention", "1h"}));
+  EXPECT_EQ(server_->Stop(), 0);
+  StartServer();
+  ExpectOk(Cairn({"put", "t", "k", "v1"}));
+  RunResult flush = Cairn({"flush"});
+  ExpectOk(flush);
+  std::string epoch = flush.out.substr(flush.out.rfind(' ') + 1);
+  epoch.pop_back();  // newline
+  ExpectOk(Cairn({"put", "t", "k", "v2"}));
+  EXPECT_EQ(Cairn({"get", "t", "k"}).out, "v2\n");
+  EXPECT_EQ(Cairn({"get", "t", "k", "--as-of", epoch}).out, "v1\n");
+  EXPECT_EQ(Cairn({"scan", "t", "--as-of", epoch}).out, "k\tv1\n");
+  EXPECT_EQ(Cairn({"get", "t", "k", "--as-of", "2000-01-01T00:00:00Z"}).exit_code, 1);
+  ExpectError(Cairn({"get", "t", "k", "--as-of", "yesterday"}), "invalid time 'yesterday'");
+}
+
 TEST_F(CliTest, LoadRestartAndSecondServerRefused) {
   StartServer();
   ExpectOk(Cairn({"table", "create", "big"}));
