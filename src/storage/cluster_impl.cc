@@ -58,6 +58,7 @@ Status ClusterImpl::Init() {
     header_ = state.header;
     header_revision_ = state.header_revision;
     committed_epoch_ = state.header.max_committed_epoch;
+    durable_epoch_ = committed_epoch_;
     stale_ = std::move(state.stale);
     catalog_ = std::move(state.catalog);
     // DDL may have stamped epochs that no checkpoint committed before a crash.
@@ -116,8 +117,8 @@ Result<uint64_t> ClusterImpl::Write(const WriteBatch& batch, bool wait) {
     CAIRN_RETURN_IF_ERROR(Flush().status());
   }
   std::unique_lock lock(mu_);
-  commit_cv_.wait(lock, [&] { return committed_epoch_ >= epoch || closing_; });
-  if (committed_epoch_ < epoch) {
+  commit_cv_.wait(lock, [&] { return durable_epoch_ >= epoch || closing_; });
+  if (durable_epoch_ < epoch) {
     return Status::Aborted("cluster closed before epoch " + std::to_string(epoch) +
                            " was committed");
   }
@@ -177,12 +178,17 @@ Result<uint64_t> ClusterImpl::Flush() {
   if (!files.ok()) {
     for (uint64_t id : allocated) in_flight_.erase(id);
   }
-  // Committed memtables leave; on failure they stay and the next checkpoint retries.
-  std::erase_if(imm_, [&](const auto& m) { return m->epoch() <= committed_epoch_; });
   if (!s.ok()) {
+    // The sealed memtables stay and the next checkpoint retries them. If the commit did
+    // apply after all (lost ack, reload failed), the retry writes the same versions
+    // again, which readers and compaction treat as duplicates.
     CAIRN_LOG_WARN("checkpoint of epoch {} failed: {}", sealed, s.ToString());
     return s;
   }
+  std::erase_if(
+      imm_, [&](const auto& m) { return std::find(imms.begin(), imms.end(), m) != imms.end(); });
+  durable_epoch_ = std::max(durable_epoch_, sealed);
+  commit_cv_.notify_all();
   stats_.checkpoints++;
   stats_.last_checkpoint_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -266,6 +272,8 @@ Status ClusterImpl::ReloadStorageLocked() {
   header_ = state.header;
   header_revision_ = state.header_revision;
   committed_epoch_ = std::max(committed_epoch_, state.header.max_committed_epoch);
+  // Only another writer can have moved the epoch past ours; stay above it.
+  last_epoch_ = std::max(last_epoch_, committed_epoch_);
   stale_ = std::move(state.stale);
   commit_cv_.notify_all();
   return Status::OK();

@@ -104,11 +104,14 @@ class ClusterImpl final : public Cluster {
   std::map<uint64_t, std::shared_ptr<sst::TableReader>> readers_;
 
   mutable std::mutex mu_;
-  std::condition_variable commit_cv_;      // committed_epoch_ advanced or closing
+  std::condition_variable commit_cv_;      // durable_epoch_ advanced or closing
   std::condition_variable checkpoint_cv_;  // flush requested or closing
   std::condition_variable compaction_cv_;  // a checkpoint added L0 SSTs or closing
   uint64_t last_epoch_ = 0;
   uint64_t committed_epoch_ = 0;
+  // Every write this process made at or below this epoch is committed (what waiting
+  // writers wait for; committed_epoch_ can also move by another writer's commit).
+  uint64_t durable_epoch_ = 0;
   std::unique_ptr<Memtable> mem_;
   std::vector<std::shared_ptr<Memtable>> imm_;  // sealed, not yet committed; oldest first
   std::shared_ptr<const Version> version_;

@@ -301,3 +301,43 @@ TEST_F(ClusterTest, BackgroundCheckpointCommitsWaitingWrites) {
 
 }  // namespace
 }  // namespace cairn
+
+namespace cairn {
+namespace {
+
+// Two engines on one meta store (a misconfiguration the server's lease prevents): the
+// stale one's checkpoint fails instead of overwriting the version, and after reloading
+// it commits on top without losing either writer's data.
+TEST(TwoWritersTest, StaleWriterCannotOverwriteTheVersion) {
+  testing::StorageEnv env;
+  ASSERT_TRUE(env.Open().ok());
+  auto t = env.cluster->CreateTable("t");
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(env.cluster->Flush().ok());
+
+  MetaWriter other_writer(env.meta(), &env.clock);
+  ASSERT_TRUE(other_writer.Open().ok());
+  auto other = Cluster::Open(&other_writer, env.objects(), env.options);
+  ASSERT_TRUE(other.ok());
+
+  WriteBatch from_b;
+  from_b.Put(t->id, "b", "from other");
+  ASSERT_TRUE((*other)->Write(from_b, /*wait=*/false).ok());
+  WriteBatch from_a;
+  from_a.Put(t->id, "a", "from first");
+  ASSERT_TRUE(env.cluster->Write(from_a).ok());
+
+  auto stale = (*other)->Flush();
+  ASSERT_FALSE(stale.ok());
+  EXPECT_TRUE(stale.status().IsConflict()) << stale.status().ToString();
+  ASSERT_TRUE((*other)->Flush().ok());  // reloaded: commits on top
+  ASSERT_TRUE((*other)->Close().ok());
+
+  ASSERT_TRUE(env.Reopen().ok());
+  auto rows = testing::ScanAll(env.cluster.get(), t->id);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(*rows, (std::map<std::string, std::string>{{"a", "from first"}, {"b", "from other"}}));
+}
+
+}  // namespace
+}  // namespace cairn
