@@ -3,62 +3,117 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <memory>
-#include <vector>
 
 #include "object_store/fs_file.h"
 
 namespace cairn {
 namespace {
 
-// A directory entry as the key it holds: a file's key, or a directory's key prefix
-// with a trailing '/'. Ordering entries this way orders the keys below them too,
-// because '/' can only appear where the prefix ends.
-struct Entry {
-  std::string key;
-  bool is_dir;
-};
-
 struct DirCloser {
   void operator()(DIR* dir) const { closedir(dir); }
 };
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() { close(fd); }
+};
+
+int64_t Nanos(const struct timespec& ts) {
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 int64_t MtimeMillis(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
 }
 
+// Whether a change made after `read_start` (the coarse clock file timestamps come from,
+// read before the directory was stat'ed and read) must give the directory a timestamp
+// other than the one in `st`. Linux truncates timestamps to the file system's
+// granularity, a power of ten: a timestamp that is not a whole microsecond proves a fine
+// granularity; otherwise assume up to 2 s (FAT). With multigrain timestamps a
+// fine-grained mtime can be ahead of the coarse clock; such a snapshot is not reused.
+bool Settled(const struct stat& st, const struct timespec& read_start) {
+  bool fine = st.st_mtim.tv_nsec % 1000 != 0 || st.st_ctim.tv_nsec % 1000 != 0;
+  int64_t margin = fine ? 1'000'000 : 2'000'000'000;
+  return std::max(Nanos(st.st_mtim), Nanos(st.st_ctim)) + margin < Nanos(read_start);
+}
+
+// Reads and sorts the listable entries: regular files and directories, not temp files.
+Result<std::shared_ptr<const FsDirSnapshot>> ReadDirSnapshot(int dir_fd, const std::string& path) {
+  int fd = dup(dir_fd);
+  if (fd < 0) return ErrnoError("list directory", path, errno);
+  std::unique_ptr<DIR, DirCloser> dir(fdopendir(fd));
+  if (!dir) {
+    int err = errno;
+    close(fd);
+    return ErrnoError("list directory", path, err);
+  }
+  rewinddir(dir.get());  // the duplicate shares its offset with earlier reads
+  auto snapshot = std::make_shared<FsDirSnapshot>();
+  errno = 0;
+  while (dirent* ent = readdir(dir.get())) {
+    std::string_view name = ent->d_name;
+    if (name == "." || name == ".." || name.starts_with(kFsTempPrefix)) continue;
+    unsigned char type = ent->d_type;
+    if (type == DT_UNKNOWN) {
+      struct stat st;
+      if (fstatat(dir_fd, ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+    }
+    if (type != DT_DIR && type != DT_REG) continue;
+    FsDirSnapshot::Entry entry{std::string(name), type == DT_DIR};
+    if (entry.is_dir) entry.name.push_back('/');
+    snapshot->entries.push_back(std::move(entry));
+    errno = 0;
+  }
+  if (errno != 0) return ErrnoError("read directory", path, errno);
+  std::sort(snapshot->entries.begin(), snapshot->entries.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return std::shared_ptr<const FsDirSnapshot>(std::move(snapshot));
+}
+
 class FsLister {
  public:
-  FsLister(const std::string& root, std::string_view prefix, std::string_view token, size_t want)
-      : root_(root), prefix_(prefix), token_(token), want_(want) {}
+  FsLister(const std::string& root, std::string_view prefix, std::string_view token, size_t want,
+           FsListCache* cache)
+      : root_(root), prefix_(prefix), token_(token), want_(want), cache_(cache) {}
 
   // Appends the wanted objects of directory `rel` ("" for the root, else "a/b/").
   Status ListDir(const std::string& rel) {
     std::string path = rel.empty() ? root_ : root_ + "/" + rel.substr(0, rel.size() - 1);
-    std::unique_ptr<DIR, DirCloser> dir(opendir(path.c_str()));
-    if (!dir) {
+    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
       if (errno == ENOENT || errno == ENOTDIR) return Status::OK();
       return ErrnoError("list directory", path, errno);
     }
-    std::vector<Entry> entries;
-    CAIRN_RETURN_IF_ERROR(ReadEntries(dir.get(), rel, path, &entries));
-    // A min-heap yields entries in key order while costing O(n) instead of a full sort;
-    // a page usually needs only the first few of a large directory.
-    auto greater = [](const Entry& a, const Entry& b) { return a.key > b.key; };
-    std::make_heap(entries.begin(), entries.end(), greater);
-    while (!entries.empty() && objects_.size() < want_) {
-      std::pop_heap(entries.begin(), entries.end(), greater);
-      Entry entry = std::move(entries.back());
-      entries.pop_back();
+    FdCloser closer{fd};
+    std::shared_ptr<const FsDirSnapshot> snapshot;
+    if (cache_ != nullptr) {
+      CAIRN_ASSIGN_OR_RETURN(snapshot, cache_->Get(fd, path));
+    } else {
+      CAIRN_ASSIGN_OR_RETURN(snapshot, ReadDirSnapshot(fd, path));
+    }
+    const auto& entries = snapshot->entries;
+    // The rest of the prefix inside this directory names a contiguous run of entries.
+    std::string_view name_prefix;
+    if (prefix_.size() > rel.size()) name_prefix = prefix_.substr(rel.size());
+    for (size_t i = StartIndex(rel, entries, name_prefix);
+         i < entries.size() && objects_.size() < want_; ++i) {
+      const FsDirSnapshot::Entry& entry = entries[i];
+      if (!entry.name.starts_with(name_prefix)) break;
+      std::string key = rel + entry.name;
+      if (!Wanted(key, entry.is_dir)) continue;
       if (entry.is_dir) {
-        std::string_view as_key(entry.key.data(), entry.key.size() - 1);
-        if (ValidateObjectKey(as_key).ok()) CAIRN_RETURN_IF_ERROR(ListDir(entry.key));
+        std::string_view as_key(key.data(), key.size() - 1);
+        if (ValidateObjectKey(as_key).ok()) CAIRN_RETURN_IF_ERROR(ListDir(key));
       } else {
-        CAIRN_RETURN_IF_ERROR(AddObject(dirfd(dir.get()), rel, path, std::move(entry.key)));
+        CAIRN_RETURN_IF_ERROR(AddObject(fd, path, entry.name, std::move(key)));
       }
     }
     return Status::OK();
@@ -67,42 +122,39 @@ class FsLister {
   std::vector<ObjectMeta>& objects() { return objects_; }
 
  private:
-  Status ReadEntries(DIR* dir, const std::string& rel, const std::string& path,
-                     std::vector<Entry>* entries) {
-    errno = 0;
-    while (dirent* ent = readdir(dir)) {
-      std::string_view name = ent->d_name;
-      if (name == "." || name == ".." || name.starts_with(kFsTempPrefix)) continue;
-      unsigned char type = ent->d_type;
-      if (type == DT_UNKNOWN) {
-        struct stat st;
-        if (fstatat(dirfd(dir), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-      }
-      if (type != DT_DIR && type != DT_REG) continue;
-      Entry entry{rel + std::string(name), type == DT_DIR};
-      if (entry.is_dir) entry.key.push_back('/');
-      if (Wanted(entry)) entries->push_back(std::move(entry));
-      errno = 0;
+  // The first entry that can hold a wanted key: at or after the prefix, and after the
+  // token, or the directory the token lies in.
+  size_t StartIndex(const std::string& rel, const std::vector<FsDirSnapshot::Entry>& entries,
+                    std::string_view name_prefix) const {
+    auto by_name = [](const FsDirSnapshot::Entry& e, std::string_view v) { return e.name < v; };
+    size_t start =
+        std::lower_bound(entries.begin(), entries.end(), name_prefix, by_name) - entries.begin();
+    if (token_.empty() || !token_.starts_with(rel)) return start;
+    std::string_view rest = token_.substr(rel.size());
+    auto after = std::upper_bound(
+        entries.begin(), entries.end(), rest,
+        [](std::string_view v, const FsDirSnapshot::Entry& e) { return v < e.name; });
+    size_t token_start = after - entries.begin();
+    if (token_start > 0) {
+      const auto& before = entries[token_start - 1];
+      if (before.is_dir && rest.starts_with(before.name)) --token_start;
     }
-    return errno == 0 ? Status::OK() : ErrnoError("read directory", path, errno);
+    return std::max(start, token_start);
   }
 
-  // Whether the entry's key (or, for a directory, some key below it) can be in the page.
-  bool Wanted(const Entry& entry) const {
-    std::string_view key = entry.key;
-    bool prefix_ok = key.starts_with(prefix_) || (entry.is_dir && prefix_.starts_with(key));
+  // Whether the key (or, for a directory, some key below it) can be in the page.
+  bool Wanted(std::string_view key, bool is_dir) const {
+    bool prefix_ok = key.starts_with(prefix_) || (is_dir && prefix_.starts_with(key));
     if (!prefix_ok) return false;
     if (token_.empty()) return true;
-    return key > token_ || (entry.is_dir && token_.starts_with(key));
+    return key > token_ || (is_dir && token_.starts_with(key));
   }
 
-  Status AddObject(int dir_fd, const std::string& rel, const std::string& path, std::string key) {
+  Status AddObject(int dir_fd, const std::string& path, const std::string& name, std::string key) {
     if (!ValidateObjectKey(key).ok()) return Status::OK();
     struct stat st;
-    const char* name = key.c_str() + rel.size();
-    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      // Deleted since readdir: not part of the listing.
+    if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      // Deleted since the directory was read: not part of the listing.
       if (errno == ENOENT) return Status::OK();
       return ErrnoError("stat", path + "/" + name, errno);
     }
@@ -116,13 +168,53 @@ class FsLister {
   std::string_view prefix_;
   std::string_view token_;
   size_t want_;
+  FsListCache* cache_;
   std::vector<ObjectMeta> objects_;
 };
 
 }  // namespace
 
+Result<std::shared_ptr<const FsDirSnapshot>> FsListCache::Get(int dir_fd, const std::string& path) {
+  // The clock first: a change after this instant gets a later timestamp than `st`.
+  struct timespec read_start;
+  clock_gettime(CLOCK_REALTIME_COARSE, &read_start);
+  struct stat st;
+  if (fstat(dir_fd, &st) != 0) return ErrnoError("stat", path, errno);
+  Slot key{path,
+           static_cast<uint64_t>(st.st_dev),
+           static_cast<uint64_t>(st.st_ino),
+           static_cast<uint64_t>(st.st_size),
+           Nanos(st.st_mtim),
+           Nanos(st.st_ctim),
+           nullptr};
+  auto same = [&](const Slot& s) {
+    return s.dev == key.dev && s.ino == key.ino && s.size == key.size &&
+           s.mtime_ns == key.mtime_ns && s.ctime_ns == key.ctime_ns;
+  };
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = lru_.begin(); it != lru_.end(); ++it) {
+      if (it->path != path) continue;
+      if (!same(*it)) {
+        lru_.erase(it);
+        break;
+      }
+      lru_.splice(lru_.begin(), lru_, it);
+      return it->snapshot;
+    }
+  }
+  CAIRN_ASSIGN_OR_RETURN(key.snapshot, ReadDirSnapshot(dir_fd, path));
+  if (key.snapshot->entries.size() >= kMinEntries && Settled(st, read_start)) {
+    std::lock_guard lock(mu_);
+    lru_.remove_if([&](const Slot& s) { return s.path == path; });
+    lru_.push_front(key);
+    if (lru_.size() > kMaxDirs) lru_.pop_back();
+  }
+  return key.snapshot;
+}
+
 Result<ListPage> ListFsObjects(const std::string& root, std::string_view prefix,
-                               std::string_view token, size_t limit) {
+                               std::string_view token, size_t limit, FsListCache* cache) {
   ListPage page;
   // Start in the deepest directory the prefix names; nothing can match an invalid one.
   size_t slash = prefix.rfind('/');
@@ -132,7 +224,7 @@ Result<ListPage> ListFsObjects(const std::string& root, std::string_view prefix,
     start = std::string(prefix.substr(0, slash + 1));
   }
   // One extra object tells whether the page is the last one.
-  FsLister lister(root, prefix, token, limit == SIZE_MAX ? limit : limit + 1);
+  FsLister lister(root, prefix, token, limit == SIZE_MAX ? limit : limit + 1, cache);
   CAIRN_RETURN_IF_ERROR(lister.ListDir(start));
   page.objects = std::move(lister.objects());
   if (page.objects.size() > limit) {

@@ -167,7 +167,7 @@ class FsObjectStore final : public ObjectStore {
 
   Result<ListPage> List(std::string_view prefix, std::string_view token, size_t limit) override {
     if (limit == 0) return Status::InvalidArgument("list limit must be > 0");
-    return ListFsObjects(root_, prefix, token, limit);
+    return ListFsObjects(root_, prefix, token, limit, &list_cache_);
   }
 
   std::string DescribeForLog() const override { return "fs://" + root_; }
@@ -208,6 +208,7 @@ class FsObjectStore final : public ObjectStore {
 
   const std::string root_;
   Clock* const clock_;
+  FsListCache list_cache_;  // sorted snapshots of large directories, for paging
 };
 
 }  // namespace
