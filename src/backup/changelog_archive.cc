@@ -1,0 +1,230 @@
+#include "backup/changelog_archive.h"
+
+#include <charconv>
+
+#include "backup/manifest.h"
+#include "common/logging.h"
+#include "meta/keys.h"
+
+namespace cairn {
+namespace {
+
+constexpr size_t kReadPage = 1000;
+
+// "changelog/00000000000000000042" -> 42.
+bool SeqFromKey(std::string_view key, uint64_t* seq) {
+  key.remove_prefix(keys::kChangelogPrefix.size());
+  auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), *seq);
+  return ec == std::errc() && end == key.data() + key.size();
+}
+
+}  // namespace
+
+ChangelogArchiver::ChangelogArchiver(MetaStore* meta, ObjectStore* backup_storage,
+                                     const ChangelogArchiverOptions& options)
+    : meta_(meta),
+      backups_(backup_storage),
+      clock_(options.clock ? options.clock : SystemClock::Default()),
+      options_(options) {}
+
+ChangelogArchiver::~ChangelogArchiver() { Stop(); }
+
+Status ChangelogArchiver::LoadArchivedSeq() {
+  if (loaded_) return Status::OK();
+  CAIRN_ASSIGN_OR_RETURN(auto segments, ListSegments(backups_));
+  archived_seq_ = segments.empty() ? 0 : segments.back().last_seq;
+  loaded_ = true;
+  return Status::OK();
+}
+
+Result<uint64_t> ChangelogArchiver::ReadHeadSeq() {
+  CAIRN_ASSIGN_OR_RETURN(auto kv, meta_->Get(keys::kChangelogSeq));
+  if (!kv) return uint64_t{0};
+  uint64_t seq = 0;
+  auto [end, ec] = std::from_chars(kv->value.data(), kv->value.data() + kv->value.size(), seq);
+  if (ec != std::errc() || end != kv->value.data() + kv->value.size()) {
+    return Status::Corruption("meta key " + std::string(keys::kChangelogSeq) +
+                              " holds a non-number: '" + kv->value + "'");
+  }
+  return seq;
+}
+
+Status ChangelogArchiver::WriteSegment(std::vector<ChangelogRecord>* pending,
+                                       ArchiveReport* report) {
+  if (pending->empty()) return Status::OK();
+  std::string key = SegmentKey(pending->front().seq, pending->back().seq);
+  std::string bytes = EncodeSegment(*pending);
+  CAIRN_RETURN_IF_ERROR(backups_->Put(key, bytes));
+  archived_seq_ = pending->back().seq;
+  report->records += pending->size();
+  report->segments++;
+  report->bytes += bytes.size();
+  pending->clear();
+  return Status::OK();
+}
+
+Result<ArchiveReport> ChangelogArchiver::ArchiveOnce() {
+  std::lock_guard lock(run_mu_);
+  int64_t start_ms = clock_->NowMillis();
+  CAIRN_RETURN_IF_ERROR(LoadArchivedSeq());
+  ArchiveReport report;
+  CAIRN_ASSIGN_OR_RETURN(report.head_seq, ReadHeadSeq());
+  if (report.head_seq < archived_seq_) {
+    return Status::Conflict("backup storage " + backups_->DescribeForLog() +
+                            " holds changelog records up to seq " + std::to_string(archived_seq_) +
+                            " but meta store " + meta_->DescribeForLog() + " is at seq " +
+                            std::to_string(report.head_seq) +
+                            ": it is another cluster timeline (restored?); archive to a new "
+                            "backup storage");
+  }
+  std::vector<ChangelogRecord> pending;
+  std::string begin = keys::ChangelogKey(archived_seq_ + 1);
+  const std::string end = keys::ChangelogKey(report.head_seq + 1);
+  while (archived_seq_ + pending.size() < report.head_seq) {
+    CAIRN_ASSIGN_OR_RETURN(auto page, meta_->Range(begin, end, kReadPage));
+    if (page.empty()) break;
+    for (const auto& kv : page) {
+      uint64_t seq = 0;
+      uint64_t expect = archived_seq_ + pending.size() + 1;
+      // The very first archive starts wherever the meta store's changelog starts.
+      bool first_ever = archived_seq_ == 0 && pending.empty();
+      if (!SeqFromKey(kv.key, &seq) || (seq != expect && !first_ever)) {
+        return Status::Corruption("meta store changelog key " + kv.key + " where seq " +
+                                  std::to_string(expect) +
+                                  " was expected: records were lost before being archived");
+      }
+      auto record = DecodeChangelogRecord(kv.value);
+      if (!record.ok()) return record.status().WithContext("meta key " + kv.key);
+      if (first_ever) archived_seq_ = seq - 1;
+      pending.push_back(std::move(*record));
+      if (pending.size() >= options_.max_segment_records) {
+        CAIRN_RETURN_IF_ERROR(WriteSegment(&pending, &report));
+      }
+    }
+    begin = page.back().key + '\0';
+  }
+  CAIRN_RETURN_IF_ERROR(WriteSegment(&pending, &report));
+  report.archived_seq = archived_seq_;
+  std::lock_guard m(metrics_mu_);
+  metrics_.head_seq = report.head_seq;
+  metrics_.archived_seq = archived_seq_;
+  metrics_.lag_records = report.head_seq - std::min(report.head_seq, archived_seq_);
+  metrics_.records_archived += report.records;
+  if (archived_seq_ >= report.head_seq) caught_up_ms_ = start_ms;
+  return report;
+}
+
+// Deletes with a direct MetaStore::Commit, not MetaWriter: a delete through MetaWriter
+// would append a changelog record of its own (which the next trim would delete, which
+// would append one...). Trimming changes no metadata a restore reproduces (changelog/ is
+// excluded from snapshots), so it is the one meta-store write outside the changelog.
+Result<TrimReport> ChangelogArchiver::TrimArchived(int64_t retention_ms) {
+  std::lock_guard lock(run_mu_);
+  CAIRN_RETURN_IF_ERROR(LoadArchivedSeq());
+  TrimReport report;
+  const int64_t cutoff_ms = clock_->NowMillis() - retention_ms;
+  std::string first_key;
+  std::string begin(keys::kChangelogPrefix);
+  const std::string end = keys::ChangelogKey(archived_seq_ + 1);
+  bool done = false;
+  while (!done) {
+    CAIRN_ASSIGN_OR_RETURN(auto page, meta_->Range(begin, end, kReadPage));
+    for (const auto& kv : page) {
+      auto record = DecodeChangelogRecord(kv.value);
+      if (!record.ok()) return record.status().WithContext("meta key " + kv.key);
+      if (record->wall_time_ms >= cutoff_ms) {
+        done = true;
+        break;
+      }
+      if (first_key.empty()) first_key = kv.key;
+      report.through_seq = record->seq;
+      report.records++;
+    }
+    if (page.size() < kReadPage) break;
+    begin = page.back().key + '\0';
+  }
+  if (report.records == 0) return report;
+  Txn txn;
+  txn.ops.push_back(Op::DeleteRange(first_key, keys::ChangelogKey(report.through_seq + 1)));
+  CAIRN_RETURN_IF_ERROR(meta_->Commit(txn).status());
+  std::lock_guard m(metrics_mu_);
+  metrics_.records_trimmed += report.records;
+  return report;
+}
+
+Result<ExpireReport> ChangelogArchiver::ExpireArchive(int64_t retention_ms) {
+  std::lock_guard lock(run_mu_);
+  ExpireReport report;
+  BackupStorage storage(backups_);
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage.LoadManifestOrEmpty());
+  const int64_t cutoff_ms = clock_->NowMillis() - retention_ms;
+  const SnapshotEntry* base = nullptr;  // newest snapshot at or before the window start
+  for (const auto& s : manifest.snapshots) {
+    if (s.created_ms <= cutoff_ms && (!base || s.created_ms > base->created_ms)) base = &s;
+  }
+  if (base == nullptr) return report;  // the window reaches back before every snapshot
+  report.kept_from_seq = base->changelog_seq + 1;
+  CAIRN_ASSIGN_OR_RETURN(auto segments, ListSegments(backups_));
+  for (const auto& seg : segments) {
+    if (seg.last_seq > base->changelog_seq) break;
+    CAIRN_RETURN_IF_ERROR(backups_->Delete(seg.key));
+    report.segments++;
+    report.bytes += seg.size;
+  }
+  std::lock_guard m(metrics_mu_);
+  metrics_.segments_expired += report.segments;
+  return report;
+}
+
+Status ChangelogArchiver::RunOnce() {
+  Status status = ArchiveOnce().status();
+  if (status.ok()) status = TrimArchived(options_.pitr_retention_ms).status();
+  if (status.ok() && options_.expire_every_passes > 0 &&
+      passes_++ % options_.expire_every_passes == 0) {
+    status = ExpireArchive(options_.pitr_retention_ms).status();
+  }
+  std::lock_guard m(metrics_mu_);
+  metrics_.runs++;
+  if (!status.ok()) metrics_.failures++;
+  return status;
+}
+
+void ChangelogArchiver::Start(int64_t interval_ms) {
+  std::lock_guard lock(loop_mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this, interval_ms] { Loop(interval_ms); });
+}
+
+void ChangelogArchiver::Stop() {
+  {
+    std::lock_guard lock(loop_mu_);
+    if (!thread_.joinable()) return;
+    stop_ = true;
+  }
+  loop_cv_.notify_all();
+  thread_.join();
+}
+
+void ChangelogArchiver::Loop(int64_t interval_ms) {
+  std::unique_lock lock(loop_mu_);
+  for (;;) {
+    // Real time, not the injected clock: this only paces the loop.
+    bool stopping =
+        loop_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [&] { return stop_; });
+    lock.unlock();
+    Status status = RunOnce();
+    if (!status.ok()) CAIRN_LOG_WARN("changelog archiver: {}", status.ToString());
+    lock.lock();
+    if (stopping) return;
+  }
+}
+
+ArchiverMetrics ChangelogArchiver::metrics() {
+  std::lock_guard m(metrics_mu_);
+  ArchiverMetrics out = metrics_;
+  if (caught_up_ms_ > 0) out.lag_seconds = (clock_->NowMillis() - caught_up_ms_) / 1000.0;
+  return out;
+}
+
+}  // namespace cairn

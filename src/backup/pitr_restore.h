@@ -1,0 +1,79 @@
+// Point-in-time restore (design.md §6, docs/pitr.md): the newest snapshot at or before
+// the target, then the archived changelog replayed in seq order up to the first record
+// after the target. Works from backup storage alone (the meta store may be lost).
+// Same safety rules as snapshot restore: empty target unless overwrite, dry run writes
+// nothing, everything is verified before the first write, a failed write leaves the
+// target empty, id generators go above everything ever issued.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "backup/manifest.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "meta_store/meta_store.h"
+#include "object_store/object_store.h"
+
+namespace cairn {
+
+struct PointInTimeOptions {
+  // The target: exactly one of to_time (`--to-time`, RFC 3339, or an epoch number),
+  // to_epoch (`--to-epoch`), or to_latest (everything archived).
+  std::string to_time;
+  uint64_t to_epoch = 0;
+  bool to_latest = false;
+  // The archiver runs every checkpoint interval, so the archive is known to describe
+  // the cluster up to the last archived record + one interval (docs/pitr.md).
+  int64_t checkpoint_interval_ms = 1000;
+  Clock* clock = nullptr;  // "now", for refusing targets in the future
+  bool overwrite = false;
+  bool dry_run = false;
+  std::function<void(const std::string&)> progress;
+  std::function<Status()> check_writer_lease;
+};
+
+struct RecoverableRange {
+  bool empty = true;  // no snapshot: nothing can be restored
+  uint64_t from_epoch = 0;
+  uint64_t to_epoch = 0;
+  int64_t from_ms = 0;
+  int64_t to_ms = 0;
+  uint64_t snapshots = 0;           // snapshots restore may start from
+  uint64_t first_archived_seq = 0;  // 0 when nothing is archived
+  uint64_t last_archived_seq = 0;
+  uint64_t segments = 0;
+  std::vector<std::string> gaps;  // missing seq ranges, "first..last"
+  // "recoverable range: <RFC 3339> (epoch N) .. <RFC 3339> (epoch M)" (+ gaps).
+  std::string ToString() const;
+};
+
+struct PointInTimePlan {
+  SnapshotEntry snapshot;  // where replay starts
+  uint64_t target_epoch = 0;
+  uint64_t replayed_records = 0;
+  uint64_t segments_read = 0;
+  uint64_t last_seq = 0;     // changelog seq of the restored state
+  uint64_t last_epoch = 0;   // epoch of the last replayed record (0 if none)
+  int64_t last_wall_ms = 0;  // wall time of the last replayed record (0 if none)
+  uint64_t keys = 0;         // meta keys written (without ids and pins)
+  uint64_t sst_count = 0;
+  bool target_was_empty = true;
+  std::map<std::string, uint64_t> id_generators;
+  uint64_t pins = 0;
+  bool written = false;
+  RecoverableRange range;
+};
+
+// The range `RestoreToPoint` accepts, for `cairn backup list`. `now_ms` caps it.
+Result<RecoverableRange> ComputeRecoverableRange(BackupStorage* backups,
+                                                 int64_t checkpoint_interval_ms = 1000,
+                                                 Clock* clock = nullptr);
+
+Result<PointInTimePlan> RestoreToPoint(BackupStorage* backups, ObjectStore* objects,
+                                       MetaStore* target, const PointInTimeOptions& options);
+
+}  // namespace cairn
