@@ -54,7 +54,7 @@ Status ClusterImpl::Init() {
                          Version::Make(state.header.version_id, std::move(state.ssts)));
   {
     std::lock_guard lock(mu_);
-    version_ = std::move(version);
+    SetVersionLocked(std::move(version));
     header_ = state.header;
     header_revision_ = state.header_revision;
     committed_epoch_ = state.header.max_committed_epoch;
@@ -243,7 +243,7 @@ Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_e
   CAIRN_ASSIGN_OR_RETURN(auto version, base->Apply(next.version_id, edit));
   {
     std::lock_guard lock(mu_);
-    version_ = version;
+    SetVersionLocked(version);
     header_ = next;
     header_revision_ = committed->revision;
     committed_epoch_ = next.max_committed_epoch;
@@ -263,12 +263,28 @@ void ClusterImpl::InstallVersion(std::shared_ptr<const Version>, const VersionEd
   commit_cv_.notify_all();
 }
 
+void ClusterImpl::SetVersionLocked(std::shared_ptr<const Version> v) {
+  std::erase_if(live_versions_, [](const auto& w) { return w.expired(); });
+  live_versions_.push_back(v);
+  version_ = std::move(v);
+}
+
+std::set<uint64_t> ClusterImpl::ObjectsInUseLocked() {
+  std::set<uint64_t> ids;
+  for (const auto& w : live_versions_) {
+    if (auto v = w.lock()) {
+      for (const SstRef& f : v->AllFiles()) ids.insert(f->object_id);
+    }
+  }
+  return ids;
+}
+
 Status ClusterImpl::ReloadStorageLocked() {
   CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
   CAIRN_ASSIGN_OR_RETURN(auto version,
                          Version::Make(state.header.version_id, std::move(state.ssts)));
   std::lock_guard lock(mu_);
-  version_ = std::move(version);
+  SetVersionLocked(std::move(version));
   header_ = state.header;
   header_revision_ = state.header_revision;
   committed_epoch_ = std::max(committed_epoch_, state.header.max_committed_epoch);

@@ -66,6 +66,10 @@ class ClusterImpl final : public Cluster {
   Status CommitEdit(const VersionEdit& edit, uint64_t new_committed_epoch);
   Status ReloadStorageLocked();  // version_mu_ held
   void InstallVersion(std::shared_ptr<const Version> v, const VersionEdit& edit);
+  // Sets version_ and remembers it as possibly in use (mu_ held).
+  void SetVersionLocked(std::shared_ptr<const Version> v);
+  // Object ids of every version a reader may still hold (mu_ held).
+  std::set<uint64_t> ObjectsInUseLocked();
 
   // --- reads ---
   struct ReadContext {
@@ -115,6 +119,9 @@ class ClusterImpl final : public Cluster {
   std::unique_ptr<Memtable> mem_;
   std::vector<std::shared_ptr<Memtable>> imm_;  // sealed, not yet committed; oldest first
   std::shared_ptr<const Version> version_;
+  // Every version installed so far that a reader may still hold: vacuum spares their
+  // SSTs, so a long scan never loses its objects (expired entries are pruned).
+  std::vector<std::weak_ptr<const Version>> live_versions_;
   VersionHeader header_;
   int64_t header_revision_ = 0;
   std::map<uint64_t, uint64_t> stale_;  // object id -> stale epoch

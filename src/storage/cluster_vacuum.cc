@@ -17,18 +17,18 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
 
   // 1. Stale objects: they left the version at a known epoch.
   std::map<uint64_t, uint64_t> stale;
-  std::shared_ptr<const Version> current;
+  std::set<uint64_t> in_use;  // by the current version or a reader's older one
   {
     std::lock_guard lock(mu_);
     stale = stale_;
-    current = version_;
+    in_use = ObjectsInUseLocked();
   }
   std::vector<uint64_t> forget;  // stale keys whose object is gone
   for (const auto& [id, stale_epoch] : stale) {
     report.stale_candidates++;
-    // Defence in depth: a stale entry for an SST that is back in the version (e.g.
-    // after a restore) must not delete it.
-    if (current->Contains(id)) {
+    // A reader of an older version may still need it; and a stale entry for an SST
+    // that is back in the version (e.g. after a restore) must not delete it.
+    if (in_use.count(id)) {
       report.kept_by_gate++;
       continue;
     }
@@ -68,18 +68,17 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
       listed.push_back(m);
       return Status::OK();
     }));
-    std::shared_ptr<const Version> version;
     std::set<uint64_t> referenced;
     {
       std::lock_guard lock(mu_);
-      version = version_;
+      referenced = ObjectsInUseLocked();
       for (const auto& [id, e] : stale_) referenced.insert(id);
       referenced.insert(in_flight_.begin(), in_flight_.end());
     }
     for (const auto& m : listed) {
       uint64_t id = 0;
       if (!ParseSstObjectKey(m.key, &id)) continue;  // not ours: never touch it
-      if (referenced.count(id) || version->Contains(id)) continue;
+      if (referenced.count(id)) continue;
       report.orphans++;
       std::string reason;
       if (!gate.MayDelete(DeletionCandidate{id, m.key, std::nullopt, m.mtime_ms}, &reason)) {
