@@ -1,6 +1,7 @@
 #include "backup/pitr_restore.h"
 
 #include <charconv>
+#include <future>
 #include <limits>
 
 #include "backup/pitr_range.h"
@@ -106,23 +107,32 @@ Status Replay(BackupStorage* backups, const ArchiveView& view, uint64_t target,
               std::map<std::string, uint64_t>* later_ids) {
   uint64_t next = plan->snapshot.changelog_seq + 1;
   bool stopped = false;
-  const SegmentInfo* previous = nullptr;
-  for (const auto& seg : view.segments) {
-    if (seg.last_seq < next) {
-      previous = &seg;
-      continue;
-    }
+  const auto& segments = view.segments;
+  size_t i = 0;
+  while (i < segments.size() && segments[i].last_seq < next) ++i;
+  // Reads (and decompresses, and decodes) the next segment while this one is applied.
+  auto fetch = [&](size_t k) {
+    return std::async(std::launch::async, [store = backups->store(), seg = segments[k]] {
+      return ReadSegment(store, seg);
+    });
+  };
+  std::future<Result<std::vector<ChangelogRecord>>> ahead;
+  if (i < segments.size()) ahead = fetch(i);
+  for (; i < segments.size(); ++i) {
+    const SegmentInfo& seg = segments[i];
     if (seg.first_seq > next && !stopped) {
       return Status::NotFound(
           "archived changelog gap: seqs " + std::to_string(next) + ".." +
           std::to_string(seg.first_seq - 1) + " are missing between " +
-          (previous ? previous->key : "snapshot " + std::to_string(plan->snapshot.id)) + " and " +
-          seg.key + " (restore from snapshot " + std::to_string(plan->snapshot.id) +
+          (i > 0 ? segments[i - 1].key : "snapshot " + std::to_string(plan->snapshot.id)) +
+          " and " + seg.key + " (restore from snapshot " + std::to_string(plan->snapshot.id) +
           " needs them)");
     }
-    CAIRN_ASSIGN_OR_RETURN(auto records, ReadSegment(backups->store(), seg));
+    Result<std::vector<ChangelogRecord>> records = ahead.get();
+    if (i + 1 < segments.size()) ahead = fetch(i + 1);
+    if (!records.ok()) return records.status();
     plan->segments_read++;
-    for (const auto& record : records) {
+    for (const auto& record : *records) {
       if (record.seq < next) continue;
       if (stopped || record.epoch > target) {
         stopped = true;
@@ -137,7 +147,6 @@ Status Replay(BackupStorage* backups, const ArchiveView& view, uint64_t target,
       next = record.seq + 1;
     }
     if (!stopped) Progress(options, "replayed through seq " + std::to_string(next - 1));
-    previous = &seg;
   }
   if (stopped || target == kLatest) return Status::OK();
   // The archive ended before the target: fine unless a newer snapshot proves that
