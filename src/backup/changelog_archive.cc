@@ -104,13 +104,21 @@ Result<ArchiveReport> ChangelogArchiver::ArchiveOnce() {
     begin = page.back().key + '\0';
   }
   CAIRN_RETURN_IF_ERROR(WriteSegment(&pending, &report));
+  // A meta store restored from a snapshot has a head but no records until its next
+  // commit; anything else short of the head means records are missing.
+  bool nothing_yet = archived_seq_ == 0 && report.records == 0;
+  if (archived_seq_ < report.head_seq && !nothing_yet) {
+    return Status::Corruption("meta store changelog ends at seq " + std::to_string(archived_seq_) +
+                              " but its head is " + std::to_string(report.head_seq) +
+                              ": records were lost before being archived");
+  }
   report.archived_seq = archived_seq_;
   std::lock_guard m(metrics_mu_);
   metrics_.head_seq = report.head_seq;
   metrics_.archived_seq = archived_seq_;
-  metrics_.lag_records = report.head_seq - std::min(report.head_seq, archived_seq_);
+  metrics_.lag_records = nothing_yet ? 0 : report.head_seq - archived_seq_;
   metrics_.records_archived += report.records;
-  if (archived_seq_ >= report.head_seq) caught_up_ms_ = start_ms;
+  if (metrics_.lag_records == 0) caught_up_ms_ = start_ms;
   return report;
 }
 

@@ -201,6 +201,29 @@ TEST_F(ChangelogArchiverTest, RefusesWhenBackupStorageIsAheadOfTheMetaStore) {
   EXPECT_NE(result.status().message().find("another cluster timeline"), std::string::npos);
 }
 
+TEST_F(ChangelogArchiverTest, RestoredMetaStoreStartsArchivingAtItsNextRecord) {
+  // A meta store restored from a snapshot: a changelog head, no changelog records.
+  auto restored = *OpenMetaStore(UniqueUrl("restored"));
+  ASSERT_TRUE(restored->Commit({{}, {Op::Put(std::string(keys::kChangelogSeq), "41")}}).ok());
+  auto fresh_backups = *OpenObjectStore(UniqueUrl("fresh-backup"));
+  ChangelogArchiverOptions options;
+  options.clock = &clock_;
+  ChangelogArchiver archiver(restored.get(), fresh_backups.get(), options);
+  auto empty = archiver.ArchiveOnce();
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(empty->records, 0u);
+  EXPECT_EQ(archiver.metrics().lag_records, 0u);
+  MetaWriter writer(restored.get(), &clock_);
+  ASSERT_TRUE(writer.Open().ok());
+  ASSERT_TRUE(SystemParams(&writer).Set("checkpoint_interval", "2s").ok());
+  auto one = archiver.ArchiveOnce();
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->records, 1u);
+  auto segments = *ListSegments(fresh_backups.get());
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_EQ(segments[0].key, SegmentKey(42, 42));
+}
+
 TEST_F(ChangelogArchiverTest, MetricsReportLagAndTheLoopArchivesOnStop) {
   SetParam(1);
   ASSERT_TRUE(archiver_->ArchiveOnce().ok());
