@@ -55,7 +55,9 @@ struct Node {
     return Status::OK();
   }
   void Close() {
-    if (cluster) EXPECT_TRUE(cluster->Close().ok());
+    if (cluster) {
+      EXPECT_TRUE(cluster->Close().ok());
+    }
     cluster.reset();
   }
 };
@@ -401,13 +403,17 @@ TEST_F(RestoreBadInputTest, DamagedSnapshotFiles) {
   std::string key = BackupStorage::SnapshotKey(backup_.id);
   std::string good = *backups_->Get(key);
   for (auto damage : {std::string("truncate"), std::string("flip"), std::string("missing")}) {
-    if (damage == "truncate") ASSERT_TRUE(backups_->Put(key, good.substr(0, good.size() / 2)).ok());
+    if (damage == "truncate") {
+      ASSERT_TRUE(backups_->Put(key, good.substr(0, good.size() / 2)).ok());
+    }
     if (damage == "flip") {
       std::string bad = good;
       bad[bad.size() / 2] ^= 1;
       ASSERT_TRUE(backups_->Put(key, bad).ok());
     }
-    if (damage == "missing") ASSERT_TRUE(backups_->Delete(key).ok());
+    if (damage == "missing") {
+      ASSERT_TRUE(backups_->Delete(key).ok());
+    }
     Status s = TryRestore();
     EXPECT_FALSE(s.ok()) << damage;
     EXPECT_NE(s.message().find(key), std::string::npos) << damage << ": " << s.message();
