@@ -141,6 +141,9 @@ Status Server::Serve(const ServerOptions& options) {
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &grpc_port);
+  // Without this gRPC sets SO_REUSEPORT, and a second server on a busy port would
+  // silently share it instead of failing.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   for (auto& service : services_) builder.RegisterService(service.get());

@@ -335,6 +335,9 @@ TEST_F(CliTest, ServerStartupErrors) {
       << server_->error();
   server_addr_ = server_->addr();
   ExpectOk(Cairn({"table", "create", "from_config"}));
+  // A busy port is an error, not a silently shared port.
+  start_fails({"--data-dir", dir_.Sub("other"), "--listen", server_addr_},
+              "cannot listen on " + server_addr_);
   EXPECT_EQ(server_->Stop(), 0);
 }
 
