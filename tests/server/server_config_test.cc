@@ -1,0 +1,94 @@
+#include "server/server_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "testing/test_util.h"
+
+namespace cairn::server {
+namespace {
+
+std::string Write(const testing::TempDir& dir, const std::string& name, const std::string& text) {
+  std::string path = dir.Sub(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServerConfigTest, ReadsEveryKey) {
+  testing::TempDir dir;
+  auto options = ReadConfigFile(Write(dir, "c.toml",
+                                      "data_dir = \"/d\"\nlisten = \"0.0.0.0:1\"\n"
+                                      "http_listen = \"127.0.0.1:2\"\nmeta_store = \"mem://m\"\n"
+                                      "object_store = \"mem://o\"\nbackup_storage = \"mem://b\"\n"
+                                      "auth_token_file = \"/t\"\nlog_level = \"debug\"\n"));
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->data_dir, "/d");
+  EXPECT_EQ(options->listen, "0.0.0.0:1");
+  EXPECT_EQ(options->http_listen, "127.0.0.1:2");
+  EXPECT_EQ(options->meta_store, "mem://m");
+  EXPECT_EQ(options->object_store, "mem://o");
+  EXPECT_EQ(options->backup_storage, "mem://b");
+  EXPECT_EQ(options->auth_token_file, "/t");
+  EXPECT_EQ(options->log_level, "debug");
+}
+
+TEST(ServerConfigTest, ErrorsNameFileAndLine) {
+  testing::TempDir dir;
+  struct Case {
+    std::string text, expect;
+  };
+  for (const Case& c : {Case{"listen = \"a:1\"\n\nlisten = = 3\n", "bad.toml:3"},
+                        Case{"\nport = 5\n", "bad.toml:2: unknown key 'port'"},
+                        Case{"listen = 7600\n", "bad.toml:1: key 'listen' must be a string"}}) {
+    auto options = ReadConfigFile(Write(dir, "bad.toml", c.text));
+    ASSERT_FALSE(options.ok()) << c.text;
+    EXPECT_EQ(options.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(options.status().message().find(c.expect), std::string::npos)
+        << options.status().message();
+  }
+  EXPECT_NE(ReadConfigFile(dir.Sub("missing.toml")).status().message().find("does not exist"),
+            std::string::npos);
+}
+
+TEST(ServerConfigTest, FlagsOverrideTheFile) {
+  ServerOptions file{.data_dir = "/file", .listen = "1.1.1.1:1", .log_level = "debug"};
+  ServerOptions flags{.listen = "2.2.2.2:2"};
+  ServerOptions merged = MergeOptions(file, flags);
+  EXPECT_EQ(merged.data_dir, "/file");
+  EXPECT_EQ(merged.listen, "2.2.2.2:2");
+  EXPECT_EQ(merged.log_level, "debug");
+}
+
+TEST(ServerConfigTest, DataDirAloneGivesEmbeddedDefaults) {
+  testing::TempDir dir;
+  auto options = ResolveServerOptions({.data_dir = dir.Sub("d")});
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  std::string d = std::filesystem::canonical(dir.Sub("d")).string();
+  EXPECT_EQ(options->meta_store, "sqlite://" + d + "/meta.db");
+  EXPECT_EQ(options->object_store, "fs://" + d + "/data");
+  EXPECT_EQ(options->backup_storage, "fs://" + d + "/backup");
+  EXPECT_TRUE(std::filesystem::is_directory(d + "/data"));
+  EXPECT_TRUE(std::filesystem::is_directory(d + "/backup"));
+  EXPECT_EQ(options->listen, "127.0.0.1:7600");
+  EXPECT_EQ(options->http_listen, "127.0.0.1:0");
+  // Explicit URLs win over the data dir defaults.
+  auto mixed = ResolveServerOptions({.data_dir = dir.Sub("d"), .meta_store = "mem://m"});
+  EXPECT_EQ(mixed->meta_store, "mem://m");
+}
+
+TEST(ServerConfigTest, MissingStoresAndBadAddressesAreRejected) {
+  EXPECT_NE(ResolveServerOptions({}).status().message().find("no storage configured"),
+            std::string::npos);
+  EXPECT_FALSE(ResolveServerOptions({.meta_store = "mem://m"}).ok());
+  for (const char* bad : {"nonsense", ":80", "host:", "host:99999", "host:x"}) {
+    auto options =
+        ResolveServerOptions({.listen = bad, .meta_store = "mem://m", .object_store = "mem://o"});
+    ASSERT_FALSE(options.ok()) << bad;
+    EXPECT_NE(options.status().message().find("--listen"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace cairn::server
