@@ -5,6 +5,7 @@
 #include "backup/pitr_segment.h"
 #include "common/epoch.h"
 #include "meta/time_spec.h"
+#include "meta_store/fault_meta_store.h"
 #include "pitr/pitr_fixture.h"
 
 namespace cairn::pitr_test {
@@ -168,6 +169,19 @@ TEST_F(PitrBadInputTest, NonEmptyTargetRefusedDryRunWritesNothing) {
   ASSERT_FALSE(leased.ok());
   EXPECT_TRUE(leased.status().code() == ErrorCode::kBusy);
   ExpectTargetEmpty();
+}
+
+TEST_F(PitrBadInputTest, FailedWriteLeavesTheTargetEmpty) {
+  FaultMetaStore faulty(*OpenMetaStore(UniqueUrl("faulty")), FaultOptions{});
+  faulty.FailNext(1);
+  PointInTimeOptions options = Options();
+  options.to_latest = true;
+  BackupStorage storage(backups_.get());
+  auto plan = RestoreToPoint(&storage, objects_.get(), &faulty, options);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("target meta store left empty"), std::string::npos)
+      << plan.status().ToString();
+  EXPECT_TRUE((*faulty.Range("", "", 1)).empty());
 }
 
 TEST_F(PitrBadInputTest, MissingSstIsRefused) {
