@@ -121,6 +121,23 @@ TEST_P(PitrHistoryTest, RestoreToEveryInstantEqualsTheModel) {
   }
 }
 
+TEST_P(PitrHistoryTest, EpochWithoutCommitsRestoresTheLastChangeBeforeIt) {
+  std::vector<Instant> instants = RunHistory(GetParam() + 3000, 60);
+  ASSERT_FALSE(HasFatalFailure());
+  for (size_t i = 0; i < instants.size(); i += 3) {
+    // One millisecond before step i's changes: nothing was committed since instant i-1.
+    uint64_t epoch = MaxEpochAtMillis(EpochToMillis(instants[i].epoch) - 1);
+    ModelState expected = i > 0 ? instants[i - 1].state : ModelState{};
+    Node restored;
+    PointInTimeOptions options = Options();
+    options.to_epoch = epoch;
+    auto plan = RestoreInto(&restored, options);
+    ASSERT_TRUE(plan.ok()) << "before instant " << i << ": " << plan.status().ToString();
+    EXPECT_EQ(DumpNode(&restored), expected) << "before instant " << i;
+    restored.Close();
+  }
+}
+
 TEST_P(PitrHistoryTest, MetaStoreLostRestoreToLatestFromBackupStorageAlone) {
   std::vector<Instant> instants = RunHistory(GetParam() + 1000, 60);
   ASSERT_FALSE(HasFatalFailure());
