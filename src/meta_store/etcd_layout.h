@@ -26,7 +26,6 @@ class EtcdLayout {
   // `path` is the URL path ("" or "/a/b"); the prefix is "/a/b/" (or "").
   explicit EtcdLayout(std::string_view path);
 
-  const std::string& prefix() const { return prefix_; }
   std::string RevisionKey() const { return prefix_ + "rev"; }
   std::string DataKey(std::string_view key) const { return data_ + std::string(key); }
   // The etcd range_end for a cairn range end ("" = no upper bound).

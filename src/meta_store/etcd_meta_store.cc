@@ -173,14 +173,18 @@ Result<std::unique_ptr<MetaSnapshot>> EtcdMetaStore::Snapshot() {
 
 Result<int64_t> EtcdMetaStore::Commit(const Txn& txn) {
   CAIRN_RETURN_IF_ERROR(ValidateTxn(txn));
+  CommitRead read;
   for (int attempt = 1; attempt <= kMaxCommitAttempts; ++attempt) {
-    CAIRN_ASSIGN_OR_RETURN(CommitRead read, ReadForCommit(txn));
+    if (!read.valid) {
+      CAIRN_ASSIGN_OR_RETURN(read, ReadForCommit(txn));
+    }
     for (size_t i = 0; i < txn.compares.size(); ++i) {
       CAIRN_RETURN_IF_ERROR(EvaluateCompare(txn.compares[i], read.compared[i]));
     }
     if (txn.ops.empty()) return read.revision;
-    CAIRN_ASSIGN_OR_RETURN(bool written, TryWrite(txn, read));
-    if (written) return read.revision + 1;
+    const int64_t revision = read.revision + 1;
+    CAIRN_ASSIGN_OR_RETURN(bool written, TryWrite(txn, &read));
+    if (written) return revision;
     // Another commit won the race; after a few quick retries, give way briefly.
     if (attempt > 3) clock_->SleepMillis(std::min(attempt, 20));
   }
@@ -189,40 +193,53 @@ Result<int64_t> EtcdMetaStore::Commit(const Txn& txn) {
                           " attempts: concurrent commits kept winning");
 }
 
+nlohmann::json EtcdMetaStore::ReadOps(const Txn& txn, bool counter, size_t begin, size_t end,
+                                      int64_t etcd_revision) const {
+  json ops = json::array();
+  if (counter) ops.push_back(RangeOp(layout_->RevisionKey(), 0));
+  for (size_t i = begin; i < end; ++i) {
+    ops.push_back(RangeOp(layout_->DataKey(txn.compares[i].key), etcd_revision));
+  }
+  return ops;
+}
+
+Status EtcdMetaStore::ParseReads(const json& responses, const Txn& txn, bool counter, size_t begin,
+                                 size_t end, CommitRead* read) const {
+  if (!responses.is_array() || responses.size() != (counter ? 1 : 0) + end - begin) {
+    return Status::Corruption("etcd at " + client_->endpoint() +
+                              " answered a read txn with the wrong number of responses");
+  }
+  size_t r = 0;
+  if (counter) {
+    CAIRN_ASSIGN_OR_RETURN(read->revision, CounterValue(Field(responses[r++], "response_range"),
+                                                        &read->counter_mod_rev));
+  }
+  read->compared.resize(txn.compares.size());
+  for (size_t i = begin; i < end; ++i, ++r) {
+    CAIRN_ASSIGN_OR_RETURN(read->compared[i], DecodeSingle(Field(responses[r], "response_range"),
+                                                           txn.compares[i].key));
+  }
+  return Status::OK();
+}
+
 Result<EtcdMetaStore::CommitRead> EtcdMetaStore::ReadForCommit(const Txn& txn) {
   CommitRead read;
-  read.compared.resize(txn.compares.size());
   int64_t etcd_revision = 0;  // the first chunk reads the latest; the rest read the same
-  size_t next = 0;
-  for (bool first = true; first || next < txn.compares.size(); first = false) {
-    json success = json::array();
-    if (first) success.push_back(RangeOp(layout_->RevisionKey(), 0));
-    const size_t begin = next;
-    for (; next < txn.compares.size() && success.size() < kReadChunk; ++next) {
-      success.push_back(RangeOp(layout_->DataKey(txn.compares[next].key), etcd_revision));
-    }
-    CAIRN_ASSIGN_OR_RETURN(json reply, client_->Call("kv/txn", json{{"success", success}}));
-    const json& responses = Field(reply, "responses");
-    if (!responses.is_array() || responses.size() != success.size()) {
-      return Status::Corruption("etcd at " + client_->endpoint() +
-                                " answered a read txn with the wrong number of responses");
-    }
-    size_t r = 0;
-    if (first) {
-      etcd_revision = EtcdInt(Field(reply, "header"), "revision");
-      CAIRN_ASSIGN_OR_RETURN(read.revision, CounterValue(Field(responses[r++], "response_range"),
-                                                         &read.counter_mod_rev));
-    }
-    for (size_t i = begin; i < next; ++i, ++r) {
-      CAIRN_ASSIGN_OR_RETURN(read.compared[i], DecodeSingle(Field(responses[r], "response_range"),
-                                                            txn.compares[i].key));
-    }
+  size_t begin = 0;
+  for (bool first = true; first || begin < txn.compares.size(); first = false) {
+    size_t end = std::min(txn.compares.size(), begin + kReadChunk - (first ? 1 : 0));
+    json ops = ReadOps(txn, first, begin, end, etcd_revision);
+    CAIRN_ASSIGN_OR_RETURN(json reply, client_->Call("kv/txn", json{{"success", ops}}));
+    if (first) etcd_revision = EtcdInt(Field(reply, "header"), "revision");
+    CAIRN_RETURN_IF_ERROR(ParseReads(Field(reply, "responses"), txn, first, begin, end, &read));
+    begin = end;
   }
+  read.valid = true;
   return read;
 }
 
-Result<bool> EtcdMetaStore::TryWrite(const Txn& txn, const CommitRead& read) {
-  const int64_t next = read.revision + 1;
+Result<bool> EtcdMetaStore::TryWrite(const Txn& txn, CommitRead* read) {
+  const int64_t next = read->revision + 1;
   const EtcdWrites writes = NetEffect(txn.ops);
   json success = json::array();
   for (const auto& [key, value] : writes.puts) {
@@ -241,13 +258,24 @@ Result<bool> EtcdMetaStore::TryWrite(const Txn& txn, const CommitRead& read) {
   json guard = {{"target", "MOD"},
                 {"key", Base64Encode(layout_->RevisionKey())},
                 {"result", "EQUAL"},
-                {"mod_revision", std::to_string(read.counter_mod_rev)}};
+                {"mod_revision", std::to_string(read->counter_mod_rev)}};
+  // When the guard fails, the failure branch re-reads what the next attempt needs,
+  // which saves a round trip per retry under contention.
+  const bool reread = txn.compares.size() < kReadChunk;
+  json failure = reread ? ReadOps(txn, true, 0, txn.compares.size(), 0) : json::array();
   const size_t ops = success.size();
-  auto reply = client_->Call(
-      "kv/txn", json{{"compare", json::array({guard})}, {"success", std::move(success)}});
+  auto reply = client_->Call("kv/txn", json{{"compare", json::array({guard})},
+                                            {"success", std::move(success)},
+                                            {"failure", std::move(failure)}});
   if (!reply.ok()) return WriteError(reply.status(), ops);
   const json& succeeded = Field(*reply, "succeeded");
-  return succeeded.is_boolean() && succeeded.get<bool>();
+  if (succeeded.is_boolean() && succeeded.get<bool>()) return true;
+  read->valid = reread;
+  if (reread) {
+    CAIRN_RETURN_IF_ERROR(
+        ParseReads(Field(*reply, "responses"), txn, true, 0, txn.compares.size(), read));
+  }
+  return false;
 }
 
 Status EtcdMetaStore::WriteError(const Status& status, size_t ops) const {

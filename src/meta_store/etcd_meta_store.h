@@ -5,7 +5,8 @@
 // etcd revision), evaluate the compares, then write the net effect of the ops plus
 // counter+1 in an etcd txn guarded by "the counter's etcd mod_revision is unchanged".
 // Every commit of the store moves the counter, so when the guard holds nothing the
-// compares read has changed; when it fails another commit won and the commit retries.
+// compares read has changed; when it fails another commit won, and the commit retries
+// with the counter and compared keys that the failed txn read in its failure branch.
 // A snapshot reads the counter (cairn revision R at etcd revision E) and then reads
 // everything at etcd revision E. When etcd compacts past E, reads fail with Aborted.
 // A txn beyond etcd's --max-txn-ops or --max-request-bytes is refused with
@@ -34,6 +35,7 @@ class EtcdMetaStore final : public MetaStore {
  private:
   // The counter and the compared keys, read at one etcd revision.
   struct CommitRead {
+    bool valid = false;
     int64_t revision = 0;         // cairn revision
     int64_t counter_mod_rev = 0;  // etcd mod_revision of the counter key, 0 = absent
     std::vector<std::optional<KeyValue>> compared;  // parallel to txn.compares
@@ -42,8 +44,14 @@ class EtcdMetaStore final : public MetaStore {
   EtcdMetaStore(const Url& url, Clock* clock);
 
   Result<CommitRead> ReadForCommit(const Txn& txn);
-  // True when written, false when another commit moved the counter first.
-  Result<bool> TryWrite(const Txn& txn, const CommitRead& read);
+  // Range ops reading the counter (when `counter`) and compared keys [begin, end).
+  nlohmann::json ReadOps(const Txn& txn, bool counter, size_t begin, size_t end,
+                         int64_t etcd_revision) const;
+  Status ParseReads(const nlohmann::json& responses, const Txn& txn, bool counter, size_t begin,
+                    size_t end, CommitRead* read) const;
+  // True when written. False when another commit moved the counter first; `read` is
+  // then refreshed from the same etcd txn, or invalidated when that did not fit.
+  Result<bool> TryWrite(const Txn& txn, CommitRead* read);
   Status WriteError(const Status& status, size_t ops) const;
 
   const std::string describe_;

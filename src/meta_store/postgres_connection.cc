@@ -1,7 +1,6 @@
 #include "meta_store/postgres_connection.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 namespace cairn {
 namespace {
@@ -238,10 +237,6 @@ int64_t PgInt64(const PGresult* result, int row, int col) {
 
 bool PgBool(const PGresult* result, int row, int col) {
   return PQgetlength(result, row, col) == 1 && PQgetvalue(result, row, col)[0] != 0;
-}
-
-int64_t PgAffectedRows(const PGresult* result) {
-  return std::strtoll(PQcmdTuples(const_cast<PGresult*>(result)), nullptr, 10);
 }
 
 }  // namespace cairn

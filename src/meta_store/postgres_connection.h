@@ -135,6 +135,5 @@ inline bool IsPgRetryable(const Status& status) { return status.code() == ErrorC
 std::string PgBytes(const PGresult* result, int row, int col);
 int64_t PgInt64(const PGresult* result, int row, int col);
 bool PgBool(const PGresult* result, int row, int col);
-int64_t PgAffectedRows(const PGresult* result);
 
 }  // namespace cairn

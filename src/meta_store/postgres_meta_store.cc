@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
 #include <unordered_set>
 
 #include "common/clock.h"
@@ -44,6 +45,7 @@ class PostgresSnapshot final : public MetaSnapshot {
   Result<std::optional<KeyValue>> Get(std::string_view key) override {
     PgStatement st(sql_->GetRow());
     st.Bytes(key);
+    std::lock_guard<std::mutex> lock(mu_);
     CAIRN_ASSIGN_OR_RETURN(PgResult result, conn_->Exec(st));
     if (PQntuples(result.get()) == 0) return std::optional<KeyValue>();
     return std::optional<KeyValue>(
@@ -57,6 +59,7 @@ class PostgresSnapshot final : public MetaSnapshot {
     st.Bytes(begin);
     if (!end.empty()) st.Bytes(end);
     st.Int(static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max())));
+    std::lock_guard<std::mutex> lock(mu_);
     CAIRN_ASSIGN_OR_RETURN(PgResult result, conn_->Exec(st));
     std::vector<KeyValue> out;
     int rows = PQntuples(result.get());
@@ -69,6 +72,7 @@ class PostgresSnapshot final : public MetaSnapshot {
   }
 
  private:
+  std::mutex mu_;  // one statement at a time on conn_
   PgPool::Lease conn_;
   const std::shared_ptr<const PgSql> sql_;
   const int64_t revision_;
