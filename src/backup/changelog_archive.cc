@@ -25,7 +25,8 @@ ChangelogArchiver::ChangelogArchiver(MetaStore* meta, ObjectStore* backup_storag
     : meta_(meta),
       backups_(backup_storage),
       clock_(options.clock ? options.clock : SystemClock::Default()),
-      options_(options) {}
+      options_(options),
+      retention_ms_(options.pitr_retention_ms) {}
 
 ChangelogArchiver::~ChangelogArchiver() { Stop(); }
 
@@ -186,10 +187,10 @@ Result<ExpireReport> ChangelogArchiver::ExpireArchive(int64_t retention_ms) {
 
 Status ChangelogArchiver::RunOnce() {
   Status status = ArchiveOnce().status();
-  if (status.ok()) status = TrimArchived(options_.pitr_retention_ms).status();
+  if (status.ok()) status = TrimArchived(retention_ms_).status();
   if (status.ok() && options_.expire_every_passes > 0 &&
       passes_++ % options_.expire_every_passes == 0) {
-    status = ExpireArchive(options_.pitr_retention_ms).status();
+    status = ExpireArchive(retention_ms_).status();
   }
   std::lock_guard m(metrics_mu_);
   metrics_.runs++;

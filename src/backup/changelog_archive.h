@@ -87,6 +87,9 @@ class ChangelogArchiver {
   void Stop();
 
   ArchiverMetrics metrics();
+  // The background pass trims and expires with this retention (param `pitr_retention`
+  // may change while the server runs).
+  void SetRetention(int64_t retention_ms) { retention_ms_ = retention_ms; }
 
  private:
   Status LoadArchivedSeq();
@@ -98,6 +101,7 @@ class ChangelogArchiver {
   ObjectStore* const backups_;
   Clock* const clock_;
   const ChangelogArchiverOptions options_;
+  std::atomic<int64_t> retention_ms_;
 
   std::mutex run_mu_;  // one pass at a time
   bool loaded_ = false;

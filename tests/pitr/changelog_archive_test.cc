@@ -240,6 +240,12 @@ TEST_F(ChangelogArchiverTest, MetricsReportLagAndTheLoopArchivesOnStop) {
   EXPECT_EQ(m.archived_seq, Head());
   EXPECT_GE(m.runs, 1u);
   EXPECT_EQ(m.failures, 0u);
+  EXPECT_FALSE(MetaSeqs().empty());  // younger than the 1 h retention
+
+  archiver_->SetRetention(0);
+  ASSERT_TRUE(archiver_->RunOnce().ok());
+  EXPECT_TRUE(MetaSeqs().empty());
+  EXPECT_EQ(archiver_->metrics().records_trimmed, Head());
 }
 
 }  // namespace
