@@ -16,6 +16,14 @@ std::string Write(const testing::TempDir& dir, const std::string& name, const st
   return path;
 }
 
+// ServerOptions with some fields set, e.g. Options({{&ServerOptions::listen, "a:1"}}).
+ServerOptions Options(
+    std::initializer_list<std::pair<std::string ServerOptions::*, std::string>> set) {
+  ServerOptions options;
+  for (const auto& [field, value] : set) options.*field = value;
+  return options;
+}
+
 TEST(ServerConfigTest, ReadsEveryKey) {
   testing::TempDir dir;
   auto options = ReadConfigFile(Write(dir, "c.toml",
@@ -53,8 +61,10 @@ TEST(ServerConfigTest, ErrorsNameFileAndLine) {
 }
 
 TEST(ServerConfigTest, FlagsOverrideTheFile) {
-  ServerOptions file{.data_dir = "/file", .listen = "1.1.1.1:1", .log_level = "debug"};
-  ServerOptions flags{.listen = "2.2.2.2:2"};
+  ServerOptions file = Options({{&ServerOptions::data_dir, "/file"},
+                                {&ServerOptions::listen, "1.1.1.1:1"},
+                                {&ServerOptions::log_level, "debug"}});
+  ServerOptions flags = Options({{&ServerOptions::listen, "2.2.2.2:2"}});
   ServerOptions merged = MergeOptions(file, flags);
   EXPECT_EQ(merged.data_dir, "/file");
   EXPECT_EQ(merged.listen, "2.2.2.2:2");
@@ -63,7 +73,7 @@ TEST(ServerConfigTest, FlagsOverrideTheFile) {
 
 TEST(ServerConfigTest, DataDirAloneGivesEmbeddedDefaults) {
   testing::TempDir dir;
-  auto options = ResolveServerOptions({.data_dir = dir.Sub("d")});
+  auto options = ResolveServerOptions(Options({{&ServerOptions::data_dir, dir.Sub("d")}}));
   ASSERT_TRUE(options.ok()) << options.status().ToString();
   std::string d = std::filesystem::canonical(dir.Sub("d")).string();
   EXPECT_EQ(options->meta_store, "sqlite://" + d + "/meta.db");
@@ -74,17 +84,19 @@ TEST(ServerConfigTest, DataDirAloneGivesEmbeddedDefaults) {
   EXPECT_EQ(options->listen, "127.0.0.1:7600");
   EXPECT_EQ(options->http_listen, "127.0.0.1:0");
   // Explicit URLs win over the data dir defaults.
-  auto mixed = ResolveServerOptions({.data_dir = dir.Sub("d"), .meta_store = "mem://m"});
+  auto mixed = ResolveServerOptions(
+      Options({{&ServerOptions::data_dir, dir.Sub("d")}, {&ServerOptions::meta_store, "mem://m"}}));
   EXPECT_EQ(mixed->meta_store, "mem://m");
 }
 
 TEST(ServerConfigTest, MissingStoresAndBadAddressesAreRejected) {
   EXPECT_NE(ResolveServerOptions({}).status().message().find("no storage configured"),
             std::string::npos);
-  EXPECT_FALSE(ResolveServerOptions({.meta_store = "mem://m"}).ok());
+  EXPECT_FALSE(ResolveServerOptions(Options({{&ServerOptions::meta_store, "mem://m"}})).ok());
   for (const char* bad : {"nonsense", ":80", "host:", "host:99999", "host:x"}) {
-    auto options =
-        ResolveServerOptions({.listen = bad, .meta_store = "mem://m", .object_store = "mem://o"});
+    auto options = ResolveServerOptions(Options({{&ServerOptions::listen, bad},
+                                                 {&ServerOptions::meta_store, "mem://m"},
+                                                 {&ServerOptions::object_store, "mem://o"}}));
     ASSERT_FALSE(options.ok()) << bad;
     EXPECT_NE(options.status().message().find("--listen"), std::string::npos);
   }
