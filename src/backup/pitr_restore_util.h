@@ -1,7 +1,6 @@
 // Pieces shared by snapshot restore and point-in-time restore (design.md §6): the
 // empty-target check, id generators bumped above everything ever issued, and the
-// batched write that leaves the target empty when it fails. restore.cc keeps its own
-// copy until it adopts these (kept separate so both can change independently today).
+// batched write that leaves the target empty when it fails.
 #pragma once
 
 #include <cstdint>
