@@ -93,6 +93,9 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
   std::unique_lock job(job_mu_, std::try_to_lock);
   if (!job.owns_lock()) return Status::Busy("backup already running; try again when it ends");
   auto started = std::chrono::steady_clock::now();
+  auto purged = PurgeOrphans(kOrphanGraceMs);
+  if (!purged.ok())
+    CAIRN_LOG_WARN("backup: purging orphans failed: {}", purged.status().ToString());
   auto entry = [&]() -> Result<SnapshotEntry> {
     CAIRN_ASSIGN_OR_RETURN(uint64_t id, meta_->AllocateIds("backup"));
     return CreateLocked(id, remarks);
@@ -103,6 +106,7 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
   if (entry.ok()) {
     ++metrics_.jobs_succeeded;
     metrics_.last_snapshot_bytes = entry->file_size;
+    metrics_.last_sst_count = entry->sst_count;
   } else {
     ++metrics_.jobs_failed;
   }

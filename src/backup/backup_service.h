@@ -21,6 +21,7 @@ struct BackupMetrics {
   uint64_t jobs_failed = 0;
   double last_duration_ms = 0;
   uint64_t last_snapshot_bytes = 0;
+  uint64_t last_sst_count = 0;  // SSTs the last backup references (and pins)
 };
 
 struct VerifyReport {
@@ -35,12 +36,15 @@ struct PurgeReport {
 
 class BackupService {
  public:
+  static constexpr int64_t kOrphanGraceMs = 3600 * 1000;
+
   // `objects` is the cluster's object store (for SST checks); `backups` is backup storage.
   BackupService(MetaWriter* meta, ObjectStore* objects, ObjectStore* backups, Clock* clock);
 
   // Pins, cuts, writes the snapshot, records it in the manifest. One job at a time: a
   // concurrent request gets Busy("backup already running"). On failure no pin and no
-  // file are left behind.
+  // file are left behind. Each job first purges what crashed jobs left (older than
+  // kOrphanGraceMs).
   Result<SnapshotEntry> Create(const std::string& remarks);
   Result<Manifest> List();
   Result<SnapshotEntry> Show(uint64_t id);

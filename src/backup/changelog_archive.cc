@@ -217,13 +217,22 @@ void ChangelogArchiver::Stop() {
 
 void ChangelogArchiver::Loop(int64_t interval_ms) {
   std::unique_lock lock(loop_mu_);
+  std::string last_error;  // a persistent failure is logged once, not every interval
   for (;;) {
     // Real time, not the injected clock: this only paces the loop.
     bool stopping =
         loop_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [&] { return stop_; });
     lock.unlock();
     Status status = RunOnce();
-    if (!status.ok()) CAIRN_LOG_WARN("changelog archiver: {}", status.ToString());
+    if (!status.ok() && status.ToString() != last_error) {
+      CAIRN_LOG_WARN(
+          "changelog archiver: {} (repeats are counted in "
+          "cairn_changelog_archive_failures_total, not logged)",
+          status.ToString());
+    } else if (status.ok() && !last_error.empty()) {
+      CAIRN_LOG_INFO("changelog archiver: recovered");
+    }
+    last_error = status.ok() ? "" : status.ToString();
     lock.lock();
     if (stopping) return;
   }

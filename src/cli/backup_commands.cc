@@ -1,53 +1,181 @@
-// cairn backup create|list|show|delete|verify and cairn restore. Registered so the
-// command set and its help are complete; the work itself arrives with issue 6.
+// cairn backup create|list|show|delete|verify: RPCs to the running server, which owns
+// the pins and the manifest (docs/backup-format.md).
+#include <charconv>
+#include <iostream>
+
 #include "cli/commands.h"
+#include "cli/format.h"
+#include "meta/time_spec.h"
 
 namespace cairn::cli {
 namespace {
 
-struct BackupArgs {
-  std::string remarks, id, backup_storage, meta_store, object_store, to_time, to_epoch;
-  bool json = false, overwrite = false, dry_run = false, force = false;
-};
+nlohmann::json BackupJson(const rpc::Backup& b) {
+  return {{"id", b.id()},
+          {"created", FormatRfc3339Millis(b.created_ms())},
+          {"created_ms", b.created_ms()},
+          {"epoch", b.epoch()},
+          {"version_id", b.version_id()},
+          {"meta_revision", b.meta_revision()},
+          {"changelog_seq", b.changelog_seq()},
+          {"sst_count", b.sst_count()},
+          {"sst_bytes", b.sst_bytes()},
+          {"file", b.file()},
+          {"file_size", b.file_size()},
+          {"checksum", b.checksum()},
+          {"format_version", b.format_version()},
+          {"remarks", b.remarks()},
+          {"cluster_id", b.cluster_id()}};
+}
 
-void NotImplemented(CLI::App* cmd, Action* action) {
-  cmd->callback(
-      [action] { *action = [] { return Status::NotSupported("not implemented yet (issue 6)"); }; });
+// One line per backup: ID, created time, SSTs, snapshot bytes, remarks.
+void PrintBackupLine(const rpc::Backup& b) {
+  std::cout << b.id() << "\t" << FormatRfc3339Millis(b.created_ms()) << "\t" << b.sst_count()
+            << " ssts\t" << b.file_size() << " bytes\t" << EscapeBytes(b.remarks()) << "\n";
+}
+
+Result<uint64_t> ParseBackupId(const std::string& text) {
+  uint64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id == 0) {
+    return Status::InvalidArgument("backup id must be a positive number, got '" + text + "'");
+  }
+  return id;
+}
+
+// Registers `backup NAME ID` whose action calls `rpc_call` with the parsed id.
+using IdCall = std::function<Status(Client&, uint64_t, bool json)>;
+void AddIdCommand(CLI::App* backup, const GlobalOptions& global, Action* action, const char* name,
+                  const char* help, IdCall rpc_call) {
+  auto* cmd = backup->add_subcommand(name, help);
+  auto id = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  cmd->add_option("ID", *id, "backup (snapshot) id")->required();
+  cmd->add_flag("--json", *json, "print JSON");
+  cmd->callback([&global, action, id, json, rpc_call] {
+    *action = [&global, id, json, rpc_call]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(uint64_t backup_id, ParseBackupId(*id));
+      CAIRN_ASSIGN_OR_RETURN(auto client, Client::Connect(global.client()));
+      return rpc_call(*client, backup_id, *json);
+    };
+  });
+}
+
+void RegisterCreate(CLI::App* backup, const GlobalOptions& global, Action* action) {
+  auto* create = backup->add_subcommand("create", "take a backup; prints the new snapshot id");
+  auto remarks = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  create->add_option("--remarks", *remarks, "free text stored with the backup");
+  create->add_flag("--json", *json, "print JSON");
+  create->callback([&global, action, remarks, json] {
+    *action = [&global, remarks, json]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(auto client, Client::Connect(global.client()));
+      rpc::CreateBackupRequest request;
+      request.set_remarks(*remarks);
+      rpc::CreateBackupResponse response;
+      CAIRN_RETURN_IF_ERROR(client->Check(client->backups().Create(
+          client->Context(std::chrono::seconds(3600)).get(), request, &response)));
+      if (*json) {
+        PrintJson(BackupJson(response.backup()));
+      } else {
+        std::cout << response.backup().id() << "\n";
+      }
+      return Status::OK();
+    };
+  });
+}
+
+void RegisterList(CLI::App* backup, const GlobalOptions& global, Action* action) {
+  auto* list = backup->add_subcommand(
+      "list", "list backups (ID, created, SSTs, bytes, remarks) and the PITR recoverable range");
+  auto json = std::make_shared<bool>(false);
+  list->add_flag("--json", *json, "print JSON");
+  list->callback([&global, action, json] {
+    *action = [&global, json]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(auto client, Client::Connect(global.client()));
+      rpc::ListBackupsRequest request;
+      rpc::ListBackupsResponse response;
+      CAIRN_RETURN_IF_ERROR(
+          client->Check(client->backups().List(client->Context().get(), request, &response)));
+      bool has_range = !response.recoverable_from().empty();
+      if (*json) {
+        auto backups = nlohmann::json::array();
+        for (const auto& b : response.backups()) backups.push_back(BackupJson(b));
+        nlohmann::json range = nullptr;
+        if (has_range) {
+          range = {{"from", response.recoverable_from()},
+                   {"to", response.recoverable_to()},
+                   {"from_epoch", response.recoverable_from_epoch()},
+                   {"to_epoch", response.recoverable_to_epoch()}};
+        }
+        PrintJson({{"backup_storage", response.backup_storage()},
+                   {"backups", backups},
+                   {"recoverable_range", range}});
+        return Status::OK();
+      }
+      for (const auto& b : response.backups()) PrintBackupLine(b);
+      if (has_range) {
+        std::cout << "# recoverable range: " << response.recoverable_from() << " .. "
+                  << response.recoverable_to() << " (epoch " << response.recoverable_from_epoch()
+                  << " .. " << response.recoverable_to_epoch() << ")\n";
+      }
+      return Status::OK();
+    };
+  });
 }
 
 }  // namespace
 
-void RegisterBackupCommands(CLI::App& app, const GlobalOptions&, Action* action) {
-  auto args = std::make_shared<BackupArgs>();
-  auto* backup = app.add_subcommand("backup", "metadata backups (not implemented yet)");
+void RegisterBackupCommands(CLI::App& app, const GlobalOptions& global, Action* action) {
+  auto* backup = app.add_subcommand("backup", "metadata backups (no data is copied)");
   backup->require_subcommand(1);
-  auto* create = backup->add_subcommand("create", "take a backup; prints the new snapshot id");
-  create->add_option("--remarks", args->remarks, "free text stored with the backup");
-  create->add_flag("--json", args->json, "print JSON");
-  NotImplemented(create, action);
-  auto* list = backup->add_subcommand("list", "list backups");
-  list->add_flag("--json", args->json, "print JSON");
-  NotImplemented(list, action);
-  for (const char* name : {"show", "delete", "verify"}) {
-    auto* cmd = backup->add_subcommand(name, std::string(name) + " one backup");
-    cmd->add_option("ID", args->id)->required();
-    NotImplemented(cmd, action);
-  }
-
-  auto* restore = app.add_subcommand(
-      "restore", "offline restore of the metadata from backup storage (not implemented yet)");
-  restore->add_option("--backup-storage", args->backup_storage, "backup storage URL")->required();
-  restore->add_option("--meta-store", args->meta_store, "target meta store URL")->required();
-  restore->add_option("--object-store", args->object_store, "object store URL");
-  auto* target = restore->add_option_group("target", "what to restore");
-  target->add_option("--snapshot-id", args->id, "a snapshot id");
-  target->add_option("--to-time", args->to_time, "an RFC 3339 time");
-  target->add_option("--to-epoch", args->to_epoch, "an epoch");
-  target->require_option(1);
-  restore->add_flag("--overwrite", args->overwrite, "replace a non-empty meta store");
-  restore->add_flag("--dry-run", args->dry_run, "validate and print the plan only");
-  restore->add_flag("--force", args->force, "restore even if a server holds the lease");
-  NotImplemented(restore, action);
+  RegisterCreate(backup, global, action);
+  RegisterList(backup, global, action);
+  AddIdCommand(backup, global, action, "show", "show one backup",
+               [](Client& client, uint64_t id, bool json) -> Status {
+                 rpc::ShowBackupRequest request;
+                 request.set_id(id);
+                 rpc::ShowBackupResponse response;
+                 CAIRN_RETURN_IF_ERROR(client.Check(
+                     client.backups().Show(client.Context().get(), request, &response)));
+                 nlohmann::json out = BackupJson(response.backup());
+                 if (json) {
+                   PrintJson(out);
+                 } else {
+                   for (const auto& [k, v] : out.items()) std::cout << k << "\t" << v << "\n";
+                 }
+                 return Status::OK();
+               });
+  AddIdCommand(backup, global, action, "delete", "delete a backup; its SSTs become vacuumable",
+               [](Client& client, uint64_t id, bool) -> Status {
+                 rpc::DeleteBackupRequest request;
+                 request.set_id(id);
+                 rpc::DeleteBackupResponse response;
+                 CAIRN_RETURN_IF_ERROR(client.Check(
+                     client.backups().Delete(client.Context().get(), request, &response)));
+                 std::cout << "deleted backup " << id << "\n";
+                 return Status::OK();
+               });
+  AddIdCommand(backup, global, action, "verify",
+               "check the snapshot checksum and that every SST exists",
+               [](Client& client, uint64_t id, bool json) -> Status {
+                 rpc::VerifyBackupRequest request;
+                 request.set_id(id);
+                 rpc::VerifyBackupResponse response;
+                 CAIRN_RETURN_IF_ERROR(client.Check(client.backups().Verify(
+                     client.Context(std::chrono::seconds(3600)).get(), request, &response)));
+                 if (json) {
+                   PrintJson({{"id", id},
+                              {"records", response.records()},
+                              {"sst_count", response.sst_count()},
+                              {"ok", true}});
+                 } else {
+                   std::cout << "backup " << id << " ok: " << response.records() << " records, "
+                             << response.sst_count() << " SSTs present\n";
+                 }
+                 return Status::OK();
+               });
+  RegisterRestoreCommand(app, action);
 }
 
 }  // namespace cairn::cli

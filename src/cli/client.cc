@@ -49,6 +49,7 @@ Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
   client->admin_ = rpc::Admin::NewStub(client->channel_);
   client->params_ = rpc::Params::NewStub(client->channel_);
   client->users_ = rpc::Users::NewStub(client->channel_);
+  client->backups_ = rpc::Backups::NewStub(client->channel_);
   return client;
 }
 

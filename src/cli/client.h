@@ -35,6 +35,7 @@ class Client {
   rpc::Admin::Stub& admin() { return *admin_; }
   rpc::Params::Stub& params() { return *params_; }
   rpc::Users::Stub& users() { return *users_; }
+  rpc::Backups::Stub& backups() { return *backups_; }
 
  private:
   std::string addr_;
@@ -45,6 +46,7 @@ class Client {
   std::unique_ptr<rpc::Admin::Stub> admin_;
   std::unique_ptr<rpc::Params::Stub> params_;
   std::unique_ptr<rpc::Users::Stub> users_;
+  std::unique_ptr<rpc::Backups::Stub> backups_;
 };
 
 }  // namespace cairn::cli

@@ -28,5 +28,7 @@ void RegisterAdminCommands(CLI::App& app, const GlobalOptions& global, Action* a
 void RegisterParamCommands(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterUserCommands(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterBackupCommands(CLI::App& app, const GlobalOptions& global, Action* action);
+// Offline: talks to the stores directly, not to a server.
+void RegisterRestoreCommand(CLI::App& app, Action* action);
 
 }  // namespace cairn::cli

@@ -56,4 +56,27 @@ std::string Metrics::Render(const ClusterStats& s, uint64_t changelog_seq) {
   return out;
 }
 
+std::string RenderBackupMetrics(const BackupMetrics& b, const ArchiverMetrics& a) {
+  std::string out;
+  Metric(&out, "cairn_backup_jobs_total", "counter", "backup jobs by result");
+  out += fmt::format("cairn_backup_jobs_total{{result=\"ok\"}} {}\n", b.jobs_succeeded);
+  out += fmt::format("cairn_backup_jobs_total{{result=\"error\"}} {}\n", b.jobs_failed);
+  Metric(&out, "cairn_backup_last_duration_ms", "gauge", "duration of the last backup job");
+  out += fmt::format("cairn_backup_last_duration_ms {}\n", b.last_duration_ms);
+  Metric(&out, "cairn_backup_last_snapshot_bytes", "gauge", "size of the last snapshot file");
+  out += fmt::format("cairn_backup_last_snapshot_bytes {}\n", b.last_snapshot_bytes);
+  Metric(&out, "cairn_backup_pinned_ssts", "gauge", "SSTs referenced by the last backup");
+  out += fmt::format("cairn_backup_pinned_ssts {}\n", b.last_sst_count);
+  Metric(&out, "cairn_changelog_archived_seq", "gauge", "last changelog seq in backup storage");
+  out += fmt::format("cairn_changelog_archived_seq {}\n", a.archived_seq);
+  Metric(&out, "cairn_changelog_archive_lag_records", "gauge", "changelog records not archived");
+  out += fmt::format("cairn_changelog_archive_lag_records {}\n", a.lag_records);
+  Metric(&out, "cairn_changelog_archive_lag_seconds", "gauge",
+         "upper bound on the age of the oldest unarchived record");
+  out += fmt::format("cairn_changelog_archive_lag_seconds {}\n", a.lag_seconds);
+  Metric(&out, "cairn_changelog_archive_failures_total", "counter", "failed archiver passes");
+  out += fmt::format("cairn_changelog_archive_failures_total {}\n", a.failures);
+  return out;
+}
+
 }  // namespace cairn::server

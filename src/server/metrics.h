@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string>
 
+#include "backup/backup_service.h"
+#include "backup/changelog_archive.h"
 #include "storage/cluster.h"
 
 namespace cairn::server {
@@ -25,5 +27,8 @@ class Metrics {
   std::mutex mu_;
   std::map<std::string, RpcCount> rpcs_;
 };
+
+// Backup job and changelog archiver metrics (docs/server.md).
+std::string RenderBackupMetrics(const BackupMetrics& backups, const ArchiverMetrics& archiver);
 
 }  // namespace cairn::server

@@ -7,6 +7,8 @@
 #include <iostream>
 #include <random>
 
+#include "backup/backup_service.h"
+#include "backup/changelog_archive.h"
 #include "common/logging.h"
 #include "meta/cluster_id.h"
 #include "meta/params.h"
@@ -71,6 +73,7 @@ class Server {
 
  private:
   Status Open(const ServerOptions& options);
+  Status OpenBackups(const std::string& url, const ClusterOptions& cluster_options);
   Status Serve(const ServerOptions& options);
   void Shutdown();
 
@@ -84,6 +87,10 @@ class Server {
   std::unique_ptr<SystemParams> params_;
   std::unique_ptr<Users> users_;
   std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<ObjectStore> backup_storage_;
+  std::unique_ptr<BackupService> backups_;
+  std::unique_ptr<ChangelogArchiver> archiver_;
+  int64_t checkpoint_interval_ms_ = 1000;
   std::unique_ptr<TokenAuth> auth_;
   Metrics metrics_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
@@ -118,6 +125,8 @@ Status Server::Open(const ServerOptions& options) {
   auto cluster = Cluster::Open(writer_.get(), objects_.get(), cluster_options);
   if (!cluster.ok()) return cluster.status().WithContext("cannot open cluster");
   cluster_ = std::move(cluster).value();
+  checkpoint_interval_ms_ = cluster_options.checkpoint_interval_ms;
+  CAIRN_RETURN_IF_ERROR(OpenBackups(options.backup_storage, cluster_options));
 
   ServiceEnv env{cluster_.get(),
                  writer_.get(),
@@ -127,10 +136,30 @@ Status Server::Open(const ServerOptions& options) {
                  auth_.get(),
                  cluster_id,
                  meta_->DescribeForLog(),
-                 objects_->DescribeForLog()};
+                 objects_->DescribeForLog(),
+                 backups_.get(),
+                 backup_storage_.get(),
+                 cluster_options.checkpoint_interval_ms};
   services_ = MakeServices(env);
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
                  env.meta_store, env.object_store, token.empty() ? "off" : "on");
+  return Status::OK();
+}
+
+// Backup storage is optional: without it, backup RPCs answer with a clear error and
+// the changelog is not archived.
+Status Server::OpenBackups(const std::string& url, const ClusterOptions& cluster_options) {
+  if (url.empty()) return Status::OK();
+  auto storage = OpenObjectStore(url);
+  if (!storage.ok()) return storage.status().WithContext("cannot open backup storage");
+  backup_storage_ = std::move(storage).value();
+  backups_ =
+      std::make_unique<BackupService>(writer_.get(), objects_.get(), backup_storage_.get(), clock_);
+  ChangelogArchiverOptions archiver_options;
+  archiver_options.clock = clock_;
+  archiver_options.pitr_retention_ms = cluster_options.pitr_retention_ms;
+  archiver_ =
+      std::make_unique<ChangelogArchiver>(meta_.get(), backup_storage_.get(), archiver_options);
   return Status::OK();
 }
 
@@ -159,14 +188,16 @@ Status Server::Serve(const ServerOptions& options) {
   http_ = std::make_unique<HttpServer>([this](const std::string& path) {
     if (path == "/healthz") return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
     if (path == "/metrics") {
-      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                          metrics_.Render(cluster_->Stats(), writer_->last_seq())};
+      std::string text = metrics_.Render(cluster_->Stats(), writer_->last_seq());
+      if (backups_) text += RenderBackupMetrics(backups_->metrics(), archiver_->metrics());
+      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", text};
     }
     return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
   });
   CAIRN_ASSIGN_OR_RETURN(http_port, http_->Start(http_host, http_port));
 
   lease_->StartRenewing();
+  if (archiver_) archiver_->Start(checkpoint_interval_ms_);
   std::cout << "listening on " << host << ":" << grpc_port << "\n"
             << "metrics on http://" << http_host << ":" << http_port << "/metrics" << std::endl;
   CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}:{}", host, grpc_port, http_host, http_port);
@@ -176,6 +207,8 @@ Status Server::Serve(const ServerOptions& options) {
 void Server::Shutdown() {
   if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   if (http_) http_->Stop();
+  // After the in-flight RPCs: the archiver's last pass ships every committed record.
+  if (archiver_) archiver_->Stop();
   if (cluster_) {
     Status s = cluster_->Close();
     if (!s.ok()) CAIRN_LOG_ERROR("closing the cluster: {}", s.ToString());

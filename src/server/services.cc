@@ -1,7 +1,9 @@
 #include "server/services.h"
 
+#include "backup/pitr_restore.h"
 #include "cairn.grpc.pb.h"
 #include "common/logging.h"
+#include "meta/time_spec.h"
 
 namespace cairn::server {
 namespace {
@@ -321,6 +323,95 @@ grpc::Status ToGrpc(const Status& status) {
   return {code, status.message()};
 }
 
+namespace {
+
+void ToProto(const SnapshotEntry& e, rpc::Backup* out) {
+  out->set_id(e.id);
+  out->set_created_ms(e.created_ms);
+  out->set_epoch(e.epoch);
+  out->set_version_id(e.version_id);
+  out->set_meta_revision(e.meta_revision);
+  out->set_changelog_seq(e.changelog_seq);
+  out->set_sst_count(e.sst_count);
+  out->set_sst_bytes(e.sst_bytes);
+  out->set_file(e.file);
+  out->set_file_size(e.file_size);
+  out->set_checksum(e.checksum);
+  out->set_format_version(e.format_version);
+  out->set_remarks(e.remarks);
+  out->set_cluster_id(e.cluster_id);
+  out->set_max_object_id(e.max_object_id);
+}
+
+class BackupsService final : public rpc::Backups::Service {
+ public:
+  explicit BackupsService(const ServiceEnv& env) : env_(env) {}
+
+  grpc::Status Create(grpc::ServerContext* ctx, const rpc::CreateBackupRequest* req,
+                      rpc::CreateBackupResponse* resp) override {
+    return Handle(env_, "Backups.Create", true, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(Configured());
+      CAIRN_ASSIGN_OR_RETURN(SnapshotEntry entry, env_.backups->Create(req->remarks()));
+      ToProto(entry, resp->mutable_backup());
+      return Status::OK();
+    });
+  }
+  grpc::Status List(grpc::ServerContext* ctx, const rpc::ListBackupsRequest*,
+                    rpc::ListBackupsResponse* resp) override {
+    return Handle(env_, "Backups.List", false, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(Configured());
+      CAIRN_ASSIGN_OR_RETURN(Manifest manifest, env_.backups->List());
+      for (const auto& e : manifest.snapshots) ToProto(e, resp->add_backups());
+      resp->set_backup_storage(env_.backup_storage->DescribeForLog());
+      BackupStorage storage(env_.backup_storage);
+      CAIRN_ASSIGN_OR_RETURN(RecoverableRange range,
+                             ComputeRecoverableRange(&storage, env_.checkpoint_interval_ms));
+      if (!range.empty) {
+        resp->set_recoverable_from(FormatRfc3339Millis(range.from_ms));
+        resp->set_recoverable_to(FormatRfc3339Millis(range.to_ms));
+        resp->set_recoverable_from_epoch(range.from_epoch);
+        resp->set_recoverable_to_epoch(range.to_epoch);
+      }
+      return Status::OK();
+    });
+  }
+  grpc::Status Show(grpc::ServerContext* ctx, const rpc::ShowBackupRequest* req,
+                    rpc::ShowBackupResponse* resp) override {
+    return Handle(env_, "Backups.Show", false, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(Configured());
+      CAIRN_ASSIGN_OR_RETURN(SnapshotEntry entry, env_.backups->Show(req->id()));
+      ToProto(entry, resp->mutable_backup());
+      return Status::OK();
+    });
+  }
+  grpc::Status Delete(grpc::ServerContext* ctx, const rpc::DeleteBackupRequest* req,
+                      rpc::DeleteBackupResponse*) override {
+    return Handle(env_, "Backups.Delete", true, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(Configured());
+      return env_.backups->Delete(req->id());
+    });
+  }
+  grpc::Status Verify(grpc::ServerContext* ctx, const rpc::VerifyBackupRequest* req,
+                      rpc::VerifyBackupResponse* resp) override {
+    return Handle(env_, "Backups.Verify", false, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(Configured());
+      CAIRN_ASSIGN_OR_RETURN(VerifyReport report, env_.backups->Verify(req->id()));
+      resp->set_records(report.records);
+      resp->set_sst_count(report.sst_count);
+      return Status::OK();
+    });
+  }
+
+ private:
+  Status Configured() const {
+    if (env_.backups != nullptr) return Status::OK();
+    return Status::Busy("this server has no backup storage (start it with --backup-storage URL)");
+  }
+  ServiceEnv env_;
+};
+
+}  // namespace
+
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env) {
   std::vector<std::unique_ptr<grpc::Service>> services;
   services.push_back(std::make_unique<TablesService>(env));
@@ -328,6 +419,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env) 
   services.push_back(std::make_unique<AdminService>(env));
   services.push_back(std::make_unique<ParamsService>(env));
   services.push_back(std::make_unique<UsersService>(env));
+  services.push_back(std::make_unique<BackupsService>(env));
   return services;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backup/backup_service.h"
 #include "meta/params.h"
 #include "meta/users.h"
 #include "server/auth.h"
@@ -25,8 +26,11 @@ struct ServiceEnv {
   Metrics* metrics = nullptr;
   const TokenAuth* auth = nullptr;
   std::string cluster_id;
-  std::string meta_store;    // redacted
-  std::string object_store;  // redacted
+  std::string meta_store;                 // redacted
+  std::string object_store;               // redacted
+  BackupService* backups = nullptr;       // null when no backup storage is configured
+  ObjectStore* backup_storage = nullptr;  // for the PITR recoverable range
+  int64_t checkpoint_interval_ms = 1000;
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);
