@@ -12,6 +12,7 @@
 //   backup_bench [--parts list,create,restore,vacuum,engine,tput] [--dir DIR]
 //                [--list-objects N] [--create-ssts N,N] [--restore-ssts N]
 //                [--vacuum-ssts N] [--vacuum-pins P] [--engine-mib M] [--tput-seconds S]
+//                [--tput-backup-gap-ms MS]
 //
 // Synthetic metadata is written straight into the meta store (SstMeta via
 // EncodeSstMeta, a version header, catalog, ids); dummy objects are created with plain
@@ -65,6 +66,7 @@ struct Config {
   uint64_t vacuum_pins = 1'000;
   uint64_t engine_mib = 1024;
   double tput_seconds = 4;
+  int64_t tput_backup_gap_ms = 0;  // pause between backups; 0 = back to back
 };
 
 using Clock = std::chrono::steady_clock;
@@ -544,7 +546,7 @@ struct WriteRun {
   uint64_t checkpoints = 0;
 };
 
-WriteRun WriteRate(const std::string& dir, double seconds, bool backups) {
+WriteRun WriteRate(const std::string& dir, double seconds, bool backups, int64_t gap_ms) {
   WriteRun run;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -561,6 +563,7 @@ WriteRun WriteRate(const std::string& dir, double seconds, bool backups) {
     while (backups && !stop) {
       Must(service.Create(""), "create");
       ++run.backups;
+      std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
     }
   });
   Random rnd(11);
@@ -588,13 +591,14 @@ void RunThroughput(const Config& cfg) {
   std::string dir = PartDir(cfg, "tput");
   double without = 0, with = 0;
   for (int round = 0; round < 3; ++round) {  // alternate so both see the same load
-    WriteRun a = WriteRate(dir + "/run", cfg.tput_seconds, false);
-    WriteRun b = WriteRate(dir + "/run", cfg.tput_seconds, true);
+    WriteRun a = WriteRate(dir + "/run", cfg.tput_seconds, false, 0);
+    WriteRun b = WriteRate(dir + "/run", cfg.tput_seconds, true, cfg.tput_backup_gap_ms);
     std::printf(
         "tput     round %d: %.0f rows/s (%llu checkpoints) without backups, %.0f rows/s "
-        "(%llu checkpoints) with %llu backups back to back\n",
+        "(%llu checkpoints) with %llu backups %lld ms apart\n",
         round + 1, a.rows_per_s, static_cast<unsigned long long>(a.checkpoints), b.rows_per_s,
-        static_cast<unsigned long long>(b.checkpoints), static_cast<unsigned long long>(b.backups));
+        static_cast<unsigned long long>(b.checkpoints), static_cast<unsigned long long>(b.backups),
+        static_cast<long long>(cfg.tput_backup_gap_ms));
     without += a.rows_per_s;
     with += b.rows_per_s;
   }
@@ -631,6 +635,8 @@ Config ParseArgs(int argc, char** argv) {
       cfg.vacuum_pins = std::stoull(value);
     else if (flag == "--engine-mib")
       cfg.engine_mib = std::stoull(value);
+    else if (flag == "--tput-backup-gap-ms")
+      cfg.tput_backup_gap_ms = std::stoll(value);
     else if (flag == "--tput-seconds")
       cfg.tput_seconds = std::stod(value);
     else
