@@ -8,9 +8,6 @@
 namespace cairn {
 namespace {
 
-constexpr size_t kBatchOps = 512;
-constexpr size_t kBatchBytes = 1 << 20;
-
 Status ClearAll(MetaStore* target) {
   return target->Commit({{}, {Op::DeleteRange(std::string(1, '\0'), "")}}).status();
 }
@@ -20,7 +17,8 @@ Status ClearAll(MetaStore* target) {
 Status RestoreBatchWriter::Put(std::string key, std::string value) {
   bytes_ += key.size() + value.size();
   txn_.ops.push_back(Op::Put(std::move(key), std::move(value)));
-  if (txn_.ops.size() >= kBatchOps || bytes_ >= kBatchBytes) return Flush();
+  MetaStore::TxnLimits limits = target_->BulkTxnLimits();
+  if (txn_.ops.size() >= limits.max_ops || bytes_ >= limits.max_bytes) return Flush();
   return Status::OK();
 }
 

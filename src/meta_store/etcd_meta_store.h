@@ -31,6 +31,9 @@ class EtcdMetaStore final : public MetaStore {
   Result<std::unique_ptr<MetaSnapshot>> Snapshot() override;
   Result<int64_t> Commit(const Txn& txn) override;
   std::string DescribeForLog() const override { return describe_; }
+  // etcd's defaults (--max-txn-ops 128, --max-request-bytes 1.5 MiB), minus room for
+  // the revision bookkeeping this store adds to every txn.
+  TxnLimits BulkTxnLimits() const override { return {120, 1 << 20}; }
 
  private:
   // The counter and the compared keys, read at one etcd revision.

@@ -113,6 +113,14 @@ class MetaStore {
 
   virtual std::string DescribeForLog() const = 0;
 
+  // How large one transaction may be on this store, for bulk writers (restore) that
+  // split their work into transactions. Stores with server-side limits override.
+  struct TxnLimits {
+    size_t max_ops;
+    size_t max_bytes;
+  };
+  virtual TxnLimits BulkTxnLimits() const { return {16384, 16 << 20}; }
+
   // Convenience reads at the latest revision.
   Result<std::optional<KeyValue>> Get(std::string_view key);
   Result<std::vector<KeyValue>> Range(std::string_view begin, std::string_view end, size_t limit);

@@ -478,6 +478,7 @@ TEST_F(RestoreBadInputTest, FailedWriteLeavesTargetEmpty) {
       return base->Commit(txn);
     }
     std::string DescribeForLog() const override { return "failing"; }
+    TxnLimits BulkTxnLimits() const override { return {100, 1 << 20}; }  // several batches
   } failing;
   failing.base = target_.get();
   failing.commits = &commits;
