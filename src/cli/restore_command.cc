@@ -105,6 +105,16 @@ Status RestoreToTime(const RestoreArgs& args, Stores* stores) {
   return Status::OK();
 }
 
+// With --force the operator asserts the lease holder is dead (e.g. killed with -9): the
+// lease is removed so that a server on the restored meta store can start at once.
+Status ReleaseDeadLease(ObjectStore* objects) {
+  CAIRN_ASSIGN_OR_RETURN(auto lease, ReadWriterLease(objects));
+  if (!lease) return Status::OK();
+  CAIRN_RETURN_IF_ERROR(objects->Delete(kWriterLeaseKey));
+  std::cout << "  removed the writer lease of " << lease->holder << " (--force)\n";
+  return Status::OK();
+}
+
 }  // namespace
 
 void RegisterRestoreCommand(CLI::App& app, Action* action) {
@@ -125,13 +135,15 @@ void RegisterRestoreCommand(CLI::App& app, Action* action) {
   restore->add_flag("--overwrite", args->overwrite, "clear a non-empty target meta store first");
   restore->add_flag("--dry-run", args->dry_run, "verify and print the plan; write nothing");
   restore->add_flag("--force", args->force,
-                    "restore even while a server holds the object store's writer lease "
-                    "(dangerous: two clusters would write the same object store)");
+                    "restore even while a server holds the object store's writer lease, and "
+                    "remove that lease (only for a server known to be dead: two live "
+                    "clusters on one object store corrupt each other)");
   restore->callback([action, args] {
     *action = [args]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(Stores stores, OpenStores(*args));
-      if (!args->snapshot_id.empty()) return RestoreFromSnapshot(*args, &stores);
-      return RestoreToTime(*args, &stores);
+      CAIRN_RETURN_IF_ERROR(!args->snapshot_id.empty() ? RestoreFromSnapshot(*args, &stores)
+                                                       : RestoreToTime(*args, &stores));
+      return args->force && !args->dry_run ? ReleaseDeadLease(stores.objects.get()) : Status::OK();
     };
   });
 }
