@@ -4,14 +4,16 @@
 # on failure. Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 scripts/install-deps.sh
 scripts/build.sh
 BUILD_DIR=${CAIRN_BUILD_DIR:-build}
 if [ -x scripts/test-servers.sh ]; then
   # test-servers.sh start writes the env file the tests read; stop runs on any exit.
   export CAIRN_TEST_ENV_FILE="$PWD/$BUILD_DIR/test-servers.env"
-  trap 'scripts/test-servers.sh stop "$CAIRN_TEST_ENV_FILE" || true' EXIT
-  scripts/test-servers.sh start "$CAIRN_TEST_ENV_FILE"
+  # Absolute path: the trap runs after the cd into the build dir below.
+  trap '"$ROOT/scripts/test-servers.sh" stop "$CAIRN_TEST_ENV_FILE" || true' EXIT
+  "$ROOT/scripts/test-servers.sh" start "$CAIRN_TEST_ENV_FILE"
 fi
 cd "$BUILD_DIR"
 ctest --output-on-failure -j"$(nproc)" --timeout 900
