@@ -74,16 +74,8 @@ Status ClusterImpl::CompactOnce(bool full, bool* did_work) {
   auto input = NewGcIterator(NewMergingIterator(std::move(children)), gc);
   input->SeekToFirst();
 
-  SstOutputOptions out;
-  out.objects = objects_;
   std::vector<uint64_t> allocated;
-  out.allocate_id = [this, &allocated]() -> Result<uint64_t> {
-    auto id = AllocateObjectId();
-    if (id.ok()) allocated.push_back(*id);
-    return id;
-  };
-  out.target_bytes = options_.target_sst_bytes;
-  out.level = 1;
+  SstOutputOptions out = NewSstOutput(/*level=*/1, &allocated);
   // Throttle: give foreground threads the CPU between output files.
   out.between_files = [] { std::this_thread::yield(); };
   auto outputs = WriteSsts(input.get(), out);

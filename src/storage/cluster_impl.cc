@@ -157,16 +157,8 @@ Result<uint64_t> ClusterImpl::Flush() {
   for (const auto& m : imms) children.push_back(m->NewIterator());
   auto merged = NewMergingIterator(std::move(children));
   merged->SeekToFirst();
-  SstOutputOptions out;
-  out.objects = objects_;
   std::vector<uint64_t> allocated;
-  out.allocate_id = [this, &allocated]() -> Result<uint64_t> {
-    auto id = AllocateObjectId();
-    if (id.ok()) allocated.push_back(*id);
-    return id;
-  };
-  out.target_bytes = options_.target_sst_bytes;
-  out.level = 0;
+  SstOutputOptions out = NewSstOutput(/*level=*/0, &allocated);
   auto files = WriteSsts(merged.get(), out);
   VersionEdit edit;
   Status s = files.status();
@@ -277,6 +269,19 @@ std::set<uint64_t> ClusterImpl::ObjectsInUseLocked() {
     }
   }
   return ids;
+}
+
+SstOutputOptions ClusterImpl::NewSstOutput(int level, std::vector<uint64_t>* allocated) {
+  SstOutputOptions out;
+  out.objects = objects_;
+  out.allocate_id = [this, allocated]() -> Result<uint64_t> {
+    auto id = AllocateObjectId();
+    if (id.ok()) allocated->push_back(*id);
+    return id;
+  };
+  out.target_bytes = options_.target_sst_bytes;
+  out.level = level;
+  return out;
 }
 
 Status ClusterImpl::ReloadStorageLocked() {

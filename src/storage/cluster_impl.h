@@ -19,6 +19,7 @@
 #include "storage/cluster.h"
 #include "storage/memtable.h"
 #include "storage/meta_loader.h"
+#include "storage/sst_output.h"
 #include "storage/version.h"
 
 namespace cairn {
@@ -60,6 +61,9 @@ class ClusterImpl final : public Cluster {
 
   // --- version changes ---
   Result<uint64_t> AllocateObjectId();
+  // Output options for one flush or compaction: ids allocated into *allocated (so a
+  // failed attempt can forget them), files of target size at `level`.
+  SstOutputOptions NewSstOutput(int level, std::vector<uint64_t>* allocated);
   // Commits `edit` (and, when non-zero, a new max committed epoch) in one meta txn
   // guarded by the version header's revision, then installs it. On a failed commit it
   // reloads the state from the meta store, which tells whether the commit applied.
