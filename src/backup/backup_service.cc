@@ -97,8 +97,16 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
   if (!purged.ok())
     CAIRN_LOG_WARN("backup: purging orphans failed: {}", purged.status().ToString());
   auto entry = [&]() -> Result<SnapshotEntry> {
-    CAIRN_ASSIGN_OR_RETURN(uint64_t id, meta_->AllocateIds("backup"));
-    return CreateLocked(id, remarks);
+    for (int attempt = 1;; ++attempt) {
+      CAIRN_ASSIGN_OR_RETURN(uint64_t id, meta_->AllocateIds("backup"));
+      auto created = CreateLocked(id, remarks);
+      // Aborted: the cut's revision went away under it (etcd compacted its history);
+      // a fresh cut at a newer revision succeeds.
+      if (created.ok() || created.status().code() != ErrorCode::kAborted || attempt == 3) {
+        return created;
+      }
+      CAIRN_LOG_WARN("backup {}: {}; retrying with a new cut", id, created.status().ToString());
+    }
   }();
   std::lock_guard lock(metrics_mu_);
   metrics_.last_duration_ms =

@@ -695,3 +695,65 @@ TEST(BackupConcurrencyTest, BackupsUnderLoadAreExactOrLeaveNothing) {
 
 }  // namespace
 }  // namespace cairn
+
+namespace cairn {
+namespace {
+
+// A meta store whose first snapshot loses its revision mid-cut, as when etcd compacts
+// its history under a running backup.
+class CompactedOnceStore : public MetaStore {
+ public:
+  explicit CompactedOnceStore(MetaStore* base) : base_(base) {}
+  Result<std::unique_ptr<MetaSnapshot>> Snapshot() override {
+    CAIRN_ASSIGN_OR_RETURN(auto snapshot, base_->Snapshot());
+    return std::unique_ptr<MetaSnapshot>(
+        std::make_unique<Compacting>(std::move(snapshot), &compactions_left_));
+  }
+  Result<int64_t> Commit(const Txn& txn) override { return base_->Commit(txn); }
+  std::string DescribeForLog() const override { return base_->DescribeForLog(); }
+
+ private:
+  struct Compacting : MetaSnapshot {
+    Compacting(std::unique_ptr<MetaSnapshot> base, int* left) : base(std::move(base)), left(left) {}
+    int64_t revision() const override { return base->revision(); }
+    Result<std::optional<KeyValue>> Get(std::string_view key) override { return base->Get(key); }
+    Result<std::vector<KeyValue>> Range(std::string_view begin, std::string_view end,
+                                        size_t limit) override {
+      // The cut starts at the first key ("\0"); other readers (pin loads) are spared.
+      if (*left > 0 && begin == std::string_view("\0", 1)) {
+        --*left;
+        return Status::Aborted("history compacted past snapshot revision; retry the backup");
+      }
+      return base->Range(begin, end, limit);
+    }
+    std::unique_ptr<MetaSnapshot> base;
+    int* left;
+  };
+  MetaStore* base_;
+  int compactions_left_ = 1;
+};
+
+TEST(BackupRetryTest, ACutWhoseRevisionIsCompactedAwayIsRetried) {
+  ManualClock clock;
+  auto meta = *OpenMetaStore("mem://retry-meta");
+  CompactedOnceStore compacting(meta.get());
+  MetaWriter writer(&compacting, &clock);
+  ASSERT_TRUE(writer.Open().ok());
+  ASSERT_TRUE(writer.Commit({{}, {Op::Put(keys::UserKey("u"), "x")}}).ok());
+  auto objects = *OpenObjectStore("mem://retry-data");
+  auto backups = *OpenObjectStore("mem://retry-backup");
+  BackupService service(&writer, objects.get(), backups.get(), &clock);
+  auto entry = service.Create("retried");
+  ASSERT_TRUE(entry.ok()) << entry.status().ToString();
+  EXPECT_EQ(entry->id, 2u) << "the first attempt (id 1) was aborted and retried";
+  EXPECT_EQ(service.List()->snapshots.size(), 1u);
+  // The aborted attempt left no pin: exactly one, for the listed backup.
+  auto pins = PinSet::Load(meta.get());
+  ASSERT_TRUE(pins.ok());
+  ASSERT_EQ(pins->size(), 1u);
+  EXPECT_EQ(pins->pins()[0].backup_id, entry->id);
+  EXPECT_TRUE(service.Verify(entry->id).ok());
+}
+
+}  // namespace
+}  // namespace cairn
