@@ -5,10 +5,11 @@
 
 #include "backup/snapshot_file.h"
 #include "meta/keys.h"
+#include "storage/storage_codec.h"
 
 namespace cairn {
 
-// "storage/sst/00000000000004d2" -> 0x4d2; "data/00000000000004d2.sst" -> 0x4d2.
+// "00000000000004d2..." -> 0x4d2 (the id in a storage/sst/<id> meta key).
 bool ParseHexId(std::string_view text, uint64_t* id) {
   if (text.size() < 16) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + 16, *id, 16);
@@ -57,9 +58,9 @@ Result<VerifiedSnapshot> VerifySnapshot(BackupStorage* backups, const SnapshotEn
 // One listing of data/ (not one request per SST): every referenced SST must exist.
 Status VerifySstsExist(ObjectStore* objects, std::vector<uint64_t> wanted, uint64_t* max_listed) {
   std::vector<uint64_t> present;
-  CAIRN_RETURN_IF_ERROR(ListAll(*objects, "data/", [&](const ObjectMeta& meta) {
+  CAIRN_RETURN_IF_ERROR(ListAll(*objects, kSstObjectPrefix, [&](const ObjectMeta& meta) {
     uint64_t id = 0;
-    if (ParseHexId(std::string_view(meta.key).substr(5), &id)) {
+    if (ParseSstObjectKey(meta.key, &id)) {
       present.push_back(id);
       *max_listed = std::max(*max_listed, id);
     }
@@ -73,7 +74,7 @@ Status VerifySstsExist(ObjectStore* objects, std::vector<uint64_t> wanted, uint6
   if (missing.empty()) return Status::OK();
   std::string names;
   for (size_t i = 0; i < missing.size() && i < 5; ++i) {
-    names += (i ? ", " : "") + std::string("data/") + keys::Hex16(missing[i]) + ".sst";
+    names += (i ? ", " : "") + SstObjectKey(missing[i]);
   }
   return Status::NotFound("snapshot references " + std::to_string(missing.size()) +
                           " SST(s) missing from object store " + objects->DescribeForLog() + ": " +

@@ -27,7 +27,7 @@ Result<VerifiedSnapshot> VerifySnapshot(BackupStorage* backups, const SnapshotEn
 // largest object id present.
 Status VerifySstsExist(ObjectStore* objects, std::vector<uint64_t> wanted, uint64_t* max_listed);
 
-// Parses the 16 hex digits at the start of `text` ("00000000000004d2.sst").
+// Parses the 16 hex digits at the start of `text` (the id in "storage/sst/<id>").
 bool ParseHexId(std::string_view text, uint64_t* id);
 
 }  // namespace cairn

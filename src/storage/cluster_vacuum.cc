@@ -64,7 +64,7 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
   // listing counts as referenced.
   if (options.full) {
     std::vector<ObjectMeta> listed;
-    CAIRN_RETURN_IF_ERROR(ListAll(*objects_, "data/", [&](const ObjectMeta& m) {
+    CAIRN_RETURN_IF_ERROR(ListAll(*objects_, kSstObjectPrefix, [&](const ObjectMeta& m) {
       listed.push_back(m);
       return Status::OK();
     }));

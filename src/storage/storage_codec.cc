@@ -103,10 +103,12 @@ Result<uint64_t> DecodeDecimal(std::string_view key, std::string_view text) {
   return v;
 }
 
-std::string SstObjectKey(uint64_t object_id) { return "data/" + keys::Hex16(object_id) + ".sst"; }
+std::string SstObjectKey(uint64_t object_id) {
+  return std::string(kSstObjectPrefix) + keys::Hex16(object_id) + ".sst";
+}
 
 bool ParseSstObjectKey(std::string_view key, uint64_t* object_id) {
-  constexpr std::string_view kPrefix = "data/", kSuffix = ".sst";
+  constexpr std::string_view kPrefix = kSstObjectPrefix, kSuffix = ".sst";
   if (key.size() != kPrefix.size() + 16 + kSuffix.size() || !key.starts_with(kPrefix) ||
       !key.ends_with(kSuffix)) {
     return false;

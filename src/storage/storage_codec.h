@@ -42,6 +42,8 @@ Result<TableInfo> DecodeTableRecord(std::string_view bytes);
 // Decimal text values: storage/stale/<id>, catalog/version, catalog/name/<name>.
 Result<uint64_t> DecodeDecimal(std::string_view key, std::string_view text);
 
+// The object-store prefix under which every SST lives.
+inline constexpr std::string_view kSstObjectPrefix = "data/";
 // "data/<16 hex>.sst", and its inverse (false for any other key).
 std::string SstObjectKey(uint64_t object_id);
 bool ParseSstObjectKey(std::string_view key, uint64_t* object_id);
