@@ -21,6 +21,7 @@
 #include <string>
 
 #include "backup/changelog_archive.h"
+#include "bench_util.h"
 #include "common/random.h"
 #include "meta/meta_writer.h"
 #include "meta_store/meta_store.h"
@@ -30,22 +31,11 @@
 namespace cairn {
 namespace {
 
+using bench::Check;
+using bench::Die;
+using bench::Must;
+
 using Clock = std::chrono::steady_clock;
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "error: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void Check(const Status& s, const char* what) {
-  if (!s.ok()) Die(std::string(what) + ": " + s.ToString());
-}
-
-template <typename T>
-T Must(Result<T> r, const char* what) {
-  Check(r.status(), what);
-  return std::move(r).value();
-}
 
 struct Config {
   std::string dir;

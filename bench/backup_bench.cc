@@ -40,6 +40,7 @@
 #include "backup/restore.h"
 #include "backup/snapshot_file.h"
 #include "backup/verify.h"
+#include "bench_util.h"
 #include "common/epoch.h"
 #include "common/random.h"
 #include "meta/backup_pins.h"
@@ -51,9 +52,17 @@
 #include "storage/cluster.h"
 #include "storage/deletion_gate.h"
 #include "storage/storage_codec.h"
+#include "synthetic_meta.h"
 
 namespace cairn {
 namespace {
+
+using bench::Check;
+using bench::CreateDummyObjects;
+using bench::Die;
+using bench::kBaseEpoch;
+using bench::LoadSyntheticMeta;
+using bench::Must;
 
 struct Config {
   std::string dir;
@@ -82,111 +91,12 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "error: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void Check(const Status& s, const char* what) {
-  if (!s.ok()) Die(std::string(what) + ": " + s.ToString());
-}
-
-template <typename T>
-T Must(Result<T> r, const char* what) {
-  Check(r.status(), what);
-  return std::move(r).value();
-}
-
 // A fresh directory for one part.
 std::string PartDir(const Config& cfg, const std::string& name) {
   std::string dir = cfg.dir + "/" + name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
-}
-
-// ---- synthetic metadata --------------------------------------------------------------
-
-const uint64_t kBaseEpoch = EpochFromMillis(1'764'000'000'000);
-
-// An SST as a checkpoint or compaction would record it: a range of random 16-byte user
-// keys of table 1 (as incompressible as real keys), ~32 MiB.
-SstMeta SyntheticSst(uint64_t id) {
-  Random rnd(id);
-  SstMeta m;
-  m.object_id = id;
-  m.level = id % 16 == 0 ? 0 : 1;
-  uint64_t lo = rnd.Next();
-  uint64_t hi = lo + rnd.Uniform(uint64_t{1} << 40);
-  char lo_key[17], hi_key[17];
-  std::snprintf(lo_key, sizeof(lo_key), "%016llx", static_cast<unsigned long long>(lo));
-  std::snprintf(hi_key, sizeof(hi_key), "%016llx", static_cast<unsigned long long>(hi));
-  m.min_epoch = kBaseEpoch + id * 7 + rnd.Uniform(1 << 16);
-  m.max_epoch = m.min_epoch + rnd.Uniform(uint64_t{1} << 30);
-  m.smallest_key = sst::MakeInternalKey(1, lo_key, m.max_epoch, sst::ValueKind::kPut);
-  m.largest_key = sst::MakeInternalKey(1, hi_key, m.min_epoch, sst::ValueKind::kPut);
-  m.file_size = (32u << 20) - rnd.Uniform(1 << 20);
-  m.entry_count = 250'000 + rnd.Uniform(10'000);
-  m.table_ids = {1};
-  return m;
-}
-
-class MetaLoader {
- public:
-  explicit MetaLoader(MetaStore* store) : store_(store) {}
-  void Put(std::string key, std::string value) {
-    txn_.ops.push_back(Op::Put(std::move(key), std::move(value)));
-    if (txn_.ops.size() >= 1000) Flush();
-  }
-  void Flush() {
-    if (txn_.ops.empty()) return;
-    Check(store_->Commit(txn_).status(), "load synthetic meta");
-    txn_.ops.clear();
-  }
-
- private:
-  MetaStore* store_;
-  Txn txn_;
-};
-
-// SSTs 1..ssts in the version, stale SSTs after them, and `pins` backup pins that
-// protect every stale SST.
-void LoadSyntheticMeta(MetaStore* store, uint64_t ssts, uint64_t stale = 0, uint64_t pins = 0) {
-  MetaLoader load(store);
-  uint64_t max_id = ssts + stale;
-  load.Put(std::string(keys::kStorageVersion),
-           EncodeVersionHeader({ssts + 1, kBaseEpoch + max_id * 8}));
-  for (uint64_t id = 1; id <= ssts; ++id)
-    load.Put(keys::SstKey(id), EncodeSstMeta(SyntheticSst(id)));
-  for (uint64_t id = ssts + 1; id <= max_id; ++id) {
-    load.Put(keys::StaleKey(id), std::to_string(kBaseEpoch + id * 8));
-  }
-  for (uint64_t i = 1; i <= pins; ++i) {
-    uint64_t epoch = kBaseEpoch + (ssts + 1) * 8 + (i - 1) * (stale / pins) * 8;
-    load.Put(PinKey(i), EncodePin({i, epoch, max_id + 1}));
-  }
-  load.Put(std::string(keys::kCatalogVersion), "1");
-  load.Put(keys::TableKey(1), EncodeTableRecord(TableInfo{1, "t1", kBaseEpoch, 0}));
-  load.Put(keys::TableNameKey("t1"), "1");
-  load.Put(keys::IdKey("object"), std::to_string(max_id + 1));
-  load.Put(keys::IdKey("table"), "2");
-  load.Put(keys::IdKey("version"), std::to_string(ssts + 2));
-  load.Put(keys::IdKey("backup"), std::to_string(pins + 1));
-  load.Put(std::string(keys::kClusterId), "5f0c9a2e-bench-cluster");
-  load.Put(keys::ParamKey("checkpoint_interval"), "1000");
-  load.Flush();
-}
-
-// Dummy objects data/<16 hex>.sst for ids first..last under fs root `root`. Empty: they
-// are only listed and stat'ed, and empty files delete fast on this discard-mounted disk.
-void CreateDummyObjects(const std::string& root, uint64_t first, uint64_t last) {
-  std::filesystem::create_directories(root + "/data");
-  for (uint64_t id = first; id <= last; ++id) {
-    std::string path = root + "/" + SstObjectKey(id);
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) Die("create " + path);
-    close(fd);
-  }
 }
 
 // The dummy SSTs data/<16 hex>.sst, ids 1..shared_objects, created once per run: 100k

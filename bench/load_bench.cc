@@ -23,20 +23,18 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "cli/load_rows.h"
 #include "storage/cluster.h"
 
 namespace cairn {
 namespace {
 
+using bench::Die;
+
 constexpr uint64_t kBatchRows = 1000;
 constexpr uint64_t kBatchesPerCheckpoint = 20;
 const std::string kCairn = CAIRN_BINARY;
-
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "error: %s\n", message.c_str());
-  std::exit(1);
-}
 
 double Seconds(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

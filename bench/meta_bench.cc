@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "meta/keys.h"
@@ -26,6 +27,8 @@
 namespace cairn {
 namespace {
 
+using bench::Die;
+
 struct Options {
   std::string dir;
   int txns = 2000;
@@ -33,11 +36,6 @@ struct Options {
   int puts = 4;
   size_t value_size = 100;
 };
-
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "error: %s\n", message.c_str());
-  std::exit(1);
-}
 
 Options ParseArgs(int argc, char** argv) {
   Options o;

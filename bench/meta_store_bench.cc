@@ -22,11 +22,14 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "common/random.h"
 #include "meta_store/meta_store.h"
 
 namespace cairn {
 namespace {
+
+using bench::Die;
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -37,11 +40,6 @@ struct Options {
   size_t value_size = 100;
   std::vector<int> threads = {1, 2};
 };
-
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "error: %s\n", message.c_str());
-  std::exit(1);
-}
 
 bool ParseArgs(int argc, char** argv, Options* options) {
   for (int i = 1; i + 1 < argc; i += 2) {

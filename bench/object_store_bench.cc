@@ -21,11 +21,15 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "common/random.h"
 #include "object_store/object_store.h"
 
 namespace cairn {
 namespace {
+
+using bench::Check;
+using bench::Die;
 
 struct Options {
   std::string dir;  // default: a new directory under $TMPDIR
@@ -33,15 +37,6 @@ struct Options {
   size_t size = 4 << 20;
   int rounds = 3;
 };
-
-void Die(const std::string& message) {
-  std::fprintf(stderr, "error: %s\n", message.c_str());
-  std::exit(1);
-}
-
-void Check(const Status& s) {
-  if (!s.ok()) Die(s.ToString());
-}
 
 bool ParseArgs(int argc, char** argv, Options* options) {
   for (int i = 1; i < argc; ++i) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "common/random.h"
 #include "meta/meta_writer.h"
 #include "meta_store/meta_store.h"
@@ -25,6 +26,8 @@
 
 namespace cairn {
 namespace {
+
+using bench::Die;
 
 constexpr size_t kValueSize = 100;
 constexpr size_t kCacheBytes = 256 << 20;
@@ -46,11 +49,6 @@ double Seconds(const std::function<void()>& fn) {
   auto start = std::chrono::steady_clock::now();
   fn();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-void Die(const std::string& what) {
-  std::fprintf(stderr, "error: %s\n", what.c_str());
-  std::exit(1);
 }
 
 // The random insertion order: a permutation of 0..n-1.

@@ -25,6 +25,7 @@
 
 #include "backup/backup_service.h"
 #include "backup/restore.h"
+#include "bench_util.h"
 #include "common/epoch.h"
 #include "common/random.h"
 #include "meta/keys.h"
@@ -33,9 +34,16 @@
 #include "object_store/object_store.h"
 #include "sst/internal_key.h"
 #include "storage/storage_codec.h"
+#include "synthetic_meta.h"
 
 namespace cairn {
 namespace {
+
+using bench::Check;
+using bench::CreateDummyObjects;
+using bench::Die;
+using bench::LoadSyntheticMeta;
+using bench::Must;
 
 using Clock = std::chrono::steady_clock;
 
@@ -43,105 +51,6 @@ double Seconds(const std::function<void()>& fn) {
   auto start = Clock::now();
   fn();
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "error: %s\n", what.c_str());
-  std::exit(1);
-}
-
-void Check(const Status& s, const std::string& what) {
-  if (!s.ok()) Die(what + ": " + s.ToString());
-}
-
-template <typename T>
-T Must(Result<T> r, const std::string& what) {
-  Check(r.status(), what);
-  return std::move(r).value();
-}
-
-const uint64_t kBaseEpoch = EpochFromMillis(1'764'000'000'000);
-
-// An SST as a checkpoint would record it (same shape as backup_bench's): random 16-byte
-// user keys of table 1, ~32 MiB.
-SstMeta SyntheticSst(uint64_t id) {
-  Random rnd(id);
-  SstMeta m;
-  m.object_id = id;
-  m.level = id % 16 == 0 ? 0 : 1;
-  uint64_t lo = rnd.Next();
-  uint64_t hi = lo + rnd.Uniform(uint64_t{1} << 40);
-  char lo_key[17], hi_key[17];
-  std::snprintf(lo_key, sizeof(lo_key), "%016llx", static_cast<unsigned long long>(lo));
-  std::snprintf(hi_key, sizeof(hi_key), "%016llx", static_cast<unsigned long long>(hi));
-  m.min_epoch = kBaseEpoch + id * 7 + rnd.Uniform(1 << 16);
-  m.max_epoch = m.min_epoch + rnd.Uniform(uint64_t{1} << 30);
-  m.smallest_key = sst::MakeInternalKey(1, lo_key, m.max_epoch, sst::ValueKind::kPut);
-  m.largest_key = sst::MakeInternalKey(1, hi_key, m.min_epoch, sst::ValueKind::kPut);
-  m.file_size = (32u << 20) - rnd.Uniform(1 << 20);
-  m.entry_count = 250'000 + rnd.Uniform(10'000);
-  m.table_ids = {1};
-  return m;
-}
-
-// Buffers puts into transactions no larger than the store's bulk limits.
-class MetaLoader {
- public:
-  explicit MetaLoader(MetaStore* store) : store_(store), limits_(store->BulkTxnLimits()) {}
-  void Put(std::string key, std::string value) {
-    size_t size = key.size() + value.size();
-    if (!txn_.ops.empty() &&
-        (txn_.ops.size() + 1 > limits_.max_ops || bytes_ + size > limits_.max_bytes)) {
-      Flush();
-    }
-    bytes_ += size;
-    txn_.ops.push_back(Op::Put(std::move(key), std::move(value)));
-  }
-  void Flush() {
-    if (txn_.ops.empty()) return;
-    Check(store_->Commit(txn_).status(), "load synthetic meta");
-    txn_.ops.clear();
-    bytes_ = 0;
-    ++commits_;
-  }
-  uint64_t commits() const { return commits_; }
-
- private:
-  MetaStore* store_;
-  MetaStore::TxnLimits limits_;
-  Txn txn_;
-  size_t bytes_ = 0;
-  uint64_t commits_ = 0;
-};
-
-// SSTs 1..ssts in the version, a version header and a few catalog keys. Returns commits.
-uint64_t LoadSyntheticMeta(MetaStore* store, uint64_t ssts) {
-  MetaLoader load(store);
-  load.Put(std::string(keys::kStorageVersion),
-           EncodeVersionHeader({ssts + 1, kBaseEpoch + ssts * 8}));
-  for (uint64_t id = 1; id <= ssts; ++id) {
-    load.Put(keys::SstKey(id), EncodeSstMeta(SyntheticSst(id)));
-  }
-  load.Put(std::string(keys::kCatalogVersion), "1");
-  load.Put(keys::TableKey(1), EncodeTableRecord(TableInfo{1, "t1", kBaseEpoch, 0}));
-  load.Put(keys::TableNameKey("t1"), "1");
-  load.Put(keys::IdKey("object"), std::to_string(ssts + 1));
-  load.Put(keys::IdKey("table"), "2");
-  load.Put(keys::IdKey("version"), std::to_string(ssts + 2));
-  load.Put(std::string(keys::kClusterId), "5f0c9a2e-bench-cluster");
-  load.Flush();
-  return load.commits();
-}
-
-// Empty data/<16 hex>.sst objects for ids 1..n (fixtures, created without fsync).
-void CreateDummyObjects(const std::string& root, uint64_t n) {
-  std::filesystem::create_directories(root + "/data");
-  for (uint64_t id = 1; id <= n; ++id) {
-    std::string path = root + "/" + SstObjectKey(id);
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) Die("create " + path);
-    close(fd);
-  }
 }
 
 std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
@@ -235,7 +144,7 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::string objects_root = dir + "/objects";
-  CreateDummyObjects(objects_root, ssts);
+  CreateDummyObjects(objects_root, 1, ssts);
 
   std::string run = "sbb" + std::to_string(getpid());
   std::string pg = env["CAIRN_TEST_POSTGRES_URL"], etcd = env["CAIRN_TEST_ETCD_URL"];

@@ -27,6 +27,7 @@ Status RestoreBatchWriter::Flush() {
   auto committed = target_->Commit(txn_);
   txn_.ops.clear();
   bytes_ = 0;
+  if (committed.ok()) ++commits_;
   return committed.status();
 }
 

@@ -20,11 +20,13 @@ class RestoreBatchWriter {
   explicit RestoreBatchWriter(MetaStore* target) : target_(target) {}
   Status Put(std::string key, std::string value);
   Status Flush();
+  uint64_t commits() const { return commits_; }
 
  private:
   MetaStore* target_;
   Txn txn_;
   size_t bytes_ = 0;
+  uint64_t commits_ = 0;
 };
 
 // True when `target` holds no key; AlreadyExists (naming a key) when it is not empty
