@@ -5,18 +5,21 @@
 //            read of every meta key + writing the snapshot's byte count to backup storage
 //   restore  restore to readable at N SSTs: RestoreSnapshot + MetaWriter::Open +
 //            Cluster::Open + ListTables (sqlite:// meta, fs:// data with N dummy SSTs)
+//   verify   backup verify's listing at N SSTs: presence only (the check before #11) vs
+//            presence + recorded size (VerifySsts), same run, and BackupService::Verify
 //   vacuum   Cluster::Vacuum with P backup pins and N stale SSTs, all pinned
 //   engine   backup of a dataset loaded through the engine vs RocksDB BackupEngine
 //   tput     engine write throughput with backups back to back vs without
 //
-//   backup_bench [--parts list,create,restore,vacuum,engine,tput] [--dir DIR]
-//                [--list-objects N] [--create-ssts N,N] [--restore-ssts N]
+//   backup_bench [--parts list,create,restore,verify,vacuum,engine,tput] [--dir DIR]
+//                [--list-objects N] [--create-ssts N,N] [--restore-ssts N] [--verify-ssts N]
 //                [--vacuum-ssts N] [--vacuum-pins P] [--engine-mib M] [--tput-seconds S]
 //                [--tput-backup-gap-ms MS]
 //
 // Synthetic metadata is written straight into the meta store (SstMeta via
 // EncodeSstMeta, a version header, catalog, ids); dummy objects are created with plain
-// open/write (no fsync): they are fixtures, not what is measured.
+// open/write (no fsync): they are fixtures, not what is measured. The verify part's
+// objects are sparse files of each SstMeta's file_size (ftruncate), so sizes match.
 #include <fcntl.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/backup_engine.h>
@@ -31,6 +34,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -66,11 +70,12 @@ using bench::Must;
 
 struct Config {
   std::string dir;
-  std::string parts = "list,create,restore,vacuum,engine,tput";
+  std::string parts = "list,create,restore,verify,vacuum,engine,tput";
   uint64_t list_objects = 100'000;
   uint64_t shared_objects = 0;  // dummy SSTs 1..N shared by list, restore, vacuum
   std::vector<uint64_t> create_ssts = {10'000, 100'000};
   uint64_t restore_ssts = 100'000;
+  uint64_t verify_ssts = 100'000;
   uint64_t vacuum_ssts = 100'000;
   uint64_t vacuum_pins = 1'000;
   uint64_t engine_mib = 1024;
@@ -273,7 +278,7 @@ void RestoreBreakdown(const std::string& dir, const std::string& objects_root,
   double verify = Seconds([&] { Must(VerifySnapshot(&storage, entry), "verify"); });
   uint64_t max_listed = 0;
   double listing =
-      Seconds([&] { Check(VerifySstsExist(objects.get(), {}, &max_listed), "list objects"); });
+      Seconds([&] { Check(VerifySsts(objects.get(), {}, &max_listed), "list objects"); });
   std::vector<KeyValue> records;
   SnapshotHeader header;
   SnapshotFileInfo info;
@@ -329,6 +334,78 @@ void RunRestore(const Config& cfg) {
       static_cast<unsigned long long>(plan.sst_count),
       static_cast<unsigned long long>(plan.records), restore, open, restore + open);
   RestoreBreakdown(dir, SharedObjects(cfg), entry);
+}
+
+// data/<16 hex>.sst for ids 1..n under `root`, each a sparse file of the size
+// SyntheticSst(id) records (no data blocks are written: only listed and stat'ed).
+void CreateSizedObjects(const std::string& root, uint64_t n) {
+  std::filesystem::create_directories(root + "/data");
+  for (uint64_t id = 1; id <= n; ++id) {
+    std::string path = root + "/" + SstObjectKey(id);
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ftruncate(fd, static_cast<off_t>(bench::SyntheticSst(id).file_size)) != 0) {
+      Die("create " + path);
+    }
+    close(fd);
+  }
+}
+
+// The listing verify does at N SSTs, presence only vs presence + size, alternating on
+// fresh store instances (no listing cache carried over), median of 6 each.
+// The presence-only check of earlier versions (one listing, ids only): the baseline that
+// the size check is measured against.
+Status PresenceOnlyCheck(ObjectStore* objects, const std::vector<SnapshotSst>& wanted,
+                         uint64_t* max_listed) {
+  std::set<uint64_t> present;
+  CAIRN_RETURN_IF_ERROR(ListAll(*objects, kSstObjectPrefix, [&](const ObjectMeta& meta) {
+    uint64_t id = 0;
+    if (ParseSstObjectKey(meta.key, &id))
+      present.insert(id), *max_listed = std::max(*max_listed, id);
+    return Status::OK();
+  }));
+  for (const auto& sst : wanted) {
+    if (!present.count(sst.id)) return Status::NotFound(SstObjectKey(sst.id));
+  }
+  return Status::OK();
+}
+
+void RunVerify(const Config& cfg) {
+  std::string dir = PartDir(cfg, "verify");
+  CreateSizedObjects(dir + "/objects", cfg.verify_ssts);
+  Stores st(dir, "meta.db", dir + "/objects");
+  LoadSyntheticMeta(st.meta.get(), cfg.verify_ssts);
+  st.OpenWriter();
+  BackupService service(st.writer.get(), st.objects.get(), st.backups.get(),
+                        SystemClock::Default());
+  SnapshotEntry entry = Must(service.Create("bench"), "create");
+  BackupStorage storage(st.backups.get());
+  VerifiedSnapshot snapshot;
+  double pass = Seconds([&] { snapshot = Must(VerifySnapshot(&storage, entry), "verify pass"); });
+  if (snapshot.ssts.size() != cfg.verify_ssts) Die("snapshot lost SSTs");
+  std::vector<double> presence, sizes, whole;
+  auto listing = [&](bool with_sizes) {
+    uint64_t max_listed = 0;
+    auto objects = Must(OpenObjectStore("fs://" + dir + "/objects"), "open objects");
+    return Seconds([&] {
+      Check(with_sizes ? VerifySsts(objects.get(), snapshot.ssts, &max_listed)
+                       : PresenceOnlyCheck(objects.get(), snapshot.ssts, &max_listed),
+            with_sizes ? "size check" : "presence check");
+    });
+  };
+  for (int round = 0; round < 6; ++round) {  // alternate which goes first
+    bool sizes_first = round % 2 == 1;
+    double first = listing(sizes_first), second = listing(!sizes_first);
+    sizes.push_back(sizes_first ? first : second);
+    presence.push_back(sizes_first ? second : first);
+    auto objects = Must(OpenObjectStore("fs://" + dir + "/objects"), "open objects");
+    BackupService fresh(st.writer.get(), objects.get(), st.backups.get(), SystemClock::Default());
+    whole.push_back(Seconds([&] { Must(fresh.Verify(entry.id), "BackupService::Verify"); }));
+  }
+  std::printf(
+      "verify   %7llu SSTs: listing with size check %.3f s vs presence only %.3f s = %.2fx; "
+      "snapshot pass (decodes every SstMeta) %.3f s; BackupService::Verify %.3f s\n",
+      static_cast<unsigned long long>(cfg.verify_ssts), Median(sizes), Median(presence),
+      Median(sizes) / Median(presence), pass, Median(whole));
 }
 
 // The vacuum part's version holds this many SSTs; its stale SSTs come after them.
@@ -539,6 +616,8 @@ Config ParseArgs(int argc, char** argv) {
       cfg.create_ssts = ParseList(value);
     else if (flag == "--restore-ssts")
       cfg.restore_ssts = std::stoull(value);
+    else if (flag == "--verify-ssts")
+      cfg.verify_ssts = std::stoull(value);
     else if (flag == "--vacuum-ssts")
       cfg.vacuum_ssts = std::stoull(value);
     else if (flag == "--vacuum-pins")
@@ -579,6 +658,7 @@ int main(int argc, char** argv) {
       for (uint64_t n : cfg.create_ssts) RunCreate(cfg, n);
     }
     if (Wants(cfg, "restore")) RunRestore(cfg);
+    if (Wants(cfg, "verify")) RunVerify(cfg);
     if (Wants(cfg, "vacuum")) RunVacuum(cfg);
     if (Wants(cfg, "engine")) RunEngine(cfg);
     if (Wants(cfg, "tput")) RunThroughput(cfg);

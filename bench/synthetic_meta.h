@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-#include "backup/pitr_restore_util.h"
+#include "backup/restore_target.h"
 #include "bench_util.h"
 #include "common/epoch.h"
 #include "common/random.h"

@@ -254,12 +254,21 @@ Status BackupService::Delete(uint64_t id) {
   return storage_.store()->Delete(file);
 }
 
-Result<VerifyReport> BackupService::Verify(uint64_t id) {
+Result<VerifyReport> BackupService::Verify(uint64_t id, bool deep, const VerifyProgress& progress) {
   CAIRN_ASSIGN_OR_RETURN(SnapshotEntry entry, Show(id));
   CAIRN_ASSIGN_OR_RETURN(VerifiedSnapshot snapshot, VerifySnapshot(&storage_, entry));
   uint64_t max_listed = 0;
-  CAIRN_RETURN_IF_ERROR(VerifySstsExist(objects_, snapshot.sst_ids, &max_listed));
-  return VerifyReport{snapshot.records, snapshot.sst_ids.size()};
+  CAIRN_RETURN_IF_ERROR(VerifySsts(objects_, snapshot.ssts, &max_listed));
+  VerifyReport report;
+  report.records = snapshot.records;
+  report.sst_count = snapshot.ssts.size();
+  if (!deep) return report;
+  DeepVerifyStats stats;
+  CAIRN_RETURN_IF_ERROR(VerifySstsDeep(objects_, snapshot.ssts, progress, &stats));
+  report.deep = true;
+  report.ssts_checked = snapshot.ssts.size();
+  report.bytes_read = stats.bytes_read;
+  return report;
 }
 
 Result<PurgeReport> BackupService::PurgeOrphans(int64_t grace_ms) {

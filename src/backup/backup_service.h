@@ -26,8 +26,15 @@ struct BackupMetrics {
 
 struct VerifyReport {
   uint64_t records = 0;
-  uint64_t sst_count = 0;
+  uint64_t sst_count = 0;     // SSTs listed with their recorded sizes
+  bool deep = false;          // every SST was also read and checksummed
+  uint64_t ssts_checked = 0;  // SSTs read deeply (0 unless deep)
+  uint64_t bytes_read = 0;    // SST bytes read deeply
 };
+
+// Deep verify progress: SSTs read so far, of total, and their bytes. A non-OK return
+// stops the verify and is its result.
+using VerifyProgress = std::function<Status(uint64_t done, uint64_t total, uint64_t bytes)>;
 
 struct PurgeReport {
   uint64_t files = 0;  // snapshot files no manifest entry references
@@ -50,7 +57,12 @@ class BackupService {
   Result<SnapshotEntry> Show(uint64_t id);
   // Removes the manifest entry, then the pin, then the file.
   Status Delete(uint64_t id);
-  Result<VerifyReport> Verify(uint64_t id);
+  // Checks the snapshot file against its manifest entry, then one listing of data/:
+  // every referenced SST exists (else NotFound) with its recorded size (else
+  // Corruption naming it). With `deep`, also reads every SST one block at a time and
+  // checks the footer and every block checksum (Corruption naming SST and block);
+  // `progress` (may be null) is called after each SST read.
+  Result<VerifyReport> Verify(uint64_t id, bool deep = false, const VerifyProgress& progress = {});
   // Deletes snapshot files that no manifest entry references and that are older than
   // `grace_ms` (a running backup's file is younger), and pins of unknown backups.
   Result<PurgeReport> PurgeOrphans(int64_t grace_ms);

@@ -5,12 +5,13 @@
 #include <limits>
 
 #include "backup/pitr_range.h"
-#include "backup/pitr_restore_util.h"
+#include "backup/restore_target.h"
 #include "backup/snapshot_file.h"
 #include "backup/verify.h"
 #include "common/epoch.h"
 #include "meta/keys.h"
 #include "meta/time_spec.h"
+#include "storage/storage_codec.h"
 
 namespace cairn {
 namespace {
@@ -90,16 +91,6 @@ Result<MetaState> LoadSnapshot(BackupStorage* backups, const SnapshotEntry& entr
   return state;
 }
 
-void MaxIds(const ChangelogRecord& record, std::map<std::string, uint64_t>* ids) {
-  for (const Op& op : record.ops) {
-    if (op.kind != Op::Kind::kPut || !op.key.starts_with(keys::kIdPrefix)) continue;
-    uint64_t v = 0;
-    std::from_chars(op.value.data(), op.value.data() + op.value.size(), v);
-    auto& slot = (*ids)[op.key.substr(keys::kIdPrefix.size())];
-    slot = std::max(slot, v);
-  }
-}
-
 // Replays the archived records after the snapshot up to the first one past `target`;
 // records past it only raise `ids` (ids are never reused, even across a restore).
 Status Replay(BackupStorage* backups, const ArchiveView& view, uint64_t target,
@@ -136,7 +127,7 @@ Status Replay(BackupStorage* backups, const ArchiveView& view, uint64_t target,
       if (record.seq < next) continue;
       if (stopped || record.epoch > target) {
         stopped = true;
-        MaxIds(record, later_ids);
+        MaxIdsIn(record, later_ids);
         continue;
       }
       ApplyChangelogRecord(record, state);
@@ -170,14 +161,16 @@ bool IsExcluded(std::string_view key) {
 }
 
 // Drops keys restore does not carry over and collects SSTs and id generators.
-void Finalize(MetaState* state, std::vector<uint64_t>* sst_ids,
-              std::map<std::string, uint64_t>* ids) {
+Status Finalize(MetaState* state, std::vector<SnapshotSst>* ssts,
+                std::map<std::string, uint64_t>* ids) {
   for (auto it = state->begin(); it != state->end();) {
     const std::string& key = it->first;
     uint64_t id = 0;
     if (key.starts_with(keys::kStorageSstPrefix) &&
         ParseHexId(std::string_view(key).substr(keys::kStorageSstPrefix.size()), &id)) {
-      sst_ids->push_back(id);
+      auto sst = DecodeSstMeta(it->second);
+      if (!sst.ok()) return sst.status().WithContext("restored key " + key);
+      ssts->push_back({id, sst->file_size});
     }
     if (key.starts_with(keys::kIdPrefix)) {
       uint64_t v = 0;
@@ -191,6 +184,7 @@ void Finalize(MetaState* state, std::vector<uint64_t>* sst_ids,
       ++it;
     }
   }
+  return Status::OK();
 }
 
 }  // namespace
@@ -213,8 +207,10 @@ Result<PointInTimePlan> RestoreToPoint(BackupStorage* backups, ObjectStore* obje
   plan.snapshot = *start;
   plan.target_epoch = target_epoch;
   plan.last_seq = start->changelog_seq;
-  if (options.check_writer_lease) CAIRN_RETURN_IF_ERROR(options.check_writer_lease());
-  CAIRN_ASSIGN_OR_RETURN(plan.target_was_empty, CheckRestoreTarget(target, options.overwrite));
+  CAIRN_ASSIGN_OR_RETURN(RestoreTargetState target_state,
+                         CheckRestoreSafety(objects, target, start->cluster_id,
+                                            {options.overwrite, options.force, clock}));
+  plan.target_was_empty = target_state.empty;
 
   Progress(options, "loading snapshot " + start->file);
   CAIRN_ASSIGN_OR_RETURN(MetaState state, LoadSnapshot(backups, *start));
@@ -222,23 +218,27 @@ Result<PointInTimePlan> RestoreToPoint(BackupStorage* backups, ObjectStore* obje
   CAIRN_RETURN_IF_ERROR(Replay(backups, view, target_epoch, options, &state, &plan, &ids));
   if (target_epoch == kLatest) plan.target_epoch = std::max(plan.last_epoch, start->epoch);
 
-  std::vector<uint64_t> sst_ids;
-  Finalize(&state, &sst_ids, &ids);
-  Progress(options, "checking " + std::to_string(sst_ids.size()) + " SSTs");
+  std::vector<SnapshotSst> ssts;
+  CAIRN_RETURN_IF_ERROR(Finalize(&state, &ssts, &ids));
+  Progress(options, "checking " + std::to_string(ssts.size()) + " SSTs");
   uint64_t max_listed = 0;
-  CAIRN_RETURN_IF_ERROR(VerifySstsExist(objects, sst_ids, &max_listed));
+  CAIRN_RETURN_IF_ERROR(VerifySsts(objects, ssts, &max_listed));
   BumpIdGenerators(view.manifest, max_listed, &ids);
-  plan.sst_count = sst_ids.size();
+  plan.sst_count = ssts.size();
   plan.keys = state.size();
   plan.id_generators = ids;
   plan.pins = view.manifest.snapshots.size();
   if (options.dry_run) return plan;
 
   Progress(options, "writing " + std::to_string(plan.keys) + " keys");
+  RestoreHead head{"epoch " + std::to_string(plan.target_epoch) + " (snapshot " +
+                       std::to_string(start->id) + " + " + std::to_string(plan.replayed_records) +
+                       " changelog records) of " + backups->store()->DescribeForLog(),
+                   start->cluster_id, ids, &view.manifest, clock};
   CAIRN_RETURN_IF_ERROR(
-      WriteRestoreTarget(target, plan.target_was_empty, [&](RestoreBatchWriter* batch) {
+      WriteRestoreTarget(target, objects, target_state, head, [&](RestoreBatchWriter* batch) {
         for (auto& [key, value] : state) CAIRN_RETURN_IF_ERROR(batch->Put(key, std::move(value)));
-        return PutIdsAndPins(view.manifest, ids, batch);
+        return Status::OK();
       }));
   plan.written = true;
   return plan;

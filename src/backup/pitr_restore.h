@@ -1,9 +1,9 @@
 // Point-in-time restore (design.md §6, docs/pitr.md): the newest snapshot at or before
 // the target, then the archived changelog replayed in seq order up to the first record
 // after the target. Works from backup storage alone (the meta store may be lost).
-// Same safety rules as snapshot restore: empty target unless overwrite, dry run writes
-// nothing, everything is verified before the first write, a failed write leaves the
-// target empty, id generators go above everything ever issued.
+// Same safety rules as snapshot restore (restore_target.h): lease, identity and target
+// checked before anything is written, dry run writes nothing, a failed write leaves the
+// target empty or marked unfinished, id generators go above everything ever issued.
 #pragma once
 
 #include <cstdint>
@@ -30,10 +30,10 @@ struct PointInTimeOptions {
   // the cluster up to the last archived record + one interval (docs/pitr.md).
   int64_t checkpoint_interval_ms = 1000;
   Clock* clock = nullptr;  // "now", for refusing targets in the future
-  bool overwrite = false;
-  bool dry_run = false;
+  bool overwrite = false;  // replace a non-empty target of the same cluster
+  bool dry_run = false;    // verify and plan, write nothing anywhere
+  bool force = false;      // restore although a server's lease is live (it is known dead)
   std::function<void(const std::string&)> progress;
-  std::function<Status()> check_writer_lease;
 };
 
 struct RecoverableRange {

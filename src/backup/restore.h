@@ -1,6 +1,7 @@
 // Offline restore of a backup snapshot into an empty meta store (design.md §6).
-// Everything is verified before the first write; a failed restore leaves the target
-// empty; id generators are bumped above everything ever issued.
+// Everything is verified before the first write (restore_target.h: lease, identity,
+// target); a failed restore leaves the target empty or marked unfinished; id generators
+// are bumped above everything ever issued (snapshots, archived changelog, object store).
 #pragma once
 
 #include <cstdint>
@@ -18,12 +19,12 @@ namespace cairn {
 
 struct RestoreOptions {
   uint64_t snapshot_id = 0;
-  bool overwrite = false;  // clear a non-empty target first
-  bool dry_run = false;    // verify and plan, write nothing
+  bool overwrite = false;  // replace a non-empty target of the same cluster
+  bool dry_run = false;    // verify and plan, write nothing anywhere
+  bool force = false;      // restore although a server's lease is live (it is known dead)
+  Clock* clock = nullptr;  // nullptr = SystemClock::Default()
   // Called with a line of progress text at each phase (may be empty).
   std::function<void(const std::string&)> progress;
-  // Checks that no live server holds the object store (skipped with --force).
-  std::function<Status()> check_writer_lease;
 };
 
 struct RestorePlan {
@@ -31,6 +32,7 @@ struct RestorePlan {
   uint64_t records = 0;
   uint64_t sst_count = 0;
   bool target_was_empty = true;
+  uint64_t archived_records_scanned = 0;          // changelog records read for id generators
   std::map<std::string, uint64_t> id_generators;  // generator -> value written
   uint64_t pins = 0;                              // one per backup in the manifest
   bool written = false;

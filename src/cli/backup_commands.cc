@@ -1,5 +1,7 @@
 // cairn backup create|list|show|delete|verify: RPCs to the running server, which owns
 // the pins and the manifest (docs/backup-format.md).
+#include <unistd.h>
+
 #include <charconv>
 #include <iostream>
 
@@ -124,6 +126,63 @@ void RegisterList(CLI::App* backup, const GlobalOptions& global, Action* action)
   });
 }
 
+// On a terminal, one stderr line before a deep verify (the RPC does not stream progress).
+void AnnounceDeepVerify(Client& client, uint64_t id) {
+  if (!isatty(STDERR_FILENO)) return;
+  rpc::ShowBackupRequest request;
+  request.set_id(id);
+  rpc::ShowBackupResponse response;
+  if (!client.backups().Show(client.Context().get(), request, &response).ok()) return;
+  std::cerr << "verifying backup " << id << ": reading " << response.backup().sst_count()
+            << " SSTs (" << response.backup().sst_bytes() << " bytes, deep)...\n";
+}
+
+void PrintVerifyReport(uint64_t id, const rpc::VerifyBackupResponse& r, bool json) {
+  if (json) {
+    PrintJson({{"id", id},
+               {"records", r.records()},
+               {"sst_count", r.sst_count()},
+               {"deep", r.deep()},
+               {"ssts_checked", r.ssts_checked()},
+               {"bytes_read", r.bytes_read()},
+               {"ok", true}});
+    return;
+  }
+  std::cout << "backup " << id << " ok: " << r.records() << " records, " << r.sst_count()
+            << " SSTs present, sizes match";
+  if (r.deep()) {
+    std::cout << ", " << r.ssts_checked() << " SSTs read (" << r.bytes_read()
+              << " bytes), checksums ok";
+  }
+  std::cout << "\n";
+}
+
+void RegisterVerify(CLI::App* backup, const GlobalOptions& global, Action* action) {
+  auto* verify = backup->add_subcommand(
+      "verify", "check the snapshot checksum and that every SST exists with its recorded size");
+  auto id = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto deep = std::make_shared<bool>(false);
+  verify->add_option("ID", *id, "backup (snapshot) id")->required();
+  verify->add_flag("--json", *json, "print JSON");
+  verify->add_flag("--deep", *deep, "also read every SST and check every block checksum");
+  verify->callback([&global, action, id, json, deep] {
+    *action = [&global, id, json, deep]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(uint64_t backup_id, ParseBackupId(*id));
+      CAIRN_ASSIGN_OR_RETURN(auto client, Client::Connect(global.client()));
+      if (*deep) AnnounceDeepVerify(*client, backup_id);
+      rpc::VerifyBackupRequest request;
+      request.set_id(backup_id);
+      request.set_deep(*deep);
+      rpc::VerifyBackupResponse response;
+      CAIRN_RETURN_IF_ERROR(client->Check(client->backups().Verify(
+          client->Context(std::chrono::seconds(3600)).get(), request, &response)));
+      PrintVerifyReport(backup_id, response, *json);
+      return Status::OK();
+    };
+  });
+}
+
 }  // namespace
 
 void RegisterBackupCommands(CLI::App& app, const GlobalOptions& global, Action* action) {
@@ -156,25 +215,7 @@ void RegisterBackupCommands(CLI::App& app, const GlobalOptions& global, Action* 
                  std::cout << "deleted backup " << id << "\n";
                  return Status::OK();
                });
-  AddIdCommand(backup, global, action, "verify",
-               "check the snapshot checksum and that every SST exists",
-               [](Client& client, uint64_t id, bool json) -> Status {
-                 rpc::VerifyBackupRequest request;
-                 request.set_id(id);
-                 rpc::VerifyBackupResponse response;
-                 CAIRN_RETURN_IF_ERROR(client.Check(client.backups().Verify(
-                     client.Context(std::chrono::seconds(3600)).get(), request, &response)));
-                 if (json) {
-                   PrintJson({{"id", id},
-                              {"records", response.records()},
-                              {"sst_count", response.sst_count()},
-                              {"ok", true}});
-                 } else {
-                   std::cout << "backup " << id << " ok: " << response.records() << " records, "
-                             << response.sst_count() << " SSTs present\n";
-                 }
-                 return Status::OK();
-               });
+  RegisterVerify(backup, global, action);
   RegisterRestoreCommand(app, action);
 }
 

@@ -1,6 +1,7 @@
 // cairn restore: offline restore of the metadata into an empty meta store, from a
 // snapshot (--snapshot-id) or to a point in time (--to-time / --to-epoch). Talks to the
-// stores directly; no server may be running on the object store (the writer lease).
+// stores directly. The safety checks (live lease, identity, target) are the restore
+// library's (backup/restore_target.h); the target is created only when writing starts.
 #include <unistd.h>
 
 #include <charconv>
@@ -10,7 +11,7 @@
 #include "backup/restore.h"
 #include "cli/commands.h"
 #include "meta/time_spec.h"
-#include "meta/writer_lease.h"
+#include "meta_store/lazy_meta_store.h"
 
 namespace cairn::cli {
 namespace {
@@ -33,7 +34,7 @@ Result<Stores> OpenStores(const RestoreArgs& args) {
   auto objects = OpenObjectStore(args.object_store);
   if (!objects.ok()) return objects.status().WithContext("cannot open object store");
   stores.objects = std::move(objects).value();
-  auto target = OpenMetaStore(args.meta_store);
+  auto target = OpenMetaStoreLazily(args.meta_store);
   if (!target.ok()) return target.status().WithContext("cannot open target meta store");
   stores.target = std::move(target).value();
   return stores;
@@ -42,11 +43,6 @@ Result<Stores> OpenStores(const RestoreArgs& args) {
 std::function<void(const std::string&)> ProgressPrinter() {
   if (!isatty(STDERR_FILENO)) return nullptr;
   return [](const std::string& line) { std::cerr << "restore: " << line << "\n"; };
-}
-
-std::function<Status()> LeaseCheck(const RestoreArgs& args, ObjectStore* objects) {
-  if (args.force) return nullptr;  // documented as dangerous
-  return [objects] { return CheckLeaseFree(objects, SystemClock::Default(), ""); };
 }
 
 void PrintIds(const std::map<std::string, uint64_t>& ids) {
@@ -66,7 +62,7 @@ Status RestoreFromSnapshot(const RestoreArgs& args, Stores* stores) {
   options.overwrite = args.overwrite;
   options.dry_run = args.dry_run;
   options.progress = ProgressPrinter();
-  options.check_writer_lease = LeaseCheck(args, stores->objects.get());
+  options.force = args.force;
   BackupStorage storage(stores->backups.get());
   CAIRN_ASSIGN_OR_RETURN(RestorePlan plan, RestoreSnapshot(&storage, stores->objects.get(),
                                                            stores->target.get(), options));
@@ -91,7 +87,7 @@ Status RestoreToTime(const RestoreArgs& args, Stores* stores) {
   options.overwrite = args.overwrite;
   options.dry_run = args.dry_run;
   options.progress = ProgressPrinter();
-  options.check_writer_lease = LeaseCheck(args, stores->objects.get());
+  options.force = args.force;
   BackupStorage storage(stores->backups.get());
   CAIRN_ASSIGN_OR_RETURN(PointInTimePlan plan, RestoreToPoint(&storage, stores->objects.get(),
                                                               stores->target.get(), options));
@@ -102,16 +98,6 @@ Status RestoreToTime(const RestoreArgs& args, Stores* stores) {
             << " meta keys, " << plan.sst_count << " SSTs verified present, " << plan.pins
             << " backup pins\n  recoverable range: " << plan.range.ToString() << "\n";
   PrintIds(plan.id_generators);
-  return Status::OK();
-}
-
-// With --force the operator asserts the lease holder is dead (e.g. killed with -9): the
-// lease is removed so that a server on the restored meta store can start at once.
-Status ReleaseDeadLease(ObjectStore* objects) {
-  CAIRN_ASSIGN_OR_RETURN(auto lease, ReadWriterLease(objects));
-  if (!lease) return Status::OK();
-  CAIRN_RETURN_IF_ERROR(objects->Delete(kWriterLeaseKey));
-  std::cout << "  removed the writer lease of " << lease->holder << " (--force)\n";
   return Status::OK();
 }
 
@@ -135,15 +121,14 @@ void RegisterRestoreCommand(CLI::App& app, Action* action) {
   restore->add_flag("--overwrite", args->overwrite, "clear a non-empty target meta store first");
   restore->add_flag("--dry-run", args->dry_run, "verify and print the plan; write nothing");
   restore->add_flag("--force", args->force,
-                    "restore even while a server holds the object store's writer lease, and "
-                    "remove that lease (only for a server known to be dead: two live "
-                    "clusters on one object store corrupt each other)");
+                    "restore even while a server holds the object store's writer lease (only "
+                    "for a server known to be dead; the restore fences its lease either way, "
+                    "so a server still running on it stops writing)");
   restore->callback([action, args] {
     *action = [args]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(Stores stores, OpenStores(*args));
-      CAIRN_RETURN_IF_ERROR(!args->snapshot_id.empty() ? RestoreFromSnapshot(*args, &stores)
-                                                       : RestoreToTime(*args, &stores));
-      return args->force && !args->dry_run ? ReleaseDeadLease(stores.objects.get()) : Status::OK();
+      return !args->snapshot_id.empty() ? RestoreFromSnapshot(*args, &stores)
+                                        : RestoreToTime(*args, &stores);
     };
   });
 }

@@ -1,6 +1,6 @@
 // cairn server [--data-dir D] [--listen ADDR] [--http-listen ADDR] [--meta-store URL]
 //              [--object-store URL] [--backup-storage URL] [--config FILE]
-//              [--auth-token-file F] [--log-level L]
+//              [--auth-token-file F] [--log-level L] [--lease-ttl DURATION]
 #include "cli/commands.h"
 #include "server/server.h"
 
@@ -24,6 +24,8 @@ void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* a
   cmd->add_option("--backup-storage", f.backup_storage, "backup storage URL");
   cmd->add_option("--config", args->config, "TOML config file; flags override it");
   cmd->add_option("--log-level", f.log_level, "debug, info, warn or error (default info)");
+  cmd->add_option("--lease-ttl", f.lease_ttl,
+                  "writer lease TTL, e.g. 15s or 1500ms (default 15s, 1s to 1h)");
   // --auth-token-file is a global option: the server requires the token it names,
   // clients send it.
   cmd->callback([&global, action, args] {

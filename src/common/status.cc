@@ -28,6 +28,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "Busy";
     case ErrorCode::kAborted:
       return "Aborted";
+    case ErrorCode::kFailedPrecondition:
+      return "FailedPrecondition";
   }
   return "Unknown";
 }

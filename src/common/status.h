@@ -21,6 +21,7 @@ enum class ErrorCode {
   kPermissionDenied,
   kBusy,  // a resource is held by someone else (lease, running job)
   kAborted,
+  kFailedPrecondition,  // the stores' state forbids it (another cluster, unfinished restore)
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -46,6 +47,9 @@ class [[nodiscard]] Status {
   }
   static Status Busy(std::string m) { return {ErrorCode::kBusy, std::move(m)}; }
   static Status Aborted(std::string m) { return {ErrorCode::kAborted, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) {
+    return {ErrorCode::kFailedPrecondition, std::move(m)};
+  }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }

@@ -49,6 +49,10 @@ inline constexpr std::string_view kChangelogSeq = "meta/changelog_seq";
 
 // --- excluded from snapshots: leases, in-flight job markers ---
 inline constexpr std::string_view kTransientPrefix = "transient/";
+// restore/in_progress -> what is being restored (meta/restore_marker.h). Written by the
+// first restore txn, deleted by the last; a server refuses a meta store that has it.
+inline constexpr std::string_view kRestorePrefix = "restore/";
+inline constexpr std::string_view kRestoreMarker = "restore/in_progress";
 
 // Every prefix that backups include; the rest of the keyspace is excluded.
 inline constexpr std::array<std::string_view, 11> kSnapshotPrefixes = {
@@ -56,8 +60,8 @@ inline constexpr std::array<std::string_view, 11> kSnapshotPrefixes = {
     kCatalogTablePrefix, kCatalogNamePrefix, kIdPrefix,           kClusterId,
     kUserPrefix,         kParamPrefix,       kChangelogSeq};
 // Prefixes deliberately left out of snapshots (with the reason above).
-inline constexpr std::array<std::string_view, 3> kExcludedPrefixes = {
-    kChangelogPrefix, kTransientPrefix, kBackupPrefix};
+inline constexpr std::array<std::string_view, 4> kExcludedPrefixes = {
+    kChangelogPrefix, kTransientPrefix, kBackupPrefix, kRestorePrefix};
 
 // Fixed-width hex so that memcmp order equals numeric order.
 std::string Hex16(uint64_t v);

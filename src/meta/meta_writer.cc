@@ -46,6 +46,7 @@ Result<CommitInfo> MetaWriter::Commit(Txn txn, uint64_t epoch) {
 }
 
 Result<CommitInfo> MetaWriter::CommitLocked(Txn txn, uint64_t epoch) {
+  CAIRN_RETURN_IF_ERROR(CheckFence());
   CommitInfo info;
   info.epoch = epoch ? epoch : EpochFromMillis(clock_->NowMillis());
   if (txn.ops.empty()) {
@@ -79,6 +80,7 @@ Result<CommitInfo> MetaWriter::CommitLocked(Txn txn, uint64_t epoch) {
 
 Result<uint64_t> MetaWriter::AllocateIds(std::string_view name, uint64_t count) {
   std::lock_guard lock(mu_);
+  CAIRN_RETURN_IF_ERROR(CheckFence());
   std::string key = keys::IdKey(name);
   for (int attempt = 0; attempt < 8; ++attempt) {
     CAIRN_ASSIGN_OR_RETURN(auto kv, store_->Get(key));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 
 #include "common/clock.h"
@@ -25,6 +26,14 @@ class MetaWriter {
 
   // Loads the changelog head. Must be called before Commit.
   Status Open();
+
+  // Installs the fence every write asks first (the server's writer lease check):
+  // while it returns an error, Commit and AllocateIds return that error before
+  // touching the store. Call before the MetaWriter is shared; nullptr = no fence.
+  void SetFence(std::function<Status()> fence) { fence_ = std::move(fence); }
+  // The fence's verdict (OK without a fence), for writes outside a meta commit that
+  // must stop with the lease too (vacuum's object deletes).
+  Status CheckFence() const { return fence_ ? fence_() : Status::OK(); }
 
   // Commits `txn` plus its changelog record atomically. `epoch` is the commit epoch
   // recorded in the changelog (0 = derived from the clock). Conflict when one of the
@@ -50,6 +59,7 @@ class MetaWriter {
   std::mutex mu_;
   uint64_t last_seq_ = 0;
   bool changelog_enabled_ = true;
+  std::function<Status()> fence_;
 };
 
 }  // namespace cairn

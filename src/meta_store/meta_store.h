@@ -128,6 +128,9 @@ class MetaStore {
 
 struct MetaStoreOptions {
   Clock* clock = nullptr;  // nullptr = SystemClock::Default()
+  // false: NotFound instead of creating a store that does not exist yet (the sqlite
+  // file, the PostgreSQL tables), so that a refused restore creates nothing.
+  bool create_if_missing = true;
 };
 
 // Opens sqlite://, mem://, postgres://, etcd:// URLs.

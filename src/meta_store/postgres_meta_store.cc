@@ -80,10 +80,14 @@ class PostgresSnapshot final : public MetaSnapshot {
 
 // Creates the schema and tables unless they exist (checked first, so that a role
 // without CREATE privilege can use a schema an administrator made).
-Status InitSchema(PgPool& pool, const PgSql& sql) {
+// Without `create_if_missing`, missing tables are NotFound.
+Status InitSchema(PgPool& pool, const PgSql& sql, bool create_if_missing,
+                  const std::string& describe) {
   CAIRN_ASSIGN_OR_RETURN(PgPool::Lease conn, pool.Acquire());
   CAIRN_ASSIGN_OR_RETURN(PgResult exists, conn->Exec(sql.TablesExist()));
   if (PgBool(exists.get(), 0, 0)) return Status::OK();
+  if (!create_if_missing)
+    return Status::NotFound("meta store " + describe + " has no cairn tables yet");
   std::vector<PgStatement> create;
   create.emplace_back("BEGIN");
   create.emplace_back(sql.LockSchemaInit());
@@ -135,7 +139,8 @@ Result<std::unique_ptr<MetaStore>> PostgresMetaStore::Open(const Url& url,
   auto pool = std::make_shared<PgPool>(config.connection);
   Clock* clock = options.clock ? options.clock : SystemClock::Default();
   std::unique_ptr<PostgresMetaStore> store(new PostgresMetaStore(pool, config.schema, clock));
-  CAIRN_RETURN_IF_ERROR(InitSchema(*pool, *store->sql_));
+  CAIRN_RETURN_IF_ERROR(
+      InitSchema(*pool, *store->sql_, options.create_if_missing, store->describe_));
   return std::unique_ptr<MetaStore>(std::move(store));
 }
 

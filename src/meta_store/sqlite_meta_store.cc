@@ -42,6 +42,10 @@ Result<std::unique_ptr<MetaStore>> SqliteMetaStore::Open(const Url& url,
                                                          const MetaStoreOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(std::string path, url.AbsolutePath());
   CAIRN_RETURN_IF_ERROR(CheckPath(path));
+  std::error_code ec;
+  if (!options.create_if_missing && !fs::exists(path, ec)) {
+    return Status::NotFound("sqlite meta store " + path + " does not exist");
+  }
   CAIRN_ASSIGN_OR_RETURN(auto writer, SqliteConn::Open(path, /*create=*/true));
   CAIRN_RETURN_IF_ERROR(sqlite_meta::InitSchema(writer.get()));
   Clock* clock = options.clock != nullptr ? options.clock : SystemClock::Default();

@@ -219,10 +219,15 @@ Status FaultInjectingObjectStore::Put(std::string_view key, std::string_view dat
   return FaultRunner::Run(this, ObjectOp::kPut, key, [&] { return base_->Put(key, data); });
 }
 
-Result<std::unique_ptr<ObjectWriter>> FaultInjectingObjectStore::NewWriter(std::string_view key) {
+Status FaultInjectingObjectStore::PutIfAbsent(std::string_view key, std::string_view data) {
+  return FaultRunner::Run(this, ObjectOp::kPut, key, [&] { return base_->PutIfAbsent(key, data); });
+}
+
+Result<std::unique_ptr<ObjectWriter>> FaultInjectingObjectStore::NewWriter(std::string_view key,
+                                                                           WriteMode mode) {
   return FaultRunner::Run(this, ObjectOp::kNewWriter, key,
                           [&]() -> Result<std::unique_ptr<ObjectWriter>> {
-                            CAIRN_ASSIGN_OR_RETURN(auto writer, base_->NewWriter(key));
+                            CAIRN_ASSIGN_OR_RETURN(auto writer, base_->NewWriter(key, mode));
                             return std::unique_ptr<ObjectWriter>(
                                 std::make_unique<FaultObjectWriter>(this, std::move(writer), key));
                           });

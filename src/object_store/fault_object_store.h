@@ -3,7 +3,10 @@
 // backup and vacuum.
 //
 // Every call is one numbered op (1, 2, ...): Put, NewWriter, writer Append and Finish,
-// Get, GetRange, Head, Delete, List. Before running an op the wrapper decides its fate:
+// Get, GetRange, Head, Delete, List. PutIfAbsent is a kPut op and a create-only writer's
+// calls are kNewWriter/kAppend/kFinish ops: they take the same faults as their
+// overwriting counterparts, and the base store's AlreadyExists passes through. Before
+// running an op the wrapper decides its fate:
 // - fail before apply: IOError, the base store is not touched;
 // - fail after apply: the op runs on the base store, then IOError (a lost ack; for
 //   reads this is just an error);
@@ -87,8 +90,11 @@ class FaultInjectingObjectStore final : public ObjectStore {
 
   ObjectStore* base() const { return base_; }
 
+  using ObjectStore::NewWriter;
+
   Status Put(std::string_view key, std::string_view data) override;
-  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override;
+  Status PutIfAbsent(std::string_view key, std::string_view data) override;
+  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key, WriteMode mode) override;
   Result<std::string> Get(std::string_view key) override;
   Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override;
   Result<ObjectMeta> Head(std::string_view key) override;

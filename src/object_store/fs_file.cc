@@ -6,9 +6,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28)
 #include <system_error>
-
-#include "object_store/object_store.h"
 
 namespace cairn {
 namespace {
@@ -17,6 +16,9 @@ namespace {
 // leftover from a crashed process that had the same pid.
 std::atomic<uint64_t> g_next_temp_id{0};
 constexpr int kMaxTempNameAttempts = 100;
+// A create-only publish retries after removing an empty directory in the way.
+constexpr int kMaxNoReplaceAttempts = 3;
+std::atomic<bool> g_force_link_fallback{false};
 
 Status KeyBelowObject(std::string_view key) {
   return Status::InvalidArgument("object key " + QuoteObjectKey(key) +
@@ -28,6 +30,18 @@ Status KeyAboveObjects(std::string_view key) {
   return Status::InvalidArgument("object key " + QuoteObjectKey(key) +
                                  " names a directory holding other objects; the fs store "
                                  "cannot hold both 'x' and 'x/...'");
+}
+
+Status TargetKeepsReappearing(std::string_view key, const std::string& path) {
+  return Status::IOError("cannot publish object " + QuoteObjectKey(key) + " at '" + path +
+                         "': an empty directory keeps reappearing there");
+}
+
+// renameat2(RENAME_NOREPLACE): 0 or the errno (EINVAL where the filesystem lacks it).
+int RenameNoReplaceErrno(const std::string& from, const std::string& to) {
+  if (g_force_link_fallback.load(std::memory_order_relaxed)) return EINVAL;
+  int rc = renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
+  return rc == 0 ? 0 : errno;
 }
 
 // mkdir -p returning the errno of the first failing step (0 on success) and its path.
@@ -131,7 +145,7 @@ Status FsTempFile::Append(std::string_view data) {
   return WriteFully(fd_, data, temp_path_);
 }
 
-Status FsTempFile::Publish(int64_t mtime_ms) {
+Status FsTempFile::Publish(int64_t mtime_ms, WriteMode mode, std::string_view store) {
   if (fd_ < 0) return Status::InvalidArgument("object " + QuoteObjectKey(key_) + " is closed");
   // The mtime comes from the injected clock so that min-age checks agree with it.
   timespec times[2] = {{0, UTIME_OMIT}, {mtime_ms / 1000, (mtime_ms % 1000) * 1'000'000}};
@@ -140,7 +154,7 @@ Status FsTempFile::Publish(int64_t mtime_ms) {
   int fd = fd_;
   fd_ = -1;
   if (close(fd) != 0) return ErrnoError("close", temp_path_, errno);
-  CAIRN_RETURN_IF_ERROR(Rename());
+  CAIRN_RETURN_IF_ERROR(mode == WriteMode::kCreateOnly ? RenameNoReplace(store) : Rename());
   temp_path_.clear();
   return SyncDir(ParentDir(final_path_));
 }
@@ -156,6 +170,48 @@ Status FsTempFile::Rename() {
   if (rename(temp_path_.c_str(), final_path_.c_str()) == 0) return Status::OK();
   return ErrnoError("rename '" + temp_path_ + "' to", final_path_, errno);
 }
+
+Status FsTempFile::RenameNoReplace(std::string_view store) {
+  for (int attempt = 0; attempt < kMaxNoReplaceAttempts; ++attempt) {
+    int err = RenameNoReplaceErrno(temp_path_, final_path_);
+    if (err == 0) return Status::OK();
+    if (err == EINVAL || err == ENOSYS) return LinkNoReplace(store);
+    if (err != EEXIST) {
+      return ErrnoError("rename '" + temp_path_ + "' (no replace) to", final_path_, err);
+    }
+    CAIRN_RETURN_IF_ERROR(ClearNoReplaceTarget(store));
+  }
+  return TargetKeepsReappearing(key_, final_path_);
+}
+
+// link() fails with EEXIST rather than replace: the same guarantee as RENAME_NOREPLACE.
+// The temporary name is then unlinked; should that fail, the published object is still
+// whole and the leftover is invisible to List, like a crashed writer's.
+Status FsTempFile::LinkNoReplace(std::string_view store) {
+  for (int attempt = 0; attempt < kMaxNoReplaceAttempts; ++attempt) {
+    if (link(temp_path_.c_str(), final_path_.c_str()) == 0) {
+      unlink(temp_path_.c_str());
+      return Status::OK();
+    }
+    int err = errno;
+    if (err != EEXIST) return ErrnoError("link '" + temp_path_ + "' to", final_path_, err);
+    CAIRN_RETURN_IF_ERROR(ClearNoReplaceTarget(store));
+  }
+  return TargetKeepsReappearing(key_, final_path_);
+}
+
+Status FsTempFile::ClearNoReplaceTarget(std::string_view store) {
+  struct stat st;
+  if (lstat(final_path_.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::OK();  // deleted meanwhile: try again
+    return ErrnoError("stat", final_path_, errno);
+  }
+  if (!S_ISDIR(st.st_mode)) return ObjectExistsError(key_, store);
+  if (rmdir(final_path_.c_str()) != 0 && errno != ENOENT) return KeyAboveObjects(key_);
+  return Status::OK();
+}
+
+void ForceFsLinkFallbackForTesting(bool force) { g_force_link_fallback.store(force); }
 
 void FsTempFile::Discard() {
   if (fd_ >= 0) close(fd_);

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "object_store/object_store.h"
 
 namespace cairn {
 
@@ -46,8 +47,13 @@ class FsTempFile {
 
   Status Append(std::string_view data);
 
-  // Stamps `mtime_ms`, fsyncs, renames over the final path and fsyncs the directory.
-  Status Publish(int64_t mtime_ms);
+  // Stamps `mtime_ms`, fsyncs, moves the file to the final path and fsyncs the
+  // directory. kOverwrite renames over an existing object. kCreateOnly publishes with
+  // renameat2(RENAME_NOREPLACE) (or, where the filesystem lacks it, link() and unlink of
+  // the temporary name), so of racing publishers exactly one wins; AlreadyExists naming
+  // `key` and `store` when an object is there, which stays untouched. On any error the
+  // temporary file is left for Discard().
+  Status Publish(int64_t mtime_ms, WriteMode mode, std::string_view store);
 
   // Closes and removes the temporary file. Idempotent; a no-op after Publish.
   void Discard();
@@ -55,11 +61,20 @@ class FsTempFile {
  private:
   FsTempFile(int fd, std::string temp_path, std::string final_path, std::string_view key);
   Status Rename();
+  Status RenameNoReplace(std::string_view store);
+  Status LinkNoReplace(std::string_view store);
+  // After EEXIST: AlreadyExists for an object, OK after removing an empty directory left
+  // by deleted keys below it (the caller retries), InvalidArgument for a non-empty one.
+  Status ClearNoReplaceTarget(std::string_view store);
 
   int fd_;
-  std::string temp_path_;
+  std::string temp_path_;  // empty once published or discarded
   std::string final_path_;
   std::string key_;
 };
+
+// Testing only: while true, kCreateOnly publishes skip renameat2 and take the link()
+// fallback, as on a filesystem without RENAME_NOREPLACE.
+void ForceFsLinkFallbackForTesting(bool force);
 
 }  // namespace cairn

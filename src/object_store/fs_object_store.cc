@@ -46,8 +46,9 @@ Status ValidateFsKey(std::string_view key) {
 
 class FsObjectWriter final : public ObjectWriter {
  public:
-  FsObjectWriter(FsTempFile file, std::string_view key, Clock* clock)
-      : file_(std::move(file)), key_(key), clock_(clock) {
+  FsObjectWriter(FsTempFile file, std::string_view key, WriteMode mode, std::string store,
+                 Clock* clock)
+      : file_(std::move(file)), key_(key), mode_(mode), store_(std::move(store)), clock_(clock) {
     buffer_.reserve(kWriteBufferSize);
   }
   ~FsObjectWriter() override { Abort(); }
@@ -71,7 +72,7 @@ class FsObjectWriter final : public ObjectWriter {
   Status Finish() override {
     CAIRN_RETURN_IF_ERROR(CheckOpen());
     Status s = Flush();
-    if (s.ok()) s = file_.Publish(clock_->NowMillis());
+    if (s.ok()) s = file_.Publish(clock_->NowMillis(), mode_, store_);
     closed_ = true;
     return Fail(s);
   }
@@ -111,6 +112,8 @@ class FsObjectWriter final : public ObjectWriter {
 
   FsTempFile file_;
   std::string key_;
+  WriteMode mode_;
+  std::string store_;  // DescribeForLog() of the store, for AlreadyExists
   Clock* clock_;
   std::string buffer_;
   uint64_t bytes_written_ = 0;
@@ -122,18 +125,21 @@ class FsObjectStore final : public ObjectStore {
  public:
   FsObjectStore(std::string root, Clock* clock) : root_(std::move(root)), clock_(clock) {}
 
+  using ObjectStore::NewWriter;
+
   Status Put(std::string_view key, std::string_view data) override {
-    CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
-    CAIRN_ASSIGN_OR_RETURN(FsTempFile file, FsTempFile::Create(PathOf(key), key));
-    CAIRN_RETURN_IF_ERROR(file.Append(data));
-    return file.Publish(clock_->NowMillis());
+    return Write(key, data, WriteMode::kOverwrite);
   }
 
-  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override {
+  Status PutIfAbsent(std::string_view key, std::string_view data) override {
+    return Write(key, data, WriteMode::kCreateOnly);
+  }
+
+  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key, WriteMode mode) override {
     CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
     CAIRN_ASSIGN_OR_RETURN(FsTempFile file, FsTempFile::Create(PathOf(key), key));
     return std::unique_ptr<ObjectWriter>(
-        std::make_unique<FsObjectWriter>(std::move(file), key, clock_));
+        std::make_unique<FsObjectWriter>(std::move(file), key, mode, DescribeForLog(), clock_));
   }
 
   Result<std::string> Get(std::string_view key) override { return Read(key, 0, UINT64_MAX); }
@@ -174,6 +180,13 @@ class FsObjectStore final : public ObjectStore {
 
  private:
   std::string PathOf(std::string_view key) const { return root_ + "/" + std::string(key); }
+
+  Status Write(std::string_view key, std::string_view data, WriteMode mode) {
+    CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
+    CAIRN_ASSIGN_OR_RETURN(FsTempFile file, FsTempFile::Create(PathOf(key), key));
+    CAIRN_RETURN_IF_ERROR(file.Append(data));
+    return file.Publish(clock_->NowMillis(), mode, DescribeForLog());
+  }
 
   Status NotFound(std::string_view key) const {
     return Status::NotFound("object " + QuoteObjectKey(key) + " not found in " + DescribeForLog());

@@ -20,10 +20,15 @@ struct MemObjects {
   std::mutex mu;
   std::map<std::string, MemObject, std::less<>> objects;
 
-  void Put(std::string_view key, std::string data, int64_t mtime_ms) {
-    auto shared = std::make_shared<const std::string>(std::move(data));
+  // Stores the object; with kCreateOnly only if `key` is free. False when it was not.
+  bool Put(std::string_view key, std::string data, int64_t mtime_ms, WriteMode mode) {
+    MemObject object{std::make_shared<const std::string>(std::move(data)), mtime_ms};
     std::lock_guard lock(mu);
-    objects.insert_or_assign(std::string(key), MemObject{std::move(shared), mtime_ms});
+    if (mode == WriteMode::kCreateOnly) {
+      return objects.try_emplace(std::string(key), std::move(object)).second;
+    }
+    objects.insert_or_assign(std::string(key), std::move(object));
+    return true;
   }
 };
 
@@ -54,8 +59,13 @@ class MemRegistry {
 
 class MemObjectWriter final : public ObjectWriter {
  public:
-  MemObjectWriter(std::shared_ptr<MemObjects> objects, std::string_view key, Clock* clock)
-      : objects_(std::move(objects)), key_(key), clock_(clock) {}
+  MemObjectWriter(std::shared_ptr<MemObjects> objects, std::string_view key, WriteMode mode,
+                  std::string store, Clock* clock)
+      : objects_(std::move(objects)),
+        key_(key),
+        mode_(mode),
+        store_(std::move(store)),
+        clock_(clock) {}
 
   Status Append(std::string_view data) override {
     CAIRN_RETURN_IF_ERROR(CheckOpen());
@@ -67,7 +77,9 @@ class MemObjectWriter final : public ObjectWriter {
   Status Finish() override {
     CAIRN_RETURN_IF_ERROR(CheckOpen());
     closed_ = true;
-    objects_->Put(key_, std::move(data_), clock_->NowMillis());
+    if (!objects_->Put(key_, std::move(data_), clock_->NowMillis(), mode_)) {
+      return ObjectExistsError(key_, store_);
+    }
     return Status::OK();
   }
 
@@ -87,6 +99,8 @@ class MemObjectWriter final : public ObjectWriter {
 
   std::shared_ptr<MemObjects> objects_;
   std::string key_;
+  WriteMode mode_;
+  std::string store_;  // DescribeForLog() of the store, for AlreadyExists
   Clock* clock_;
   std::string data_;
   uint64_t bytes_written_ = 0;
@@ -98,15 +112,26 @@ class MemObjectStore final : public ObjectStore {
   MemObjectStore(std::string name, std::shared_ptr<MemObjects> objects, Clock* clock)
       : name_(std::move(name)), objects_(std::move(objects)), clock_(clock) {}
 
+  using ObjectStore::NewWriter;
+
   Status Put(std::string_view key, std::string_view data) override {
     CAIRN_RETURN_IF_ERROR(ValidateObjectKey(key));
-    objects_->Put(key, std::string(data), clock_->NowMillis());
+    objects_->Put(key, std::string(data), clock_->NowMillis(), WriteMode::kOverwrite);
     return Status::OK();
   }
 
-  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override {
+  Status PutIfAbsent(std::string_view key, std::string_view data) override {
     CAIRN_RETURN_IF_ERROR(ValidateObjectKey(key));
-    return std::unique_ptr<ObjectWriter>(std::make_unique<MemObjectWriter>(objects_, key, clock_));
+    if (!objects_->Put(key, std::string(data), clock_->NowMillis(), WriteMode::kCreateOnly)) {
+      return ObjectExistsError(key, DescribeForLog());
+    }
+    return Status::OK();
+  }
+
+  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key, WriteMode mode) override {
+    CAIRN_RETURN_IF_ERROR(ValidateObjectKey(key));
+    return std::unique_ptr<ObjectWriter>(
+        std::make_unique<MemObjectWriter>(objects_, key, mode, DescribeForLog(), clock_));
   }
 
   Result<std::string> Get(std::string_view key) override { return GetRange(key, 0, UINT64_MAX); }

@@ -27,6 +27,13 @@ Status ValidateObjectKey(std::string_view key);
 // The key quoted for an error message: at most 64 bytes, non-printable bytes escaped.
 std::string QuoteObjectKey(std::string_view key);
 
+// What a create-only write returns when `key` exists in the store described by `store`
+// (its DescribeForLog()): AlreadyExists naming both.
+inline Status ObjectExistsError(std::string_view key, std::string_view store) {
+  return Status::AlreadyExists("object " + QuoteObjectKey(key) + " already exists in " +
+                               std::string(store) + "; create-only writes never replace it");
+}
+
 struct ObjectMeta {
   std::string key;
   uint64_t size = 0;
@@ -38,9 +45,21 @@ struct ListPage {
   std::string next_token;           // empty when the listing is complete
 };
 
+// How a streaming writer publishes its object at Finish().
+enum class WriteMode {
+  kOverwrite,   // creates `key` or replaces the object there, as Put does
+  kCreateOnly,  // creates `key`; AlreadyExists if it exists, as PutIfAbsent does
+};
+
 // Streaming upload: bytes are appended in pieces, the object becomes visible
 // atomically at Finish(). Abort() (or destruction without Finish) leaves nothing
 // visible. Lets an object larger than the memory budget be written.
+//
+// A kCreateOnly writer's Finish() returns AlreadyExists (naming the key and the store)
+// when the key exists at publish time; the existing object is left untouched and
+// nothing new becomes visible. A store that finds the key taken before Finish (S3
+// checks before it starts a multipart upload) may fail Append() with the same
+// AlreadyExists; Finish() then returns it too. After any error the writer is dead.
 class ObjectWriter {
  public:
   virtual ~ObjectWriter() = default;
@@ -56,7 +75,26 @@ class ObjectStore {
 
   // Atomically creates or replaces `key`: readers see the old or new bytes, never a mix.
   virtual Status Put(std::string_view key, std::string_view data) = 0;
-  virtual Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) = 0;
+
+  // Atomically creates `key` if no object has it. AlreadyExists (naming the key and the
+  // store) when one does; the existing object is left untouched. Of concurrent calls on
+  // a free key exactly one succeeds. Data objects (SSTs) are create-only: an existing
+  // key is a bug to report, never an object to overwrite.
+  //
+  // Caveats on S3 (see s3_writer.h): a server that ignores If-None-Match (s3rver) is
+  // only checked by a HEAD first, so a creator racing inside that window can still
+  // overwrite; and a request retried after a lost reply may find the object its own
+  // first attempt created and report AlreadyExists (the object then holds `data`).
+  virtual Status PutIfAbsent(std::string_view key, std::string_view data) = 0;
+
+  // A streaming writer for `key` that publishes at Finish() as `mode` says (see
+  // ObjectWriter). InvalidArgument for a bad key.
+  virtual Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key, WriteMode mode) = 0;
+  // NewWriter(key, WriteMode::kOverwrite). Subclasses declare `using
+  // ObjectStore::NewWriter;` so that overriding the virtual does not hide this.
+  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) {
+    return NewWriter(key, WriteMode::kOverwrite);
+  }
 
   // NotFound (naming the key) when the object does not exist.
   virtual Result<std::string> Get(std::string_view key) = 0;

@@ -37,13 +37,19 @@ std::string S3ObjectStore::DescribeForLog() const { return http_.options().redac
 
 Status S3ObjectStore::Put(std::string_view key, std::string_view data) {
   CAIRN_RETURN_IF_ERROR(ValidateObjectKey(key));
-  S3Request put{.method = "PUT", .key = FullKey(key), .body = data};
-  return S3Call(http_, put).status();
+  return S3PutObject(http_, FullKey(key), data, WriteMode::kOverwrite);
 }
 
-Result<std::unique_ptr<ObjectWriter>> S3ObjectStore::NewWriter(std::string_view key) {
+Status S3ObjectStore::PutIfAbsent(std::string_view key, std::string_view data) {
   CAIRN_RETURN_IF_ERROR(ValidateObjectKey(key));
-  return std::unique_ptr<ObjectWriter>(std::make_unique<S3ObjectWriter>(&http_, FullKey(key)));
+  return S3PutObject(http_, FullKey(key), data, WriteMode::kCreateOnly);
+}
+
+Result<std::unique_ptr<ObjectWriter>> S3ObjectStore::NewWriter(std::string_view key,
+                                                               WriteMode mode) {
+  CAIRN_RETURN_IF_ERROR(ValidateObjectKey(key));
+  return std::unique_ptr<ObjectWriter>(
+      std::make_unique<S3ObjectWriter>(&http_, FullKey(key), mode));
 }
 
 Result<std::string> S3ObjectStore::Get(std::string_view key) {

@@ -2,7 +2,9 @@
 // S3 REST requests over libcurl, signed with SigV4; credentials from
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Object keys are relative to the URL's
 // prefix. Put is a single PUT (atomic in S3); NewWriter streams large objects as a
-// multipart upload.
+// multipart upload. PutIfAbsent and kCreateOnly writers are conditional writes
+// (If-None-Match: *) preceded by a HEAD for servers that ignore the condition; see
+// s3_writer.h for what that HEAD does and does not guarantee.
 #pragma once
 
 #include <memory>
@@ -20,8 +22,11 @@ class S3ObjectStore final : public ObjectStore {
   // Credentials are taken from `options` as given (see LoadS3CredentialsFromEnv).
   S3ObjectStore(S3Options options, Clock* clock);
 
+  using ObjectStore::NewWriter;
+
   Status Put(std::string_view key, std::string_view data) override;
-  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override;
+  Status PutIfAbsent(std::string_view key, std::string_view data) override;
+  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key, WriteMode mode) override;
   Result<std::string> Get(std::string_view key) override;
   Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override;
   Result<ObjectMeta> Head(std::string_view key) override;

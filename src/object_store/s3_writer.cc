@@ -6,8 +6,44 @@
 #include "object_store/s3_xml.h"
 
 namespace cairn {
+namespace {
 
-S3ObjectWriter::S3ObjectWriter(S3Http* http, std::string key) : http_(http), key_(std::move(key)) {}
+Status ObjectExists(const S3Options& options, const std::string& key) {
+  // The key as the caller named it, without the store's prefix.
+  std::string_view caller_key = key;
+  if (caller_key.starts_with(options.prefix)) caller_key.remove_prefix(options.prefix.size());
+  return ObjectExistsError(caller_key, options.redacted_url);
+}
+
+}  // namespace
+
+Status S3CheckAbsent(S3Http& http, const std::string& key) {
+  Result<S3Response> head = S3Call(http, {.method = "HEAD", .key = key});
+  if (head.ok()) return ObjectExists(http.options(), key);
+  return head.status().IsNotFound() ? Status::OK() : head.status();
+}
+
+Result<S3Response> S3CreateOnlyCall(S3Http& http, S3Request request) {
+  request.headers.emplace_back(kS3IfNoneMatchAny);
+  CAIRN_ASSIGN_OR_RETURN(S3Response response, http.Send(request));
+  if (response.status == 412 || ParseS3Error(response.body).code == "PreconditionFailed") {
+    return ObjectExists(http.options(), request.key);
+  }
+  if (response.status < 200 || response.status > 299) {
+    return S3ResponseStatus(http.options(), request, response);
+  }
+  return response;
+}
+
+Status S3PutObject(S3Http& http, const std::string& key, std::string_view data, WriteMode mode) {
+  S3Request put{.method = "PUT", .key = key, .body = data};
+  if (mode == WriteMode::kOverwrite) return S3Call(http, put).status();
+  CAIRN_RETURN_IF_ERROR(S3CheckAbsent(http, key));
+  return S3CreateOnlyCall(http, put).status();
+}
+
+S3ObjectWriter::S3ObjectWriter(S3Http* http, std::string key, WriteMode mode)
+    : http_(http), key_(std::move(key)), mode_(mode) {}
 
 S3ObjectWriter::~S3ObjectWriter() {
   if (state_ == State::kOpen) Abort();
@@ -24,7 +60,7 @@ Status S3ObjectWriter::CheckOpen() const {
     case State::kFailed:
       break;
   }
-  return Status::IOError("writer for '" + key_ + "' failed earlier");
+  return failure_;
 }
 
 Status S3ObjectWriter::Append(std::string_view data) {
@@ -42,6 +78,7 @@ Status S3ObjectWriter::Append(std::string_view data) {
 
 Status S3ObjectWriter::UploadPart() {
   if (upload_id_.empty()) {
+    if (create_only()) CAIRN_RETURN_IF_ERROR(S3CheckAbsent(*http_, key_));
     S3Request create{.method = "POST", .key = key_, .query = {{"uploads", ""}}};
     CAIRN_ASSIGN_OR_RETURN(S3Response response, S3Call(*http_, create));
     CAIRN_ASSIGN_OR_RETURN(upload_id_, ParseUploadId(response.body));
@@ -63,13 +100,16 @@ Status S3ObjectWriter::UploadPart() {
 
 Status S3ObjectWriter::Complete() {
   if (!buffer_.empty()) CAIRN_RETURN_IF_ERROR(UploadPart());
+  // Narrows the race on servers that ignore If-None-Match to the completion itself.
+  if (create_only()) CAIRN_RETURN_IF_ERROR(S3CheckAbsent(*http_, key_));
   std::string xml = CompleteMultipartXml(etags_);
   S3Request complete{.method = "POST",
                      .key = key_,
                      .query = {{"uploadId", upload_id_}},
                      .headers = {"Content-Type: application/xml"},
                      .body = xml};
-  CAIRN_ASSIGN_OR_RETURN(S3Response response, S3Call(*http_, complete));
+  CAIRN_ASSIGN_OR_RETURN(S3Response response, create_only() ? S3CreateOnlyCall(*http_, complete)
+                                                            : S3Call(*http_, complete));
   // S3 may report a failed completion inside a 200 reply.
   S3ErrorBody error = ParseS3Error(response.body);
   if (!error.code.empty()) {
@@ -85,8 +125,7 @@ Status S3ObjectWriter::Finish() {
   CAIRN_RETURN_IF_ERROR(CheckOpen());
   Status status;
   if (upload_id_.empty()) {
-    S3Request put{.method = "PUT", .key = key_, .body = buffer_};
-    status = S3Call(*http_, put).status();
+    status = S3PutObject(*http_, key_, buffer_, mode_);
   } else {
     status = Complete();
   }
@@ -101,6 +140,7 @@ Status S3ObjectWriter::Fail(Status status) {
   if (status.ok()) return status;
   Abort();
   state_ = State::kFailed;
+  failure_ = status;
   return status;
 }
 

@@ -10,19 +10,18 @@
 #include "backup/backup_service.h"
 #include "backup/changelog_archive.h"
 #include "common/logging.h"
-#include "meta/cluster_id.h"
 #include "meta/params.h"
 #include "meta/users.h"
 #include "meta/writer_lease.h"
+#include "meta_store/lazy_meta_store.h"
 #include "server/http_server.h"
 #include "server/services.h"
 #include "server/token_file.h"
+#include "storage/cluster_guard.h"
 
 namespace cairn::server {
 namespace {
 
-// The lease outlives a crashed server by at most this long.
-constexpr int64_t kLeaseTtlMs = 15'000;
 constexpr auto kShutdownGrace = std::chrono::seconds(30);
 
 Result<ServerOptions> LoadOptions(const ServerOptions& flags, const std::string& config_file) {
@@ -59,6 +58,13 @@ Status RecordBackupStorage(SystemParams* params, const std::string& url) {
   return params->Set("backup_storage_url", url);
 }
 
+// The writer lease's on_lost: another writer owns the stores now. The SIGTERM reaches
+// WaitForShutdownSignal, and Run returns the lease's error.
+void ShutDownOnLostLease(const Status& lost) {
+  CAIRN_LOG_ERROR("shutting down: {}", lost.message());
+  kill(getpid(), SIGTERM);
+}
+
 // Serves until SIGTERM/SIGINT. The signals are blocked in every thread (they inherit
 // the mask), so sigwait here is the only place they are seen.
 int WaitForShutdownSignal(const sigset_t& signals) {
@@ -89,6 +95,7 @@ class Server {
   std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<ObjectStore> backup_storage_;
   std::unique_ptr<BackupService> backups_;
+  std::unique_ptr<FencedMetaStore> archiver_meta_;
   std::unique_ptr<ChangelogArchiver> archiver_;
   int64_t checkpoint_interval_ms_ = 1000;
   std::unique_ptr<TokenAuth> auth_;
@@ -104,19 +111,28 @@ Status Server::Open(const ServerOptions& options) {
     CAIRN_ASSIGN_OR_RETURN(token, ReadTokenFile(options.auth_token_file));
   }
   auth_ = std::make_unique<TokenAuth>(token);
-  auto meta = OpenMetaStore(options.meta_store);
+  // Created at the first write: a refused start leaves no new file behind.
+  auto meta = OpenMetaStoreLazily(options.meta_store);
   if (!meta.ok()) return meta.status().WithContext("cannot open meta store");
   meta_ = std::move(meta).value();
   auto objects = OpenObjectStore(options.object_store);
   if (!objects.ok()) return objects.status().WithContext("cannot open object store");
   objects_ = std::move(objects).value();
+  // Before anything is written (the lease included): the two stores belong together.
+  CAIRN_ASSIGN_OR_RETURN(StoreSurvey survey,
+                         CheckClusterStores(meta_.get(), objects_.get(), options.backup_storage));
 
-  lease_ = std::make_unique<WriterLease>(objects_.get(), clock_, HolderId(&random_), kLeaseTtlMs);
+  lease_ = std::make_unique<WriterLease>(objects_.get(), clock_, HolderId(&random_),
+                                         options.lease_ttl_ms);
+  lease_->SetOnLost(ShutDownOnLostLease);
   CAIRN_RETURN_IF_ERROR(lease_->Acquire());
+  lease_->StartRenewing();  // now: opening the cluster may take longer than the TTL
 
   writer_ = std::make_unique<MetaWriter>(meta_.get(), clock_);
+  writer_->SetFence([lease = lease_.get()] { return lease->Check(); });
   CAIRN_RETURN_IF_ERROR(writer_->Open());
-  CAIRN_ASSIGN_OR_RETURN(std::string cluster_id, EnsureClusterId(writer_.get(), &random_));
+  CAIRN_ASSIGN_OR_RETURN(std::string cluster_id,
+                         EstablishClusterIdentity(writer_.get(), objects_.get(), survey, &random_));
   params_ = std::make_unique<SystemParams>(writer_.get());
   users_ = std::make_unique<Users>(writer_.get(), &random_);
   CAIRN_RETURN_IF_ERROR(RecordBackupStorage(params_.get(), options.backup_storage));
@@ -158,8 +174,12 @@ Status Server::OpenBackups(const std::string& url, const ClusterOptions& cluster
   ChangelogArchiverOptions archiver_options;
   archiver_options.clock = clock_;
   archiver_options.pitr_retention_ms = cluster_options.pitr_retention_ms;
-  archiver_ =
-      std::make_unique<ChangelogArchiver>(meta_.get(), backup_storage_.get(), archiver_options);
+  // The archiver uses the meta store directly: through the lease's fence, so that once
+  // the lease is lost no pass (Stop()'s last one included) ships or trims anything.
+  archiver_meta_ = std::make_unique<FencedMetaStore>(
+      meta_.get(), [lease = lease_.get()] { return lease->Check(); });
+  archiver_ = std::make_unique<ChangelogArchiver>(archiver_meta_.get(), backup_storage_.get(),
+                                                  archiver_options);
   return Status::OK();
 }
 
@@ -196,7 +216,6 @@ Status Server::Serve(const ServerOptions& options) {
   });
   CAIRN_ASSIGN_OR_RETURN(http_port, http_->Start(http_host, http_port));
 
-  lease_->StartRenewing();
   if (archiver_) archiver_->Start(checkpoint_interval_ms_);
   std::cout << "listening on " << host << ":" << grpc_port << "\n"
             << "metrics on http://" << http_host << ":" << http_port << "/metrics" << std::endl;
@@ -205,9 +224,13 @@ Status Server::Serve(const ServerOptions& options) {
 }
 
 void Server::Shutdown() {
+  // A lost lease: another writer owns the stores. Close the engine first, so that RPCs
+  // waiting for a commit that can no longer happen fail now instead of holding up gRPC.
+  if (lease_ && lease_->lost() && cluster_) (void)cluster_->Close();
   if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   if (http_) http_->Stop();
-  // After the in-flight RPCs: the archiver's last pass ships every committed record.
+  // After the in-flight RPCs: the archiver's last pass ships every committed record
+  // (with a lost lease it stops at the fence: a fenced writer ships nothing).
   if (archiver_) archiver_->Stop();
   if (cluster_) {
     Status s = cluster_->Close();
@@ -234,6 +257,7 @@ Status Server::Run(const ServerOptions& options) {
     CAIRN_LOG_INFO("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   }
   Shutdown();
+  if (status.ok() && lease_ && lease_->lost()) status = lease_->Check();
   if (status.ok()) CAIRN_LOG_INFO("stopped");
   return status;
 }

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <map>
 
+#include "meta/duration.h"
+
 namespace cairn::server {
 namespace {
 
@@ -17,11 +19,24 @@ std::map<std::string, std::string ServerOptions::*> Fields() {
           {"object_store", &ServerOptions::object_store},
           {"backup_storage", &ServerOptions::backup_storage},
           {"auth_token_file", &ServerOptions::auth_token_file},
-          {"log_level", &ServerOptions::log_level}};
+          {"log_level", &ServerOptions::log_level},
+          {"lease_ttl", &ServerOptions::lease_ttl}};
 }
 
 std::string Where(const std::string& path, const toml::source_region& source) {
   return path + ":" + std::to_string(source.begin.line);
+}
+
+Result<int64_t> ResolveLeaseTtl(const std::string& text) {
+  if (text.empty()) return kDefaultLeaseTtlMs;
+  auto ms = ParseDurationMs(text);
+  if (!ms.ok()) return ms.status().WithContext("--lease-ttl");
+  if (*ms < kMinLeaseTtlMs || *ms > kMaxLeaseTtlMs) {
+    return Status::InvalidArgument("--lease-ttl '" + text + "' is out of range: must be " +
+                                   FormatDurationMs(kMinLeaseTtlMs) + " to " +
+                                   FormatDurationMs(kMaxLeaseTtlMs));
+  }
+  return *ms;
 }
 
 }  // namespace
@@ -89,6 +104,7 @@ Result<ServerOptions> ResolveServerOptions(ServerOptions options) {
   if (options.listen.empty()) options.listen = kDefaultListen;
   if (options.http_listen.empty()) options.http_listen = "127.0.0.1:0";
   if (options.log_level.empty()) options.log_level = "info";
+  CAIRN_ASSIGN_OR_RETURN(options.lease_ttl_ms, ResolveLeaseTtl(options.lease_ttl));
   std::string host;
   int port = 0;
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));

@@ -3,6 +3,7 @@
 // (sqlite://D/meta.db, fs://D/data, fs://D/backup).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/result.h"
@@ -19,20 +20,29 @@ struct ServerOptions {
   std::string backup_storage;
   std::string auth_token_file;
   std::string log_level;
+  std::string lease_ttl;  // writer lease TTL as a duration ("15s", "1500ms")
+
+  // Resolved by ResolveServerOptions from lease_ttl; not a flag or config key.
+  int64_t lease_ttl_ms = 0;
 };
+
+inline constexpr int64_t kDefaultLeaseTtlMs = 15'000;
+inline constexpr int64_t kMinLeaseTtlMs = 1'000;
+inline constexpr int64_t kMaxLeaseTtlMs = 3'600'000;
 
 inline constexpr const char* kDefaultListen = "127.0.0.1:7600";
 
 // Reads a TOML config file. Keys: data_dir, listen, http_listen, meta_store,
-// object_store, backup_storage, auth_token_file, log_level (all strings). Unknown keys
-// and parse errors are InvalidArgument naming the file and line.
+// object_store, backup_storage, auth_token_file, log_level, lease_ttl (all strings).
+// Unknown keys and parse errors are InvalidArgument naming the file and line.
 Result<ServerOptions> ReadConfigFile(const std::string& path);
 
 // `flags` over `file`: every field set in `flags` wins.
 ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags);
 
-// Fills defaults from data_dir (creating D, D/data, D/backup) and the listen
-// addresses. InvalidArgument when neither data_dir nor both store URLs are given.
+// Fills defaults from data_dir (creating D, D/data, D/backup), the listen addresses
+// and the lease TTL (lease_ttl_ms). InvalidArgument when neither data_dir nor both
+// store URLs are given, or lease_ttl is not a duration in [1s, 1h].
 Result<ServerOptions> ResolveServerOptions(ServerOptions options);
 
 // Splits "HOST:PORT"; InvalidArgument naming the flag for anything else.

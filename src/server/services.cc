@@ -1,5 +1,8 @@
 #include "server/services.h"
 
+#include <chrono>
+#include <memory>
+
 #include "backup/pitr_restore.h"
 #include "cairn.grpc.pb.h"
 #include "common/logging.h"
@@ -16,6 +19,8 @@ template <typename Fn>
 grpc::Status Handle(const ServiceEnv& env, const char* method, bool mutating,
                     const grpc::ServerContext& context, Fn&& body) {
   grpc::Status result = mutating ? env.auth->Check(context) : grpc::Status::OK;
+  // A server that lost its writer lease says so at once instead of failing mid-commit.
+  if (result.ok() && mutating) result = ToGrpc(env.writer->CheckFence());
   if (result.ok()) result = ToGrpc(body());
   env.metrics->RecordRpc(method, result.ok());
   if (!result.ok()) CAIRN_LOG_DEBUG("{} failed: {}", method, result.error_message());
@@ -301,6 +306,7 @@ grpc::Status ToGrpc(const Status& status) {
       code = StatusCode::PERMISSION_DENIED;
       break;
     case ErrorCode::kBusy:
+    case ErrorCode::kFailedPrecondition:
       code = StatusCode::FAILED_PRECONDITION;
       break;
     case ErrorCode::kConflict:
@@ -395,14 +401,33 @@ class BackupsService final : public rpc::Backups::Service {
                       rpc::VerifyBackupResponse* resp) override {
     return Handle(env_, "Backups.Verify", false, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
-      CAIRN_ASSIGN_OR_RETURN(VerifyReport report, env_.backups->Verify(req->id()));
+      CAIRN_ASSIGN_OR_RETURN(
+          VerifyReport report,
+          env_.backups->Verify(req->id(), req->deep(), DeepVerifyProgress(*ctx, req->id())));
       resp->set_records(report.records);
       resp->set_sst_count(report.sst_count);
+      resp->set_deep(report.deep);
+      resp->set_ssts_checked(report.ssts_checked);
+      resp->set_bytes_read(report.bytes_read);
       return Status::OK();
     });
   }
 
  private:
+  // Logs a deep verify's progress every 10 s; stops it when the client has gone away.
+  static VerifyProgress DeepVerifyProgress(const grpc::ServerContext& ctx, uint64_t id) {
+    auto last =
+        std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+    return [&ctx, id, last](uint64_t done, uint64_t total, uint64_t bytes) -> Status {
+      if (ctx.IsCancelled()) return Status::Aborted("backup verify cancelled by the client");
+      auto now = std::chrono::steady_clock::now();
+      if (now - *last >= std::chrono::seconds(10)) {
+        *last = now;
+        CAIRN_LOG_INFO("backup verify {}: {} of {} SSTs read ({} bytes)", id, done, total, bytes);
+      }
+      return Status::OK();
+    };
+  }
   Status Configured() const {
     if (env_.backups != nullptr) return Status::OK();
     return Status::Busy("this server has no backup storage (start it with --backup-storage URL)");

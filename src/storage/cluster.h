@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,9 @@ namespace cairn {
 inline constexpr size_t kMaxUserKeySize = 4 * 1024;
 inline constexpr size_t kMaxUserValueSize = 4 * 1024 * 1024;
 
+// Points inside Vacuum where tests interleave other work (ClusterOptions::vacuum_hook).
+enum class VacuumStep { kTakingCandidates };
+
 struct ClusterOptions {
   Clock* clock = nullptr;                       // nullptr = SystemClock::Default()
   int64_t checkpoint_interval_ms = 1000;        // system param checkpoint_interval
@@ -37,6 +41,8 @@ struct ClusterOptions {
   // Start the checkpoint and compaction threads. Tests that drive everything by hand
   // (Flush/Compact) set this to false for determinism.
   bool background_threads = true;
+  // Tests only: called at each VacuumStep (to interleave a backup or a compaction).
+  std::function<void(VacuumStep)> vacuum_hook;
 };
 
 struct TableInfo {

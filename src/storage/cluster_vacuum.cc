@@ -13,9 +13,9 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
   VacuumReport report;
   DeletionGate gate(meta_->store(), DeletionGateOptions{clock_, options_.pitr_retention_ms,
                                                         options_.vacuum_min_age_ms});
-  CAIRN_RETURN_IF_ERROR(gate.Refresh());
 
   // 1. Stale objects: they left the version at a known epoch.
+  if (options_.vacuum_hook) options_.vacuum_hook(VacuumStep::kTakingCandidates);
   std::map<uint64_t, uint64_t> stale;
   std::set<uint64_t> in_use;  // by the current version or a reader's older one
   {
@@ -23,6 +23,9 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
     stale = stale_;
     in_use = ObjectsInUseLocked();
   }
+  // Pins are read AFTER the candidates: a backup that pinned and cut before one of them
+  // became stale is then always seen (pins read first could miss it, and its SST go).
+  CAIRN_RETURN_IF_ERROR(gate.Refresh());
   std::vector<uint64_t> forget;  // stale keys whose object is gone
   for (const auto& [id, stale_epoch] : stale) {
     report.stale_candidates++;
@@ -47,6 +50,7 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
     report.deleted++;
     report.deleted_bytes += head->size;
     if (options.dry_run) continue;
+    CAIRN_RETURN_IF_ERROR(meta_->CheckFence());  // a fenced writer deletes nothing
     CAIRN_RETURN_IF_ERROR(objects_->Delete(key));
     forget.push_back(id);
   }
@@ -87,6 +91,7 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
       }
       report.deleted++;
       report.deleted_bytes += m.size;
+      if (!options.dry_run) CAIRN_RETURN_IF_ERROR(meta_->CheckFence());
       if (!options.dry_run) CAIRN_RETURN_IF_ERROR(objects_->Delete(m.key));
     }
   }

@@ -17,7 +17,9 @@ Result<OpenSst> StartSst(const SstOutputOptions& options) {
   OpenSst out;
   CAIRN_ASSIGN_OR_RETURN(out.object_id, options.allocate_id());
   std::string key = SstObjectKey(out.object_id);
-  CAIRN_ASSIGN_OR_RETURN(auto writer, options.objects->NewWriter(key));
+  // SSTs are immutable: an object already at a fresh id is a bug (or a restored meta
+  // store handing out ids again) to report, never an object to overwrite.
+  CAIRN_ASSIGN_OR_RETURN(auto writer, options.objects->NewWriter(key, WriteMode::kCreateOnly));
   out.builder =
       std::make_unique<sst::TableBuilder>(std::move(writer), "SST " + key, options.builder);
   return out;

@@ -266,8 +266,11 @@ TEST_F(BackupRestoreTest, FailedBackupsLeaveNoPinAndNoFile) {
 class GateOnManifest : public ObjectStore {
  public:
   explicit GateOnManifest(ObjectStore* base) : base_(base) {}
-  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key) override {
-    return base_->NewWriter(key);
+  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key, WriteMode mode) override {
+    return base_->NewWriter(key, mode);
+  }
+  Status PutIfAbsent(std::string_view key, std::string_view data) override {
+    return base_->PutIfAbsent(key, data);
   }
   Result<std::string> Get(std::string_view key) override { return base_->Get(key); }
   Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
@@ -448,7 +451,7 @@ TEST_F(RestoreBadInputTest, LiveLeaseRefusesRestore) {
   WriterLease lease(objects_.get(), &clock_, "server-1", 10'000);
   ASSERT_TRUE(lease.Acquire().ok());
   RestoreOptions options;
-  options.check_writer_lease = [&] { return CheckLeaseFree(objects_.get(), &clock_, ""); };
+  options.clock = &clock_;
   Status s = TryRestore(options);
   EXPECT_EQ(s.code(), ErrorCode::kBusy);
   ExpectTargetEmpty();

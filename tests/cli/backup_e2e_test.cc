@@ -109,6 +109,81 @@ TEST_F(BackupCliTest, RestoreAfterLosingTheMetaStoreReproducesEachBackup) {
   EXPECT_EQ(Cairn({"get", "t1", "after-restore"}).out, "x\n");
 }
 
+// Every file under `dir`, with its size: what a refused command must leave unchanged.
+std::map<std::string, uintmax_t> Files(const std::string& dir) {
+  std::map<std::string, uintmax_t> out;
+  if (!std::filesystem::exists(dir)) return out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out[e.path().string()] = e.file_size();
+  }
+  return out;
+}
+
+// Issue #11 scenario 1: the meta store is lost and the server is restarted on the same
+// data dir (by the operator or systemd). It used to start a new cluster whose first
+// checkpoint overwrote data/0000000000000001.sst, so backup 1 restored to 0 rows.
+TEST_F(BackupCliTest, ServerRefusesALostMetaStoreAndTheRestoreKeepsEveryRow) {
+  StartServer();
+  ExpectOk(Cairn({"table", "create", "t"}));
+  ExpectOk(Cairn({"load", "t", "--rows", "20000", "--value-size", "16"}));
+  std::string rows = Cairn({"scan", "t"}).out;
+  ASSERT_EQ(Lines(rows).size(), 20000u);
+  uint64_t b1 = CreateBackup("before the disaster");
+  EXPECT_EQ(server_->Stop(), 0);
+  server_addr_.clear();
+  for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(data_dir_ + "/meta.db" + suffix);
+
+  auto before = Files(data_dir_);
+  ServerProcess restarted(kCairn, dir_.path().string());
+  EXPECT_FALSE(restarted.Start({"--data-dir", data_dir_, "--listen", "127.0.0.1:0"},
+                               {{"CAIRN_AUTH_TOKEN_FILE", ""}}));
+  EXPECT_NE(restarted.error().find("exited with code 1"), std::string::npos) << restarted.error();
+  EXPECT_NE(
+      restarted.error().find("error: object store fs://" + data_dir_ + "/data belongs to cluster"),
+      std::string::npos)
+      << restarted.error();
+  EXPECT_NE(restarted.error().find("cairn restore --backup-storage fs://" + data_dir_ + "/backup"),
+            std::string::npos)
+      << restarted.error();
+  EXPECT_EQ(Files(data_dir_), before) << "a refused start changed the data dir";
+
+  RunResult restore = Cairn(RestoreArgs({"--snapshot-id", std::to_string(b1)}));
+  ExpectOk(restore);
+  StartServer();
+  EXPECT_EQ(Cairn({"scan", "t"}).out, rows);
+  ExpectOk(Cairn({"backup", "verify", std::to_string(b1), "--deep"}));
+}
+
+// A damaged or future identity object: the server and restore refuse with one line and
+// change nothing.
+TEST_F(BackupCliTest, DamagedOrFutureIdentityIsRefusedAndNothingChanges) {
+  StartServer();
+  ExpectOk(Cairn({"table", "create", "t"}));
+  ExpectOk(Cairn({"put", "t", "k", "v"}));
+  uint64_t b1 = CreateBackup("");
+  EXPECT_EQ(server_->Stop(), 0);
+  server_addr_.clear();
+  std::string identity = data_dir_ + "/data/cluster/identity.json";
+  ASSERT_TRUE(std::filesystem::exists(identity));
+  for (auto [bytes, text] :
+       {std::pair<std::string, std::string>{"{ not json", "is damaged"},
+        {R"({"format_version": 99, "cluster_id": "x", "created_ms": 1})", "format version 99"}}) {
+    WriteFile(identity, bytes);
+    auto before = Files(data_dir_);
+    ServerProcess server(kCairn, dir_.path().string());
+    EXPECT_FALSE(server.Start({"--data-dir", data_dir_, "--listen", "127.0.0.1:0"},
+                              {{"CAIRN_AUTH_TOKEN_FILE", ""}}));
+    EXPECT_NE(server.error().find("exited with code 1"), std::string::npos) << server.error();
+    EXPECT_NE(server.error().find(text), std::string::npos) << server.error();
+    std::string target = "sqlite://" + dir_.Sub("elsewhere.db");
+    auto args = RestoreArgs({"--snapshot-id", std::to_string(b1)});
+    args[4] = target;
+    ExpectError(Cairn(args), text);
+    EXPECT_EQ(Files(data_dir_), before);
+    EXPECT_FALSE(std::filesystem::exists(dir_.Sub("elsewhere.db")));
+  }
+}
+
 TEST_F(BackupCliTest, BadInputChangesNothing) {
   StartServer();
   ExpectOk(Cairn({"table", "create", "t"}));
@@ -122,6 +197,7 @@ TEST_F(BackupCliTest, BadInputChangesNothing) {
   auto args = RestoreArgs({"--snapshot-id", std::to_string(b1)});
   args[4] = target;
   ExpectError(Cairn(args), "in use by another cairn server");
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("other.db"))) << "a refused restore made a file";
   EXPECT_EQ(server_->Stop(), 0);
   server_addr_.clear();
   // Into the live cluster's own (non-empty) meta store.
@@ -143,9 +219,52 @@ TEST_F(BackupCliTest, BadInputChangesNothing) {
   }());
   ExpectOk(dry);
   EXPECT_NE(dry.out.find("dry run"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("other.db"))) << "the dry run made a file";
   // The dry run wrote nothing: the real restore into the same target succeeds.
   ExpectOk(Cairn(args));
   ExpectError(Cairn(args), "not empty");
+}
+
+// The number after `"field": ` in the CLI's pretty-printed JSON (0 when absent).
+uint64_t JsonNumber(const std::string& json, const std::string& field) {
+  size_t at = json.find("\"" + field + "\": ");
+  return at == std::string::npos ? 0 : std::stoull(json.substr(at + field.size() + 4));
+}
+
+TEST_F(BackupCliTest, DeepVerifyReadsEverySstAndNamesADamagedOne) {
+  StartServer();
+  ExpectOk(Cairn({"table", "create", "t"}));
+  ExpectOk(Cairn({"load", "t", "--rows", "3000", "--value-size", "100"}));
+  uint64_t b1 = CreateBackup("deep");
+  RunResult show = Cairn({"backup", "show", std::to_string(b1), "--json"});
+  ExpectOk(show);
+  uint64_t ssts = JsonNumber(show.out, "sst_count");
+  ASSERT_GT(ssts, 0u) << show.out;
+
+  RunResult deep = Cairn({"backup", "verify", std::to_string(b1), "--deep", "--json"});
+  ExpectOk(deep);
+  EXPECT_NE(deep.out.find("\"deep\": true"), std::string::npos) << deep.out;
+  EXPECT_EQ(JsonNumber(deep.out, "ssts_checked"), ssts) << deep.out;
+  EXPECT_GE(JsonNumber(deep.out, "bytes_read"), JsonNumber(show.out, "sst_bytes")) << deep.out;
+
+  // One flipped byte inside the first data block of one SST: same size, so only --deep
+  // notices.
+  std::string victim;
+  for (const auto& file : std::filesystem::directory_iterator(data_dir_ + "/data/data")) {
+    if (file.path().extension() == ".sst") victim = file.path().string();
+  }
+  ASSERT_FALSE(victim.empty());
+  std::string bytes = ReadFile(victim);
+  bytes[10] ^= 0x20;
+  WriteFile(victim, bytes);
+  RunResult plain = Cairn({"backup", "verify", std::to_string(b1)});
+  ExpectOk(plain);
+  EXPECT_EQ(plain.out.rfind("backup " + std::to_string(b1) + " ok: ", 0), 0u) << plain.out;
+  RunResult damaged = Cairn({"backup", "verify", std::to_string(b1), "--deep", "--json"});
+  ExpectError(damaged, std::filesystem::path(victim).filename().string());
+  EXPECT_NE(damaged.err.find("block at offset 0"), std::string::npos) << damaged.err;
+  EXPECT_EQ(Lines(damaged.err).size(), 1u) << damaged.err;
+  EXPECT_TRUE(damaged.out.empty()) << damaged.out;
 }
 
 }  // namespace

@@ -177,6 +177,38 @@ TEST_F(FaultObjectStoreTest, FaultyOpsRestrictWhichOpsFail) {
   EXPECT_EQ(store.DescribeForLog(), "fault(" + store.base()->DescribeForLog() + ")");
 }
 
+TEST_F(FaultObjectStoreTest, CreateOnlyWritesTakeThePutAndWriterFaults) {
+  auto base = NewBase();
+  FaultInjectingObjectStore store(base.get(), 1);
+  store.SetFaultyOps({ObjectOp::kPut});
+  store.FailNext(1);
+  Status before = store.PutIfAbsent("a", "1");
+  EXPECT_EQ(before.code(), ErrorCode::kIOError);
+  EXPECT_THAT(before.message(), HasSubstr("put 'a'"));
+  EXPECT_EQ(base->Head("a").status().code(), ErrorCode::kNotFound);
+  store.FailNext(1, FaultPoint::kAfterApply);
+  EXPECT_EQ(store.PutIfAbsent("a", "1").code(), ErrorCode::kIOError);
+  EXPECT_EQ(*base->Get("a"), "1") << "a lost ack: the object was created";
+  EXPECT_EQ(store.PutIfAbsent("a", "2").code(), ErrorCode::kAlreadyExists)
+      << "the base store's refusal passes through";
+  EXPECT_EQ(store.op_count(ObjectOp::kPut), 3u);
+
+  store.SetFaultyOps({ObjectOp::kFinish});
+  auto writer = store.NewWriter("a", WriteMode::kCreateOnly);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("3").ok());
+  EXPECT_EQ((*writer)->Finish().code(), ErrorCode::kAlreadyExists);
+  auto fresh = store.NewWriter("b", WriteMode::kCreateOnly);
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_TRUE((*fresh)->Append("4").ok());
+  store.FailNext(1, FaultPoint::kAfterApply);
+  EXPECT_EQ((*fresh)->Finish().code(), ErrorCode::kIOError);
+  EXPECT_EQ(*base->Get("a"), "1");
+  EXPECT_EQ(*base->Get("b"), "4");
+  EXPECT_EQ(store.op_count(ObjectOp::kNewWriter), 2u);
+  EXPECT_EQ(store.op_count(ObjectOp::kFinish), 2u);
+}
+
 TEST_F(FaultObjectStoreTest, LatencyAdvancesTheInjectedClock) {
   ManualClock clock(1'000);
   FaultInjectingObjectStore store(NewBase(), 5, &clock);

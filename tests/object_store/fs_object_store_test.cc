@@ -3,10 +3,14 @@
 #include <gmock/gmock.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "common/clock.h"
+#include "object_store/fs_file.h"
 #include "object_store/object_store.h"
 #include "testing/test_util.h"
 
@@ -117,6 +121,83 @@ TEST_F(FsObjectStoreTest, EmptyDirectoryLeftByDeletesDoesNotBlockAKey) {
   ASSERT_TRUE(store_->Put("d", "2").ok());
   EXPECT_EQ(*store_->Get("d"), "2");
   EXPECT_EQ(ListedKeys(), std::vector<std::string>{"d"});
+}
+
+// Create-only publishing, once with renameat2(RENAME_NOREPLACE) and once with the
+// link() fallback that filesystems without it get.
+class FsCreateOnlyTest : public FsObjectStoreTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    ForceFsLinkFallbackForTesting(GetParam());
+    FsObjectStoreTest::SetUp();
+  }
+  void TearDown() override { ForceFsLinkFallbackForTesting(false); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Publish, FsCreateOnlyTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "LinkFallback" : "RenameNoReplace";
+                         });
+
+TEST_P(FsCreateOnlyTest, RacingPutIfAbsentHasExactlyOneWinner) {
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 50; ++round) {
+    const std::string key = "data/" + std::to_string(round) + ".sst";
+    std::atomic<int> ready{0}, won{0}, refused{0}, winner{-1};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready.load() < kThreads) {
+        }
+        Status s = store_->PutIfAbsent(key, "thread " + std::to_string(t));
+        if (s.ok()) {
+          ++won;
+          winner = t;
+        } else {
+          ++refused;
+          EXPECT_EQ(s.code(), ErrorCode::kAlreadyExists) << s.ToString();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(won.load(), 1) << key;
+    EXPECT_EQ(refused.load(), kThreads - 1) << key;
+    EXPECT_EQ(*store_->Get(key), "thread " + std::to_string(winner.load()));
+  }
+  EXPECT_TRUE(TempFiles().empty());
+  EXPECT_EQ(ListedKeys().size(), 50u);
+}
+
+TEST_P(FsCreateOnlyTest, RefusedWriteLeavesTheObjectAndNoTempFile) {
+  ASSERT_TRUE(store_->PutIfAbsent("data/1.sst", "first").ok());
+  EXPECT_EQ(store_->Head("data/1.sst")->mtime_ms, 1'600'000'000'123);
+  clock_.Advance(1'000);
+  Status put = store_->PutIfAbsent("data/1.sst", "second");
+  EXPECT_EQ(put.code(), ErrorCode::kAlreadyExists);
+  EXPECT_THAT(put.message(), HasSubstr("'data/1.sst'"));
+  EXPECT_THAT(put.message(), HasSubstr("fs://" + dir_.path().string()));
+  auto writer = store_->NewWriter("data/1.sst", WriteMode::kCreateOnly);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(std::string(3 << 20, 'w')).ok());
+  EXPECT_EQ((*writer)->Finish().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(*store_->Get("data/1.sst"), "first");
+  EXPECT_EQ(store_->Head("data/1.sst")->mtime_ms, 1'600'000'000'123) << "untouched";
+  EXPECT_TRUE(TempFiles().empty());
+  EXPECT_EQ(ListedKeys(), std::vector<std::string>{"data/1.sst"});
+}
+
+TEST_P(FsCreateOnlyTest, EmptyDirectoryLeftByDeletesDoesNotBlockAKey) {
+  ASSERT_TRUE(store_->Put("d/e", "1").ok());
+  ASSERT_TRUE(store_->Delete("d/e").ok());
+  ASSERT_TRUE(store_->PutIfAbsent("d", "2").ok());
+  EXPECT_EQ(*store_->Get("d"), "2");
+  ASSERT_TRUE(store_->Put("x/y", "nested").ok());
+  Status above = store_->PutIfAbsent("x", "x");
+  EXPECT_EQ(above.code(), ErrorCode::kInvalidArgument) << above.ToString();
+  EXPECT_THAT(above.message(), HasSubstr("'x'"));
+  EXPECT_TRUE(TempFiles().empty());
+  EXPECT_EQ(ListedKeys(), (std::vector<std::string>{"d", "x/y"}));
 }
 
 TEST_F(FsObjectStoreTest, SecondStoreOnTheSameRootSeesTheObjects) {

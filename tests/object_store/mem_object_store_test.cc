@@ -2,6 +2,10 @@
 // the injected clock. Also ListAll, which any store serves.
 #include "object_store/mem_object_store.h"
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "common/clock.h"
 #include "object_store/object_store.h"
 #include "testing/test_util.h"
@@ -50,6 +54,31 @@ TEST(MemObjectStoreTest, MtimeComesFromTheInjectedClock) {
   EXPECT_EQ(store->Head("a")->mtime_ms, 42'000);
   EXPECT_EQ(store->Head("b")->mtime_ms, 42'007);
   DropMemObjectStore("mem-test-clock");
+}
+
+TEST(MemObjectStoreTest, RacingCreateOnlyWritesHaveExactlyOneWinner) {
+  auto store = OpenMem("mem-test-race");
+  for (int round = 0; round < 20; ++round) {
+    std::string key = "race/" + std::to_string(round);
+    std::atomic<int> won{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        Status s = t % 2 ? store->PutIfAbsent(key, std::to_string(t)) : [&] {
+          auto writer = store->NewWriter(key, WriteMode::kCreateOnly);
+          if (!writer.ok()) return writer.status();
+          CAIRN_RETURN_IF_ERROR((*writer)->Append(std::to_string(t)));
+          return (*writer)->Finish();
+        }();
+        ++(s.ok() ? won : refused);
+        EXPECT_TRUE(s.ok() || s.code() == ErrorCode::kAlreadyExists) << s.ToString();
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1) << key;
+    EXPECT_EQ(refused.load(), 7) << key;
+  }
+  DropMemObjectStore("mem-test-race");
 }
 
 TEST(ListAllTest, VisitsEveryObjectInOrderAndStopsAtTheFirstError) {

@@ -68,6 +68,25 @@ void ExpectContent(ObjectStore& store, std::string_view key, std::string_view wa
   EXPECT_TRUE(*got == want) << "content of " << key << " differs";
 }
 
+// AlreadyExists naming the key and the store.
+void ExpectAlreadyExists(const Status& status, ObjectStore& store, std::string_view key) {
+  EXPECT_EQ(status.code(), ErrorCode::kAlreadyExists) << status.ToString();
+  EXPECT_NE(status.message().find(QuoteObjectKey(key)), std::string::npos) << status.ToString();
+  EXPECT_NE(status.message().find(store.DescribeForLog()), std::string::npos) << status.ToString();
+}
+
+// Streams `data` through a writer of `mode` in 100 kB appends; returns Finish's status
+// (or the first failed Append's).
+Status WriteStreamed(ObjectStore& store, std::string_view key, std::string_view data,
+                     WriteMode mode) {
+  auto writer = store.NewWriter(key, mode);
+  if (!writer.ok()) return writer.status();
+  for (size_t off = 0; off < data.size(); off += 100'000) {
+    CAIRN_RETURN_IF_ERROR((*writer)->Append(data.substr(off, 100'000)));
+  }
+  return (*writer)->Finish();
+}
+
 }  // namespace
 
 void ObjectStoreConformanceTest::SetUp() {
@@ -420,6 +439,99 @@ TEST_P(ObjectStoreConformanceTest, WriterPublishesOnlyAtFinish) {
   EXPECT_EQ(head->size, 0u);
 }
 
+TEST_P(ObjectStoreConformanceTest, PutIfAbsentCreatesANewKey) {
+  Random random(6);
+  std::string value = RandomBytes(random, (1 << 20) + 11);
+  ASSERT_TRUE(store().PutIfAbsent("c/new", value).ok());
+  ASSERT_TRUE(store().PutIfAbsent("c/empty", "").ok());
+  ExpectContent(store(), "c/new", value);
+  ExpectContent(store(), "c/empty", "");
+  auto head = store().Head("c/new");
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->size, value.size());
+  auto page = store().List("c/", "", 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Keys(page->objects), (std::vector<std::string>{"c/empty", "c/new"}));
+}
+
+TEST_P(ObjectStoreConformanceTest, PutIfAbsentOnAnExistingKeyKeepsTheOldBytes) {
+  ASSERT_TRUE(store().Put("c/put", "old bytes").ok());
+  ExpectAlreadyExists(store().PutIfAbsent("c/put", "new bytes"), store(), "c/put");
+  ExpectContent(store(), "c/put", "old bytes");
+  // An object created by PutIfAbsent is just as protected, also against an empty value.
+  ASSERT_TRUE(store().PutIfAbsent("c/created", "first").ok());
+  ExpectAlreadyExists(store().PutIfAbsent("c/created", "second"), store(), "c/created");
+  ExpectAlreadyExists(store().PutIfAbsent("c/created", ""), store(), "c/created");
+  ExpectContent(store(), "c/created", "first");
+  // Once deleted, the key can be created again.
+  ASSERT_TRUE(store().Delete("c/created").ok());
+  ASSERT_TRUE(store().PutIfAbsent("c/created", "again").ok());
+  ExpectContent(store(), "c/created", "again");
+  auto page = store().List("c/", "", 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Keys(page->objects), (std::vector<std::string>{"c/created", "c/put"}));
+}
+
+TEST_P(ObjectStoreConformanceTest, CreateOnlyWriterCreatesANewKey) {
+  Random random(7);
+  std::string value = RandomBytes(random, (3 << 20) + 5);
+  ASSERT_TRUE(WriteStreamed(store(), "c/streamed", value, WriteMode::kCreateOnly).ok());
+  ExpectContent(store(), "c/streamed", value);
+  auto empty = store().NewWriter("c/empty", WriteMode::kCreateOnly);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  ASSERT_TRUE((*empty)->Finish().ok());
+  ExpectContent(store(), "c/empty", "");
+}
+
+TEST_P(ObjectStoreConformanceTest, CreateOnlyWriterOnAnExistingKeyKeepsTheOldBytes) {
+  ASSERT_TRUE(store().Put("c/sst", "old bytes").ok());
+  auto writer = store().NewWriter("c/sst", WriteMode::kCreateOnly);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->Append("new bytes").ok());
+  ExpectAlreadyExists((*writer)->Finish(), store(), "c/sst");
+  EXPECT_FALSE((*writer)->Append("more").ok()) << "a failed writer must stay failed";
+  EXPECT_FALSE((*writer)->Finish().ok());
+  writer->reset();
+  ExpectContent(store(), "c/sst", "old bytes");
+  // Streamed over several appends, and against an object that a writer created.
+  Random random(8);
+  std::string big = RandomBytes(random, (3 << 20) + 5);
+  ExpectAlreadyExists(WriteStreamed(store(), "c/sst", big, WriteMode::kCreateOnly), store(),
+                      "c/sst");
+  ASSERT_TRUE(WriteStreamed(store(), "c/made", "made", WriteMode::kCreateOnly).ok());
+  ExpectAlreadyExists(WriteStreamed(store(), "c/made", big, WriteMode::kCreateOnly), store(),
+                      "c/made");
+  ExpectContent(store(), "c/sst", "old bytes");
+  ExpectContent(store(), "c/made", "made");
+  auto page = store().List("", "", 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Keys(page->objects), (std::vector<std::string>{"c/made", "c/sst"}))
+      << "a refused create-only write must leave nothing behind";
+}
+
+// The check happens when the object is published, not when the writer is opened.
+TEST_P(ObjectStoreConformanceTest, CreateOnlyWriterLosesToAnObjectCreatedWhileItWrote) {
+  auto writer = store().NewWriter("c/late", WriteMode::kCreateOnly);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->Append("writer bytes").ok());
+  ASSERT_TRUE(store().PutIfAbsent("c/late", "winner bytes").ok());
+  ExpectAlreadyExists((*writer)->Finish(), store(), "c/late");
+  ExpectContent(store(), "c/late", "winner bytes");
+}
+
+TEST_P(ObjectStoreConformanceTest, OverwriteModeStillReplaces) {
+  ASSERT_TRUE(store().PutIfAbsent("o/obj", "created").ok());
+  ASSERT_TRUE(WriteStreamed(store(), "o/obj", "replaced by writer", WriteMode::kOverwrite).ok());
+  ExpectContent(store(), "o/obj", "replaced by writer");
+  auto writer = store().NewWriter("o/obj");  // the one-argument overload overwrites
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("by one-arg writer").ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  ExpectContent(store(), "o/obj", "by one-arg writer");
+  ASSERT_TRUE(store().Put("o/obj", "replaced by put").ok());
+  ExpectContent(store(), "o/obj", "replaced by put");
+}
+
 TEST_P(ObjectStoreConformanceTest, ReopenSeesData) {
   ASSERT_TRUE(store().Put("r/one", "1").ok());
   ASSERT_TRUE(store().Put("r/two/deep", "22").ok());
@@ -470,6 +582,9 @@ TEST_P(ObjectStoreConformanceTest, RejectsInvalidKeysWithoutSideEffects) {
     SCOPED_TRACE("key " + QuoteObjectKey(key));
     EXPECT_EQ(store().Put(key, "v").code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(store().NewWriter(key).status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(store().PutIfAbsent(key, "v").code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(store().NewWriter(key, WriteMode::kCreateOnly).status().code(),
+              ErrorCode::kInvalidArgument);
     EXPECT_EQ(store().Get(key).status().code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(store().GetRange(key, 0, 1).status().code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(store().Head(key).status().code(), ErrorCode::kInvalidArgument);

@@ -1,6 +1,7 @@
 // The S3 object store facing bad input: a server that is down, a bucket that does not
 // exist, credential errors played back by a fake server (s3rver does not check
 // signatures), transient 5xx replies, and malformed URLs. Secrets never leak.
+#include <gmock/gmock.h>
 #include <openssl/hmac.h>
 
 #include <memory>
@@ -18,6 +19,7 @@ namespace {
 
 using ::cairn::testing::FakeReply;
 using ::cairn::testing::S3FakeServer;
+using ::testing::HasSubstr;
 
 constexpr char kAccessKey[] = "AKIDCAIRNTEST";
 constexpr char kSecretKey[] = "wJalrXUtnFEMI-K7MDENG-cairnSecret";
@@ -277,6 +279,88 @@ TEST_F(S3BadInputTest, MultipartRequestsCarryAValidSigV4Signature) {
   EXPECT_EQ(requests[1].target, "/bucket/big?partNumber=1&uploadId=u%2F1");
   EXPECT_EQ(requests[1].body.size(), part.size());
   EXPECT_EQ(requests[3].target, "/bucket/big?uploadId=u%2F1");
+  for (const auto& request : requests) ExpectValidSignature(request);
+}
+
+// s3rver ignores If-None-Match, so the conditional requests and S3's 412 are played back.
+TEST_F(S3BadInputTest, PutIfAbsentHeadsThenSendsAConditionalSignedPut) {
+  S3FakeServer server({{404, ""}, {200, ""}});
+  auto store = Store(server.endpoint());
+  ASSERT_TRUE(store->PutIfAbsent("data/1.sst", "payload").ok());
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].method, "HEAD");
+  EXPECT_EQ(requests[0].target, "/bucket/pre/data/1.sst");
+  EXPECT_EQ(requests[1].method, "PUT");
+  EXPECT_EQ(requests[1].headers["if-none-match"], "*");
+  EXPECT_EQ(requests[1].body, "payload");
+  for (const auto& request : requests) ExpectValidSignature(request);
+  // A plain Put stays unconditional and sends no HEAD.
+  ASSERT_TRUE(store->Put("data/1.sst", "payload").ok());
+  requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[2].method, "PUT");
+  EXPECT_EQ(requests[2].headers.count("if-none-match"), 0u);
+}
+
+TEST_F(S3BadInputTest, PreconditionFailedIsAlreadyExists) {
+  // The HEAD misses the object (the race the header closes); S3 then refuses the PUT.
+  S3FakeServer server(
+      {{404, ""}, {412, ErrorXml("PreconditionFailed", "At least one of the preconditions")}});
+  auto store = Store(server.endpoint());
+  Status put = store->PutIfAbsent("data/2.sst", "payload");
+  EXPECT_EQ(put.code(), ErrorCode::kAlreadyExists) << put.ToString();
+  EXPECT_THAT(put.message(), HasSubstr("'data/2.sst'"));
+  EXPECT_THAT(put.message(), HasSubstr(store->DescribeForLog()));
+  EXPECT_EQ(server.requests().size(), 2u) << "a 412 is final: no retry";
+}
+
+TEST_F(S3BadInputTest, ExistingObjectFoundByHeadIsAlreadyExistsWithoutUpload) {
+  S3FakeServer server({{200, "", {"Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT"}}});
+  auto store = Store(server.endpoint());
+  EXPECT_EQ(store->PutIfAbsent("data/3.sst", "x").code(), ErrorCode::kAlreadyExists);
+  auto writer = store->NewWriter("data/3.sst", WriteMode::kCreateOnly);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("x").ok());
+  EXPECT_EQ((*writer)->Finish().code(), ErrorCode::kAlreadyExists);
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& request : requests) EXPECT_EQ(request.method, "HEAD");
+}
+
+TEST_F(S3BadInputTest, CreateOnlyMultipartCompletionIsConditionalAndAbortedOn412) {
+  std::string part(5 << 20, 'x');
+  S3FakeServer server(
+      {{404, ""},
+       {200,
+        "<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>"},
+       {200, "", {"ETag: \"e1\""}},
+       {200, "", {"ETag: \"e2\""}},
+       {404, ""},
+       {412, ErrorXml("PreconditionFailed", "At least one of the preconditions")},
+       {204, ""}});
+  auto options = ParseS3Url("s3://bucket?endpoint=" + server.endpoint());
+  ASSERT_TRUE(options.ok());
+  options->access_key = kAccessKey;
+  options->secret_key = kSecretKey;
+  options->part_size = part.size();
+  S3ObjectStore store(*options, &clock_);
+  auto writer = store.NewWriter("big", WriteMode::kCreateOnly);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append(part + "tail").ok());
+  Status finish = (*writer)->Finish();
+  EXPECT_EQ(finish.code(), ErrorCode::kAlreadyExists) << finish.ToString();
+  EXPECT_THAT(finish.message(), HasSubstr("'big'"));
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 7u);
+  EXPECT_EQ(requests[0].method, "HEAD");  // before CreateMultipartUpload
+  EXPECT_EQ(requests[1].target, "/bucket/big?uploads=");
+  EXPECT_EQ(requests[1].headers.count("if-none-match"), 0u);
+  EXPECT_EQ(requests[4].method, "HEAD");  // again before CompleteMultipartUpload
+  EXPECT_EQ(requests[5].target, "/bucket/big?uploadId=u1");
+  EXPECT_EQ(requests[5].headers["if-none-match"], "*");
+  EXPECT_EQ(requests[6].method, "DELETE");  // the refused upload is aborted
+  EXPECT_EQ(requests[6].target, "/bucket/big?uploadId=u1");
   for (const auto& request : requests) ExpectValidSignature(request);
 }
 

@@ -103,5 +103,66 @@ TEST_F(S3MultipartTest, AbortAfterUploadedPartsLeavesNothing) {
   EXPECT_TRUE(page->objects.empty());
 }
 
+// Three 5 MiB parts' worth (two full parts and a tail), every byte naming its chunk.
+std::string MultipartBytes(char first) {
+  std::string out;
+  for (int i = 0; out.size() < (10 << 20) + 777; ++i) {
+    out += std::string(std::min<size_t>(1'000'003, (10 << 20) + 777 - out.size()),
+                       static_cast<char>(first + i % 26));
+  }
+  return out;
+}
+
+TEST_F(S3MultipartTest, CreateOnlyMultipartUploadCreatesANewKey) {
+  CAIRN_REQUIRE_EXTERNAL(url, "CAIRN_TEST_S3_URL");
+  auto store = Store(url);
+  const std::string want = MultipartBytes('a');
+  auto writer = store->NewWriter("obj", WriteMode::kCreateOnly);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->Append(want).ok());
+  Status finish = (*writer)->Finish();
+  ASSERT_TRUE(finish.ok()) << finish.ToString();
+  auto got = store->Get("obj");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(*got == want);
+  EXPECT_TRUE(store->Delete("obj").ok());
+}
+
+// The object exists before the upload starts: refused before any part is sent (a HEAD
+// catches it, which is all s3rver, ignoring If-None-Match, leaves to check).
+TEST_F(S3MultipartTest, CreateOnlyMultipartUploadOnAnExistingKeyKeepsTheOldBytes) {
+  CAIRN_REQUIRE_EXTERNAL(url, "CAIRN_TEST_S3_URL");
+  auto store = Store(url);
+  ASSERT_TRUE(store->Put("obj", "old bytes").ok());
+  auto writer = store->NewWriter("obj", WriteMode::kCreateOnly);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  Status append = (*writer)->Append(MultipartBytes('a'));
+  EXPECT_EQ(append.code(), ErrorCode::kAlreadyExists) << append.ToString();
+  Status finish = (*writer)->Finish();
+  EXPECT_EQ(finish.code(), ErrorCode::kAlreadyExists) << finish.ToString();
+  EXPECT_NE(finish.message().find("'obj'"), std::string::npos) << finish.ToString();
+  auto got = store->Get("obj");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, "old bytes");
+  EXPECT_TRUE(store->Delete("obj").ok());
+}
+
+// The object appears after parts were uploaded: CompleteMultipartUpload is refused and
+// the upload aborted.
+TEST_F(S3MultipartTest, CreateOnlyMultipartUploadLosesToAnObjectCreatedMeanwhile) {
+  CAIRN_REQUIRE_EXTERNAL(url, "CAIRN_TEST_S3_URL");
+  auto store = Store(url);
+  auto writer = store->NewWriter("obj", WriteMode::kCreateOnly);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->Append(MultipartBytes('a')).ok());  // two parts sent
+  ASSERT_TRUE(store->PutIfAbsent("obj", "winner bytes").ok());
+  Status finish = (*writer)->Finish();
+  EXPECT_EQ(finish.code(), ErrorCode::kAlreadyExists) << finish.ToString();
+  auto got = store->Get("obj");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, "winner bytes");
+  EXPECT_TRUE(store->Delete("obj").ok());
+}
+
 }  // namespace
 }  // namespace cairn::testing

@@ -5,6 +5,7 @@
 #include "backup/pitr_segment.h"
 #include "common/epoch.h"
 #include "meta/time_spec.h"
+#include "meta/writer_lease.h"
 #include "meta_store/fault_meta_store.h"
 #include "pitr/pitr_fixture.h"
 
@@ -164,11 +165,18 @@ TEST_F(PitrBadInputTest, NonEmptyTargetRefusedDryRunWritesNothing) {
   ExpectTargetEmpty();
 
   options.dry_run = false;
-  options.check_writer_lease = [] { return Status::Busy("writer lease held by a live server"); };
+  // The lease check is the library's, not the CLI's: every caller gets it.
+  WriterLease lease(objects_.get(), &clock_, "live-server", 60'000);
+  ASSERT_TRUE(lease.Acquire().ok());
   auto leased = Restore(options);
   ASSERT_FALSE(leased.ok());
-  EXPECT_TRUE(leased.status().code() == ErrorCode::kBusy);
+  EXPECT_TRUE(leased.status().code() == ErrorCode::kBusy) << leased.status().ToString();
   ExpectTargetEmpty();
+  options.force = true;  // the holder is known dead: restore, and fence its lease
+  auto forced = Restore(options);
+  ASSERT_TRUE(forced.ok()) << forced.status().ToString();
+  EXPECT_FALSE(lease.RenewOnce().ok()) << "the restore must fence the old holder";
+  EXPECT_FALSE(lease.Check().ok());
 }
 
 TEST_F(PitrBadInputTest, FailedWriteLeavesTheTargetEmpty) {

@@ -41,6 +41,7 @@ struct Node {
   std::unique_ptr<MetaStore> meta;
   std::unique_ptr<MetaWriter> writer;
   std::unique_ptr<Cluster> cluster;
+  std::function<void(VacuumStep)> vacuum_hook;  // passed to the cluster at Open
 
   Status Open(ObjectStore* objects, Clock* clock) {
     writer = std::make_unique<MetaWriter>(meta.get(), clock);
@@ -50,6 +51,7 @@ struct Node {
     options.background_threads = false;
     options.vacuum_min_age_ms = 0;
     options.pitr_retention_ms = kRetentionMs;
+    options.vacuum_hook = vacuum_hook;
     CAIRN_ASSIGN_OR_RETURN(cluster, Cluster::Open(writer.get(), objects, options));
     return Status::OK();
   }

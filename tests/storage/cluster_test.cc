@@ -272,6 +272,38 @@ TEST_F(ClusterTest, MissingSstIsNotFoundNamingTheObject) {
   EXPECT_NE(get.status().message().find(key), std::string::npos);
 }
 
+// SSTs are create-only: a checkpoint whose fresh object id is already taken (a bug, or a
+// meta store restored to an older id counter) fails rather than replace that object.
+TEST_F(ClusterTest, CheckpointNeverOverwritesAnExistingSstObject) {
+  uint32_t t = Create("t");
+  Put(t, "a", "1");
+  auto ids = env_.VersionObjects();
+  ASSERT_EQ(ids.size(), 1u);
+  // Squat on the rest of the id batch the first SST came from: the next ids handed out.
+  std::map<std::string, std::string> squatters;
+  for (uint64_t id = *ids.begin() + 1; id <= *ids.begin() + 16; ++id) {
+    squatters[SstObjectKey(id)] = "someone else's SST " + std::to_string(id);
+  }
+  for (const auto& [key, bytes] : squatters) ASSERT_TRUE(env_.objects()->Put(key, bytes).ok());
+
+  WriteBatch batch;
+  batch.Put(t, "b", "2");
+  auto epoch = c()->Write(batch, /*wait=*/true);
+  ASSERT_FALSE(epoch.ok()) << "the checkpoint overwrote an existing SST object";
+  EXPECT_EQ(epoch.status().code(), ErrorCode::kAlreadyExists) << epoch.status().ToString();
+  EXPECT_NE(epoch.status().message().find(SstObjectKey(*ids.begin() + 1)), std::string::npos)
+      << epoch.status().ToString();
+  for (const auto& [key, bytes] : squatters) EXPECT_EQ(*env_.objects()->Get(key), bytes) << key;
+  EXPECT_EQ(env_.VersionObjects(), ids);
+  EXPECT_EQ(Get(t, "a"), "1");
+
+  // The write stays in the memtable; once the ids are free again it is checkpointed.
+  for (const auto& [key, bytes] : squatters) ASSERT_TRUE(env_.objects()->Delete(key).ok());
+  ASSERT_TRUE(c()->Flush().ok());
+  EXPECT_EQ(Get(t, "b"), "2");
+  EXPECT_EQ(env_.VersionObjects().size(), 2u);
+}
+
 TEST_F(ClusterTest, LargeFlushSplitsIntoSeveralSstsAtUserKeyBoundaries) {
   uint32_t t = Create("t");
   Random rnd(3);

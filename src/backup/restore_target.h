@@ -1,0 +1,85 @@
+// The restore target (design.md §6, docs/backup-format.md "Crash-safe restore"): what
+// snapshot restore (restore.cc) and point-in-time restore (pitr_restore.cc) check and
+// write around the restored data, so that every caller — the CLI, the server, clones,
+// the simulator — gets the same safety:
+//   - CheckRestoreSafety, before anything is written: no live server on the object store
+//     (unless force), the object store belongs to the restored cluster or to none, and
+//     the target is empty, an unfinished restore, or (overwrite) the same cluster's;
+//   - id generators above everything ever issued (BumpIdGenerators, MaxIdsIn);
+//   - WriteRestoreTarget: the first transaction writes the restore marker, the id
+//     generators and the pins; then the data; then the object store's identity and a
+//     fence on its writer lease; the marker is removed last. A failure clears the target
+//     and says whether that worked; a crash leaves the marker, which a server refuses.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "backup/manifest.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "meta/changelog.h"
+#include "meta_store/meta_store.h"
+#include "object_store/object_store.h"
+
+namespace cairn {
+
+// Puts in transactions of bounded size (a restore of any size never builds one huge txn).
+class RestoreBatchWriter {
+ public:
+  explicit RestoreBatchWriter(MetaStore* target) : target_(target) {}
+  Status Put(std::string key, std::string value);
+  Status Flush();
+  uint64_t commits() const { return commits_; }
+
+ private:
+  MetaStore* target_;
+  Txn txn_;
+  size_t bytes_ = 0;
+  uint64_t commits_ = 0;
+};
+
+struct RestoreSafetyOptions {
+  bool overwrite = false;  // replace a non-empty target that holds the same cluster
+  bool force = false;      // skip the live-lease check: the holder is known to be dead
+  Clock* clock = nullptr;  // lease expiry; nullptr = SystemClock::Default()
+};
+
+struct RestoreTargetState {
+  bool empty = true;        // the target holds no key
+  bool unfinished = false;  // it holds an unfinished restore (replaced without overwrite)
+};
+
+// Every check before the first write, in this order: live writer lease (Busy), the
+// object store's identity against `cluster_id` (FailedPrecondition), the target
+// (AlreadyExists when not empty without overwrite; FailedPrecondition when it holds
+// another cluster). Writes nothing.
+Result<RestoreTargetState> CheckRestoreSafety(ObjectStore* objects, MetaStore* target,
+                                              const std::string& cluster_id,
+                                              const RestoreSafetyOptions& options);
+
+// Raises `ids` (generator -> next id) above every snapshot in the manifest, every
+// object listed in the object store, and every backup id.
+void BumpIdGenerators(const Manifest& manifest, uint64_t max_listed_object,
+                      std::map<std::string, uint64_t>* ids);
+// Raises `ids` to every ids/<name> value `record` puts.
+void MaxIdsIn(const ChangelogRecord& record, std::map<std::string, uint64_t>* ids);
+
+// What WriteRestoreTarget writes besides the data.
+struct RestoreHead {
+  std::string what;        // marker text and identity note: "snapshot 3 of <storage>"
+  std::string cluster_id;  // the restored cluster, for the object store's identity
+  std::map<std::string, uint64_t> ids;
+  const Manifest* manifest = nullptr;  // one pin per listed backup
+  Clock* clock = nullptr;
+};
+
+// Writes the restore (see the file comment). `fill` streams the data into the batch
+// writer; it must not write ids/ or pins.
+Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const RestoreTargetState& state,
+                          const RestoreHead& head,
+                          const std::function<Status(RestoreBatchWriter*)>& fill);
+
+}  // namespace cairn
