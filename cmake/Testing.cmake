@@ -5,4 +5,9 @@ function(cairn_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} cairn_testing GTest::gtest_main)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  # The sanitizer run (scripts/test-asan.sh, target cairn-asan-suite) builds every test
+  # but the end-to-end ones.
+  if(NOT "e2e" IN_LIST ARG_LABELS)
+    set_property(GLOBAL APPEND PROPERTY CAIRN_SANITIZER_TESTS ${name})
+  endif()
 endfunction()

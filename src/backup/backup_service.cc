@@ -38,6 +38,7 @@ struct CutSummary {
   uint64_t sst_bytes = 0;
   uint64_t changelog_seq = 0;
   std::string cluster_id;
+  uint32_t timeline = 1;
   std::map<std::string, uint64_t> id_generators;
 
   Status Observe(std::string_view key, std::string_view value) {
@@ -55,6 +56,8 @@ struct CutSummary {
       cluster_id = std::string(value);
     } else if (key == keys::kChangelogSeq) {
       changelog_seq = ParseU64(value);
+    } else if (key == keys::kClusterTimeline) {
+      timeline = static_cast<uint32_t>(ParseU64(value));
     }
     return Status::OK();
   }
@@ -93,7 +96,16 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
   std::unique_lock job(job_mu_, std::try_to_lock);
   if (!job.owns_lock()) return Status::Busy("backup already running; try again when it ends");
   auto started = std::chrono::steady_clock::now();
+  if (storage_id_.empty()) {
+    // The storage's identity is written at its first use; pins record it.
+    auto id = storage_.EnsureStorageId(storage_.NewStorageId(clock_->NowMillis()),
+                                       clock_->NowMillis());
+    if (!id.ok()) return id.status().WithContext("backup storage identity");
+    storage_id_ = *id;
+  }
   auto purged = PurgeOrphans(kOrphanGraceMs);
+  // A storage that lost its manifest must not get a new one listing only this backup.
+  if (purged.status().code() == ErrorCode::kFailedPrecondition) return purged.status();
   if (!purged.ok())
     CAIRN_LOG_WARN("backup: purging orphans failed: {}", purged.status().ToString());
   auto entry = [&]() -> Result<SnapshotEntry> {
@@ -187,6 +199,7 @@ Result<SnapshotEntry> BackupService::Cut(uint64_t id, const std::string& remarks
   entry.version_id = summary.version_id;
   entry.changelog_seq = header.changelog_seq;
   entry.cluster_id = header.cluster_id;
+  entry.timeline = summary.timeline;
   entry.sst_count = summary.sst_count;
   entry.sst_bytes = summary.sst_bytes;
   entry.id_generators = summary.id_generators;
@@ -213,7 +226,8 @@ Status BackupService::Publish(const SnapshotEntry& entry, bool* may_be_listed) {
 
 Status BackupService::SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id) {
   Txn txn;
-  txn.ops.push_back(Op::Put(PinKey(id), EncodePin({id, epoch, max_object_id})));
+  txn.ops.push_back(Op::Put(
+      PinKey(id), EncodePin({id, epoch, max_object_id, storage_id_, clock_->NowMillis()})));
   return meta_->Commit(std::move(txn)).status();
 }
 
@@ -271,9 +285,28 @@ Result<VerifyReport> BackupService::Verify(uint64_t id, bool deep, const VerifyP
   return report;
 }
 
+// A missing manifest with snapshot files beside it is a damaged storage (or the wrong
+// one), not an empty one: nothing may be purged on its word.
+Result<Manifest> BackupService::LoadManifestForPurge() {
+  auto manifest = storage_.LoadManifest();
+  if (manifest.ok() || !manifest.status().IsNotFound()) return manifest;
+  bool has_snapshots = false;
+  CAIRN_RETURN_IF_ERROR(ListAll(*storage_.store(), "snapshots/", [&](const ObjectMeta&) {
+    has_snapshots = true;
+    return Status::OK();
+  }));
+  if (has_snapshots) {
+    return Status::FailedPrecondition(
+        "backup storage " + storage_.store()->DescribeForLog() +
+        " holds snapshot files but no manifest.json: refusing to purge pins or files (restore "
+        "manifest.json, or point the server at the right backup storage)");
+  }
+  return Manifest{};
+}
+
 Result<PurgeReport> BackupService::PurgeOrphans(int64_t grace_ms) {
   std::lock_guard lock(manifest_mu_);
-  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage_.LoadManifestOrEmpty());
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, LoadManifestForPurge());
   PurgeReport report;
   int64_t cutoff = clock_->NowMillis() - grace_ms;
   std::vector<std::string> files;
@@ -287,14 +320,36 @@ Result<PurgeReport> BackupService::PurgeOrphans(int64_t grace_ms) {
   }));
   for (const auto& key : files) CAIRN_RETURN_IF_ERROR(storage_.store()->Delete(key));
   report.files = files.size();
+  CAIRN_ASSIGN_OR_RETURN(report.pins, PurgePins(manifest, cutoff));
+  return report;
+}
 
+// Only pins of this storage (another storage's backups keep theirs), only when their
+// backup is not listed, and only once older than the cutoff.
+Result<uint64_t> BackupService::PurgePins(const Manifest& manifest, int64_t cutoff_ms) {
+  if (storage_id_.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(storage_id_, storage_.LoadStorageId());
+  }
   CAIRN_ASSIGN_OR_RETURN(PinSet pins, PinSet::Load(meta_->store()));
+  uint64_t purged = 0;
   for (const BackupPin& pin : pins.pins()) {
-    if (manifest.Find(pin.backup_id) == nullptr && pin.backup_id != running_id_) {
+    bool crashed = pin.max_object_id == kPinInProgress && cutoff_ms == kNoGrace;
+    bool orphan = !storage_id_.empty() && pin.storage_id == storage_id_ &&
+                  pin.created_ms < cutoff_ms && manifest.Find(pin.backup_id) == nullptr;
+    if ((crashed || orphan) && pin.backup_id != running_id_) {
       CAIRN_RETURN_IF_ERROR(RemovePin(pin.backup_id));
-      ++report.pins;
+      ++purged;
     }
   }
+  return purged;
+}
+
+Result<PurgeReport> BackupService::RecoverAtStart() {
+  std::lock_guard job(job_mu_);  // no backup runs: every in-progress pin is a crashed one
+  std::lock_guard lock(manifest_mu_);
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, LoadManifestForPurge());
+  PurgeReport report;
+  CAIRN_ASSIGN_OR_RETURN(report.pins, PurgePins(manifest, kNoGrace));
   return report;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <string>
 
@@ -64,8 +65,14 @@ class BackupService {
   // `progress` (may be null) is called after each SST read.
   Result<VerifyReport> Verify(uint64_t id, bool deep = false, const VerifyProgress& progress = {});
   // Deletes snapshot files that no manifest entry references and that are older than
-  // `grace_ms` (a running backup's file is younger), and pins of unknown backups.
+  // `grace_ms` (a running backup's file is younger), and pins of this backup storage
+  // (docs/backup-format.md "Pins are owned") whose backup is not listed, older than
+  // `grace_ms`. Pins of other storages are never touched. FailedPrecondition, deleting
+  // nothing, when manifest.json is missing but snapshot files exist.
   Result<PurgeReport> PurgeOrphans(int64_t grace_ms);
+  // At server start, before any backup: removes the pins that crashed backup jobs left
+  // (in progress; and this storage's, unlisted, at once — no job can be running).
+  Result<PurgeReport> RecoverAtStart();
 
   BackupMetrics metrics();
 
@@ -77,6 +84,10 @@ class BackupService {
   Status Publish(const SnapshotEntry& entry, bool* may_be_listed);
   Status SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id);
   Status RemovePin(uint64_t id);
+  Result<Manifest> LoadManifestForPurge();
+  // kNoGrace: at start, every unlisted pin of this storage (and every in-progress pin).
+  static constexpr int64_t kNoGrace = std::numeric_limits<int64_t>::max();
+  Result<uint64_t> PurgePins(const Manifest& manifest, int64_t cutoff_ms);
 
   MetaWriter* const meta_;
   ObjectStore* const objects_;
@@ -87,6 +98,7 @@ class BackupService {
   std::mutex metrics_mu_;
   BackupMetrics metrics_;
   uint64_t running_id_ = 0;  // guarded by manifest_mu_
+  std::string storage_id_;   // backup storage identity, loaded or written at first use
 };
 
 }  // namespace cairn

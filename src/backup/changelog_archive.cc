@@ -1,9 +1,12 @@
 #include "backup/changelog_archive.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "backup/manifest.h"
+#include "backup/timeline.h"
 #include "common/logging.h"
+#include "meta/cluster_id.h"
 #include "meta/keys.h"
 
 namespace cairn {
@@ -30,12 +33,27 @@ ChangelogArchiver::ChangelogArchiver(MetaStore* meta, ObjectStore* backup_storag
 
 ChangelogArchiver::~ChangelogArchiver() { Stop(); }
 
+// The cluster's timeline, its history object in backup storage (a restored cluster may
+// archive into another storage than the one it was restored from), and the last seq
+// archived for that timeline: other timelines' segments are never looked at.
 Status ChangelogArchiver::LoadArchivedSeq() {
   if (loaded_) return Status::OK();
+  CAIRN_ASSIGN_OR_RETURN(timeline_, ReadClusterTimeline(meta_));
+  if (timeline_ > 1) CAIRN_RETURN_IF_ERROR(PublishTimelineHistory());
   CAIRN_ASSIGN_OR_RETURN(auto segments, ListSegments(backups_));
-  archived_seq_ = segments.empty() ? 0 : segments.back().last_seq;
+  archived_seq_ = 0;
+  for (const auto& seg : segments) {
+    if (seg.timeline == timeline_) archived_seq_ = std::max(archived_seq_, seg.last_seq);
+  }
   loaded_ = true;
   return Status::OK();
+}
+
+Status ChangelogArchiver::PublishTimelineHistory() {
+  CAIRN_ASSIGN_OR_RETURN(auto history, meta_->Get(keys::kTimelineHistory));
+  if (!history) return Status::OK();  // restored before histories were kept in the meta store
+  Status put = backups_->PutIfAbsent(TimelineKey(timeline_), history->value);
+  return put.code() == ErrorCode::kAlreadyExists ? Status::OK() : put;
 }
 
 Result<uint64_t> ChangelogArchiver::ReadHeadSeq() {
@@ -53,7 +71,7 @@ Result<uint64_t> ChangelogArchiver::ReadHeadSeq() {
 Status ChangelogArchiver::WriteSegment(std::vector<ChangelogRecord>* pending,
                                        ArchiveReport* report) {
   if (pending->empty()) return Status::OK();
-  std::string key = SegmentKey(pending->front().seq, pending->back().seq);
+  std::string key = SegmentKey(pending->front().seq, pending->back().seq, timeline_);
   std::string bytes = EncodeSegment(*pending);
   CAIRN_RETURN_IF_ERROR(backups_->Put(key, bytes));
   archived_seq_ = pending->back().seq;
@@ -72,11 +90,12 @@ Result<ArchiveReport> ChangelogArchiver::ArchiveOnce() {
   CAIRN_ASSIGN_OR_RETURN(report.head_seq, ReadHeadSeq());
   if (report.head_seq < archived_seq_) {
     return Status::Conflict("backup storage " + backups_->DescribeForLog() +
-                            " holds changelog records up to seq " + std::to_string(archived_seq_) +
-                            " but meta store " + meta_->DescribeForLog() + " is at seq " +
+                            " holds changelog records of timeline " + std::to_string(timeline_) +
+                            " up to seq " + std::to_string(archived_seq_) + " but meta store " +
+                            meta_->DescribeForLog() + " is at seq " +
                             std::to_string(report.head_seq) +
-                            ": it is another cluster timeline (restored?); archive to a new "
-                            "backup storage");
+                            ": two meta stores claim the same timeline (a copy of the meta "
+                            "store started a second time?)");
   }
   std::vector<ChangelogRecord> pending;
   std::string begin = keys::ChangelogKey(archived_seq_ + 1);
@@ -167,15 +186,19 @@ Result<ExpireReport> ChangelogArchiver::ExpireArchive(int64_t retention_ms) {
   BackupStorage storage(backups_);
   CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage.LoadManifestOrEmpty());
   const int64_t cutoff_ms = clock_->NowMillis() - retention_ms;
+  CAIRN_RETURN_IF_ERROR(LoadArchivedSeq());
+  // Only this timeline's segments, against this timeline's snapshots: a segment another
+  // timeline's history needs is never expired on its behalf.
   const SnapshotEntry* base = nullptr;  // newest snapshot at or before the window start
   for (const auto& s : manifest.snapshots) {
+    if (s.timeline != timeline_) continue;
     if (s.created_ms <= cutoff_ms && (!base || s.created_ms > base->created_ms)) base = &s;
   }
   if (base == nullptr) return report;  // the window reaches back before every snapshot
   report.kept_from_seq = base->changelog_seq + 1;
   CAIRN_ASSIGN_OR_RETURN(auto segments, ListSegments(backups_));
   for (const auto& seg : segments) {
-    if (seg.last_seq > base->changelog_seq) break;
+    if (seg.timeline != timeline_ || seg.last_seq > base->changelog_seq) continue;
     CAIRN_RETURN_IF_ERROR(backups_->Delete(seg.key));
     report.segments++;
     report.bytes += seg.size;

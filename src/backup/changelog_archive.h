@@ -2,7 +2,9 @@
 // segments (docs/pitr.md), trims archived records from the meta store once they are
 // older than the PITR retention, and expires segments no restore inside the window
 // needs. The last archived seq is derived from the backup storage listing, so the
-// archiver keeps no state of its own.
+// archiver keeps no state of its own. It archives, trims and expires only its cluster's
+// timeline (backup/timeline.h): segments are named for it, and another timeline's
+// segments are never read, trimmed or expired on its behalf.
 #pragma once
 
 #include <atomic>
@@ -93,6 +95,7 @@ class ChangelogArchiver {
 
  private:
   Status LoadArchivedSeq();
+  Status PublishTimelineHistory();
   Result<uint64_t> ReadHeadSeq();
   Status WriteSegment(std::vector<ChangelogRecord>* pending, ArchiveReport* report);
   void Loop(int64_t interval_ms);
@@ -105,7 +108,8 @@ class ChangelogArchiver {
 
   std::mutex run_mu_;  // one pass at a time
   bool loaded_ = false;
-  uint64_t archived_seq_ = 0;  // guarded by run_mu_
+  uint64_t archived_seq_ = 0;  // of timeline_; guarded by run_mu_
+  uint32_t timeline_ = 1;      // the cluster's timeline (read once, with archived_seq_)
 
   std::mutex metrics_mu_;
   ArchiverMetrics metrics_;

@@ -1,6 +1,10 @@
 #include "backup/manifest.h"
 
+#include <xxhash.h>
+
 #include <nlohmann/json.hpp>
+
+#include "meta/keys.h"
 
 namespace cairn {
 
@@ -31,18 +35,29 @@ std::string EncodeManifest(const Manifest& manifest) {
                     {"checksum", s.checksum},
                     {"format_version", s.format_version},
                     {"remarks", s.remarks},
-                    {"cluster_id", s.cluster_id}});
+                    {"cluster_id", s.cluster_id},
+                    {"timeline", s.timeline}});
   }
   json doc = {{"format_version", kManifestFormatVersion}, {"snapshots", list}};
   return doc.dump(1);
 }
 
 Result<Manifest> DecodeManifest(std::string_view text) {
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // Every number in a manifest is an integer; converting a fraction or an exponent like
+  // 1e46 to one is undefined behaviour, so such a document is refused up front.
+  bool fraction = false;
+  json doc = json::parse(
+      text,
+      [&](int, json::parse_event_t, json& value) {
+        fraction |= value.is_number_float();
+        return true;
+      },
+      /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     return Status::Corruption("manifest.json is not valid JSON" +
                               std::string(text.empty() ? " (empty file)" : ""));
   }
+  if (fraction) return Status::Corruption("manifest.json: a number is not an integer");
   try {
     uint32_t version = doc.at("format_version").get<uint32_t>();
     if (version > kManifestFormatVersion) {
@@ -69,6 +84,7 @@ Result<Manifest> DecodeManifest(std::string_view text) {
       e.at("format_version").get_to(s.format_version);
       e.at("remarks").get_to(s.remarks);
       e.at("cluster_id").get_to(s.cluster_id);
+      s.timeline = e.value("timeline", 1u);
       manifest.snapshots.push_back(std::move(s));
     }
     return manifest;
@@ -103,6 +119,31 @@ Result<Manifest> BackupStorage::LoadManifestOrEmpty() {
 Status BackupStorage::SaveManifest(const Manifest& manifest) {
   return store_->Put(kManifestKey, EncodeManifest(manifest))
       .WithContext("write manifest.json to " + store_->DescribeForLog());
+}
+
+Result<std::string> BackupStorage::LoadStorageId() {
+  auto text = store_->Get(kIdentityKey);
+  if (!text.ok()) return text.status().IsNotFound() ? Result<std::string>("") : text.status();
+  json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("storage_id") ||
+      !doc["storage_id"].is_string() || doc["storage_id"].get<std::string>().empty()) {
+    return Status::Corruption(std::string(kIdentityKey) + " in backup storage " +
+                              store_->DescribeForLog() + " is damaged");
+  }
+  return doc["storage_id"].get<std::string>();
+}
+
+std::string BackupStorage::NewStorageId(int64_t now_ms) const {
+  std::string seed = store_->DescribeForLog() + "@" + std::to_string(now_ms);
+  return keys::Hex16(XXH64(seed.data(), seed.size(), 0)) + keys::Hex16(now_ms);
+}
+
+Result<std::string> BackupStorage::EnsureStorageId(const std::string& id, int64_t now_ms) {
+  json doc = {{"format_version", 1}, {"storage_id", id}, {"created_ms", now_ms}};
+  Status put = store_->PutIfAbsent(kIdentityKey, doc.dump(2) + "\n");
+  if (put.ok()) return id;
+  if (put.code() != ErrorCode::kAlreadyExists) return put;
+  return LoadStorageId();
 }
 
 }  // namespace cairn

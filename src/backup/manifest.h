@@ -32,6 +32,7 @@ struct SnapshotEntry {
   uint32_t format_version = 0;
   std::string remarks;
   std::string cluster_id;
+  uint32_t timeline = 1;  // the cluster's timeline at the cut (absent in old manifests: 1)
 };
 
 struct Manifest {
@@ -60,6 +61,16 @@ class BackupStorage {
   Result<Manifest> LoadManifestOrEmpty();
   // Atomic replace (ObjectStore::Put is atomic).
   Status SaveManifest(const Manifest& manifest);
+
+  // The storage's identity (`storage.json`: {"format_version", "storage_id",
+  // "created_ms"}), which pins record so that a cluster purges only pins of the storage
+  // it is using. "" when the storage has none yet.
+  static constexpr std::string_view kIdentityKey = "storage.json";
+  Result<std::string> LoadStorageId();
+  // The id a storage without identity gets: derived from its description and `now_ms`.
+  std::string NewStorageId(int64_t now_ms) const;
+  // Writes the identity unless present (create-only); returns the id in effect.
+  Result<std::string> EnsureStorageId(const std::string& id, int64_t now_ms);
 
   ObjectStore* store() const { return store_; }
 

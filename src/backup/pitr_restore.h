@@ -33,11 +33,17 @@ struct PointInTimeOptions {
   bool overwrite = false;  // replace a non-empty target of the same cluster
   bool dry_run = false;    // verify and plan, write nothing anywhere
   bool force = false;      // restore although a server's lease is live (it is known dead)
+  // The timeline to follow (`--timeline`); 0 = the newest timeline of the backup storage.
+  uint32_t timeline = 0;
   std::function<void(const std::string&)> progress;
 };
 
 struct RecoverableRange {
-  bool empty = true;  // no snapshot: nothing can be restored
+  uint32_t timeline = 1;  // the timeline whose history (backup/timeline.h) it describes
+  bool empty = true;      // no snapshot: nothing can be restored
+  // The PITR retention moved the lower bound up (vacuum may already have deleted what
+  // older instants need); with `empty`, nothing but the backups themselves is restorable.
+  bool clamped_by_retention = false;
   uint64_t from_epoch = 0;
   uint64_t to_epoch = 0;
   int64_t from_ms = 0;
@@ -59,19 +65,40 @@ struct PointInTimePlan {
   uint64_t last_seq = 0;     // changelog seq of the restored state
   uint64_t last_epoch = 0;   // epoch of the last replayed record (0 if none)
   int64_t last_wall_ms = 0;  // wall time of the last replayed record (0 if none)
-  uint64_t keys = 0;         // meta keys written (without ids and pins)
+  // Meta keys restored from the snapshot (without ids and pins); the replayed records
+  // then change them. Replay streams onto the target, so the final count is not known.
+  uint64_t keys = 0;
   uint64_t sst_count = 0;
   bool target_was_empty = true;
   std::map<std::string, uint64_t> id_generators;
   uint64_t pins = 0;
   bool written = false;
   RecoverableRange range;
+  uint32_t timeline = 0;  // the new timeline the restored cluster runs on
+  uint64_t archived_records_scanned = 0;  // records read (all timelines) for id generators
 };
 
-// The range `RestoreToPoint` accepts, for `cairn backup list`. `now_ms` caps it.
+// The range `RestoreToPoint` accepts on the newest timeline, for `cairn backup list`.
+// `now_ms` caps it. `pitr_retention_ms` >= 0 also clamps the lower bound to
+// now - retention (what vacuum still keeps); -1 = unknown (offline restore).
 Result<RecoverableRange> ComputeRecoverableRange(BackupStorage* backups,
                                                  int64_t checkpoint_interval_ms = 1000,
-                                                 Clock* clock = nullptr);
+                                                 Clock* clock = nullptr,
+                                                 int64_t pitr_retention_ms = -1);
+
+// One timeline of a backup storage, for `backup list`: its history and its range.
+struct TimelineRange {
+  uint32_t timeline = 1;
+  uint32_t parent = 0;
+  uint64_t branch_seq = 0;
+  int64_t branch_ms = 0;
+  std::string restore;  // what created it
+  RecoverableRange range;
+};
+// Every timeline of the storage, ascending.
+Result<std::vector<TimelineRange>> ComputeTimelineRanges(BackupStorage* backups,
+                                                         int64_t checkpoint_interval_ms,
+                                                         Clock* clock, int64_t pitr_retention_ms);
 
 Result<PointInTimePlan> RestoreToPoint(BackupStorage* backups, ObjectStore* objects,
                                        MetaStore* target, const PointInTimeOptions& options);

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -26,6 +27,24 @@ Status Corrupt(const std::string& key, std::string_view what) {
   return Status::Corruption("changelog segment " + key + ": " + std::string(what));
 }
 
+// Decodes zstd `in`, which must hold exactly `size` bytes. The output grows only as zstd
+// produces it, so a damaged size field cannot allocate gigabytes up front.
+bool DecompressExactly(std::string_view in, uint64_t size, std::string* out) {
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  ZSTD_inBuffer input{in.data(), in.size(), 0};
+  std::string chunk(ZSTD_DStreamOutSize(), '\0');
+  size_t ret = 1;
+  while (true) {
+    ZSTD_outBuffer output{chunk.data(), chunk.size(), 0};
+    ret = ZSTD_decompressStream(dctx, &output, &input);
+    if (ZSTD_isError(ret)) break;
+    out->append(chunk.data(), output.pos);
+    if (out->size() > size || (input.pos == input.size && output.pos < output.size)) break;
+  }
+  ZSTD_freeDCtx(dctx);
+  return !ZSTD_isError(ret) && ret == 0 && out->size() == size;
+}
+
 bool ParseSeq(std::string_view text, uint64_t* v) {
   if (text.size() != 20) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *v);
@@ -34,23 +53,38 @@ bool ParseSeq(std::string_view text, uint64_t* v) {
 
 }  // namespace
 
-std::string SegmentKey(uint64_t first_seq, uint64_t last_seq) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%020llu-%020llu.log",
-                static_cast<unsigned long long>(first_seq),  // NOLINT(runtime/int)
-                static_cast<unsigned long long>(last_seq));  // NOLINT(runtime/int)
+std::string SegmentKey(uint64_t first_seq, uint64_t last_seq, uint32_t timeline) {
+  char buf[80];
+  if (timeline <= 1) {
+    std::snprintf(buf, sizeof(buf), "%020llu-%020llu.log",
+                  static_cast<unsigned long long>(first_seq),  // NOLINT(runtime/int)
+                  static_cast<unsigned long long>(last_seq));  // NOLINT(runtime/int)
+  } else {
+    std::snprintf(buf, sizeof(buf), "%08u/%020llu-%020llu.log", timeline,
+                  static_cast<unsigned long long>(first_seq),  // NOLINT(runtime/int)
+                  static_cast<unsigned long long>(last_seq));  // NOLINT(runtime/int)
+  }
   return std::string(kSegmentPrefix) + buf;
 }
 
 bool ParseSegmentKey(std::string_view key, SegmentInfo* info) {
   if (!key.starts_with(kSegmentPrefix)) return false;
   key.remove_prefix(kSegmentPrefix.size());
+  info->timeline = 1;
+  if (key.size() == 8 + 1 + 20 + 1 + 20 + 4 && key[8] == '/') {
+    uint32_t timeline = 0;
+    auto [end, ec] = std::from_chars(key.data(), key.data() + 8, timeline);
+    if (ec != std::errc() || end != key.data() + 8 || timeline < 2) return false;
+    info->timeline = timeline;
+    key.remove_prefix(9);
+  }
   if (key.size() != 20 + 1 + 20 + 4 || key[20] != '-' || !key.ends_with(".log")) return false;
   if (!ParseSeq(key.substr(0, 20), &info->first_seq) ||
       !ParseSeq(key.substr(21, 20), &info->last_seq) || info->first_seq > info->last_seq) {
     return false;
   }
-  info->key = SegmentKey(info->first_seq, info->last_seq);
+  info->through_seq = info->last_seq;
+  info->key = SegmentKey(info->first_seq, info->last_seq, info->timeline);
   return true;
 }
 
@@ -99,10 +133,13 @@ Result<std::vector<ChangelogRecord>> DecodeSegment(const SegmentInfo& expected,
     return Corrupt(key, "header says seqs " + std::to_string(first) + ".." + std::to_string(last));
   }
   if (raw_size > kMaxRawSize) return Corrupt(key, "raw size out of range");
-  std::string raw(raw_size, '\0');
-  size_t n =
-      ZSTD_decompress(raw.data(), raw.size(), bytes.data() + kHeaderSize, body_end - kHeaderSize);
-  if (ZSTD_isError(n) || n != raw_size) return Corrupt(key, "zstd frame does not decode");
+  std::string raw;
+  if (!DecompressExactly(bytes.substr(kHeaderSize, body_end - kHeaderSize), raw_size, &raw)) {
+    return Corrupt(key, "zstd frame does not decode");
+  }
+  // Every record takes at least one byte: a name claiming more records than that (or
+  // all 2^64 seqs, whose count wraps to 0) is damaged. Refuse it before reserving room.
+  if (last - first >= raw.size()) return Corrupt(key, "record count does not match name");
   std::vector<ChangelogRecord> records;
   records.reserve(last - first + 1);
   std::string_view in(raw);
@@ -130,19 +167,29 @@ Result<std::vector<SegmentInfo>> ListSegments(ObjectStore* store) {
     }
     return Status::OK();
   }));
+  std::sort(out.begin(), out.end(), [](const SegmentInfo& a, const SegmentInfo& b) {
+    return a.timeline != b.timeline ? a.timeline < b.timeline : a.first_seq < b.first_seq;
+  });
   return out;
 }
 
 Result<std::vector<ChangelogRecord>> ReadSegment(ObjectStore* store, const SegmentInfo& segment) {
   auto bytes = store->Get(segment.key);
   if (!bytes.ok()) return bytes.status().WithContext("reading changelog segment");
-  return DecodeSegment(segment, *bytes);
+  CAIRN_ASSIGN_OR_RETURN(auto records, DecodeSegment(segment, *bytes));
+  // On a replay path, a parent timeline's records after the branch point are not ours.
+  while (!records.empty() && segment.through_seq != 0 &&
+         records.back().seq > segment.through_seq) {
+    records.pop_back();
+  }
+  return records;
 }
 
 std::vector<std::string> SegmentGaps(const std::vector<SegmentInfo>& segments) {
   std::vector<std::string> gaps;
   for (size_t i = 1; i < segments.size(); ++i) {
-    uint64_t expect = segments[i - 1].last_seq + 1;
+    const SegmentInfo& prev = segments[i - 1];
+    uint64_t expect = (prev.through_seq ? prev.through_seq : prev.last_seq) + 1;
     if (segments[i].first_seq > expect) {
       gaps.push_back(std::to_string(expect) + ".." + std::to_string(segments[i].first_seq - 1));
     }

@@ -23,10 +23,16 @@ struct SegmentInfo {
   uint64_t last_seq = 0;
   std::string key;
   uint64_t size = 0;
+  uint32_t timeline = 1;  // the timeline whose records it holds (docs/pitr.md "Timelines")
+  // On a replay path (backup/timeline.h), the last seq of this segment that belongs to
+  // the path: a parent timeline's segment past the branch point is cut there.
+  uint64_t through_seq = 0;
 };
 
-// "changelog/00000000000000000001-00000000000000000042.log"
-std::string SegmentKey(uint64_t first_seq, uint64_t last_seq);
+// Timeline 1: "changelog/00000000000000000001-00000000000000000042.log" (the layout of
+// clusters from before timelines); timeline N > 1:
+// "changelog/0000000N/00000000000000000043-00000000000000000050.log".
+std::string SegmentKey(uint64_t first_seq, uint64_t last_seq, uint32_t timeline = 1);
 // False for keys that are not segment names.
 bool ParseSegmentKey(std::string_view key, SegmentInfo* info);
 
@@ -37,8 +43,10 @@ std::string EncodeSegment(const std::vector<ChangelogRecord>& records);
 Result<std::vector<ChangelogRecord>> DecodeSegment(const SegmentInfo& expected,
                                                    std::string_view bytes);
 
-// Every segment in backup storage, ascending seq (one paged listing).
+// Every segment in backup storage, of every timeline, ascending (timeline, seq) (one paged
+// listing); through_seq = last_seq.
 Result<std::vector<SegmentInfo>> ListSegments(ObjectStore* store);
+// The segment's records up to segment.through_seq (all of them when it is 0 or last_seq).
 Result<std::vector<ChangelogRecord>> ReadSegment(ObjectStore* store, const SegmentInfo& segment);
 
 // Seq ranges missing between consecutive segments, as "first..last" texts.

@@ -34,25 +34,6 @@ std::string AvailableIds(const Manifest& manifest) {
   return out;
 }
 
-// Ids issued after the newest snapshot (tables, backups, objects since vacuumed) are
-// known only to the archived changelog: raise `ids` to every value its later records put.
-Status RaiseIdsFromArchive(BackupStorage* backups, const Manifest& manifest,
-                           std::map<std::string, uint64_t>* ids, uint64_t* scanned) {
-  uint64_t newest_seq = 0;
-  for (const auto& s : manifest.snapshots) newest_seq = std::max(newest_seq, s.changelog_seq);
-  CAIRN_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments, ListSegments(backups->store()));
-  for (const SegmentInfo& segment : segments) {
-    if (segment.last_seq <= newest_seq) continue;
-    auto records = ReadSegment(backups->store(), segment);
-    if (!records.ok()) {
-      return records.status().WithContext("reading the archived changelog for id generators");
-    }
-    for (const auto& record : *records) MaxIdsIn(record, ids);
-    *scanned += records->size();
-  }
-  return Status::OK();
-}
-
 }  // namespace
 
 Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects, MetaStore* target,
@@ -86,13 +67,19 @@ Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects
       RaiseIdsFromArchive(backups, manifest, &plan.id_generators, &plan.archived_records_scanned));
   BumpIdGenerators(manifest, max_listed, &plan.id_generators);
   plan.pins = manifest.snapshots.size();
+  Clock* clock = options.clock ? options.clock : SystemClock::Default();
+  RestoreHead head{
+      "snapshot " + std::to_string(entry->id) + " of " + backups->store()->DescribeForLog(),
+      entry->cluster_id, plan.id_generators, &manifest, clock, backups};
+  CAIRN_ASSIGN_OR_RETURN(head.timeline,
+                         PlanTimeline(backups, entry->timeline, entry->changelog_seq, entry->epoch,
+                                      entry->created_ms, head.what, entry->cluster_id,
+                                      clock->NowMillis()));
+  CAIRN_ASSIGN_OR_RETURN(head.storage_id, PlanStorageId(backups, clock->NowMillis()));
+  plan.timeline = head.timeline.timeline;
   if (options.dry_run) return plan;
 
   Progress(options, "writing " + std::to_string(plan.records) + " records");
-  RestoreHead head{
-      "snapshot " + std::to_string(entry->id) + " of " + backups->store()->DescribeForLog(),
-      entry->cluster_id, plan.id_generators, &manifest,
-      options.clock ? options.clock : SystemClock::Default()};
   CAIRN_RETURN_IF_ERROR(WriteRestoreTarget(
       target, objects, state, head,
       [&](RestoreBatchWriter* batch) { return FillFromSnapshot(backups, *entry, batch); }));

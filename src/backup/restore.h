@@ -33,6 +33,7 @@ struct RestorePlan {
   uint64_t sst_count = 0;
   bool target_was_empty = true;
   uint64_t archived_records_scanned = 0;          // changelog records read for id generators
+  uint32_t timeline = 0;                          // the timeline the restored cluster runs on
   std::map<std::string, uint64_t> id_generators;  // generator -> value written
   uint64_t pins = 0;                              // one per backup in the manifest
   bool written = false;

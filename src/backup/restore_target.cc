@@ -52,13 +52,16 @@ Status PutIdsAndPins(const RestoreHead& head, RestoreBatchWriter* batch) {
   for (const auto& [name, value] : head.ids) {
     CAIRN_RETURN_IF_ERROR(batch->Put(keys::IdKey(name), std::to_string(value)));
   }
+  int64_t now_ms = head.clock->NowMillis();
   for (const auto& s : head.manifest->snapshots) {
-    CAIRN_RETURN_IF_ERROR(batch->Put(PinKey(s.id), EncodePin({s.id, s.epoch, s.max_object_id})));
+    CAIRN_RETURN_IF_ERROR(batch->Put(
+        PinKey(s.id), EncodePin({s.id, s.epoch, s.max_object_id, head.storage_id, now_ms})));
   }
   return batch->Flush();
 }
 
-// Identity, fence, then the marker goes: the restore is complete only after all three.
+// Identity, timeline history, fence; then one txn sets the timeline and its pin and
+// removes the marker: the restore is complete only after all of them.
 Status Seal(MetaStore* target, ObjectStore* objects, const RestoreHead& head) {
   ClusterIdentity identity;
   identity.cluster_id = head.cluster_id;
@@ -66,8 +69,17 @@ Status Seal(MetaStore* target, ObjectStore* objects, const RestoreHead& head) {
   identity.meta_store = target->DescribeForLog();
   identity.created_by = "restore of " + head.what;
   CAIRN_RETURN_IF_ERROR(WriteClusterIdentity(objects, identity));
+  CAIRN_RETURN_IF_ERROR(head.backups->EnsureStorageId(head.storage_id, identity.created_ms).status());
+  CAIRN_RETURN_IF_ERROR(WriteTimeline(head.backups->store(), head.timeline));
   CAIRN_RETURN_IF_ERROR(FenceWriterLease(objects, "restore of " + head.what));
-  return target->Commit({{}, {DeleteRestoreMarker()}}).status();
+  const TimelineHistory& t = head.timeline;
+  Txn last;
+  last.ops.push_back(Op::Put(std::string(keys::kClusterTimeline), std::to_string(t.timeline)));
+  last.ops.push_back(Op::Put(std::string(keys::kTimelineHistory), EncodeTimeline(t)));
+  last.ops.push_back(Op::Put(std::string(keys::kTimelinePin),
+                             EncodeTimelinePin({t.first_object_id, t.created_ms})));
+  last.ops.push_back(DeleteRestoreMarker());
+  return target->Commit(last).status();
 }
 
 Status Write(MetaStore* target, ObjectStore* objects, const RestoreHead& head,
@@ -88,6 +100,20 @@ Status RestoreBatchWriter::Put(std::string key, std::string value) {
   MetaStore::TxnLimits limits = target_->BulkTxnLimits();
   if (txn_.ops.size() >= limits.max_ops || bytes_ >= limits.max_bytes) return Flush();
   return Status::OK();
+}
+
+Status RestoreBatchWriter::Delete(std::string key) {
+  bytes_ += key.size();
+  txn_.ops.push_back(Op::Delete(std::move(key)));
+  MetaStore::TxnLimits limits = target_->BulkTxnLimits();
+  if (txn_.ops.size() >= limits.max_ops || bytes_ >= limits.max_bytes) return Flush();
+  return Status::OK();
+}
+
+Status RestoreBatchWriter::DeleteRange(std::string begin, std::string end) {
+  CAIRN_RETURN_IF_ERROR(Flush());
+  txn_.ops.push_back(Op::DeleteRange(std::move(begin), std::move(end)));
+  return Flush();
 }
 
 Status RestoreBatchWriter::Flush() {
@@ -122,6 +148,28 @@ void BumpIdGenerators(const Manifest& manifest, uint64_t max_listed_object,
   (*ids)["backup"] = std::max((*ids)["backup"], max_backup + 1);
 }
 
+// Ids issued after the newest snapshot (tables, backups, objects since vacuumed) are
+// known only to the archived changelog: raise `ids` to every value its later records put.
+// Every timeline counts: they share the object store.
+Status RaiseIdsFromArchive(BackupStorage* backups, const Manifest& manifest,
+                           std::map<std::string, uint64_t>* ids, uint64_t* scanned) {
+  std::map<uint32_t, uint64_t> newest_seq;  // timeline -> newest snapshot seq on it
+  for (const auto& s : manifest.snapshots) {
+    newest_seq[s.timeline] = std::max(newest_seq[s.timeline], s.changelog_seq);
+  }
+  CAIRN_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments, ListSegments(backups->store()));
+  for (const SegmentInfo& segment : segments) {
+    if (segment.last_seq <= newest_seq[segment.timeline]) continue;
+    auto records = ReadSegment(backups->store(), segment);
+    if (!records.ok()) {
+      return records.status().WithContext("reading the archived changelog for id generators");
+    }
+    for (const auto& record : *records) MaxIdsIn(record, ids);
+    *scanned += records->size();
+  }
+  return Status::OK();
+}
+
 void MaxIdsIn(const ChangelogRecord& record, std::map<std::string, uint64_t>* ids) {
   for (const Op& op : record.ops) {
     if (op.kind != Op::Kind::kPut || !op.key.starts_with(keys::kIdPrefix)) continue;
@@ -132,9 +180,36 @@ void MaxIdsIn(const ChangelogRecord& record, std::map<std::string, uint64_t>* id
   }
 }
 
+Result<TimelineHistory> PlanTimeline(BackupStorage* backups, uint32_t parent, uint64_t seq,
+                                     uint64_t epoch, int64_t branch_ms, const std::string& what,
+                                     const std::string& cluster_id, int64_t now_ms) {
+  CAIRN_ASSIGN_OR_RETURN(TimelineMap timelines, LoadTimelines(backups->store()));
+  TimelineHistory t;
+  t.timeline = NewestTimeline(timelines) + 1;
+  // A timeline named only by segments or snapshots (no history object) still counts.
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, backups->LoadManifestOrEmpty());
+  for (const auto& s : manifest.snapshots) t.timeline = std::max(t.timeline, s.timeline + 1);
+  CAIRN_ASSIGN_OR_RETURN(auto segments, ListSegments(backups->store()));
+  for (const auto& seg : segments) t.timeline = std::max(t.timeline, seg.timeline + 1);
+  t.parent = parent;
+  t.branch_seq = seq;
+  t.branch_epoch = epoch;
+  t.branch_ms = branch_ms;
+  t.created_ms = now_ms;
+  t.restore = what;
+  t.cluster_id = cluster_id;
+  return t;
+}
+
+Result<std::string> PlanStorageId(BackupStorage* backups, int64_t now_ms) {
+  CAIRN_ASSIGN_OR_RETURN(std::string id, backups->LoadStorageId());
+  return id.empty() ? backups->NewStorageId(now_ms) : id;
+}
+
 Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const RestoreTargetState& state,
-                          const RestoreHead& head,
+                          RestoreHead head,
                           const std::function<Status(RestoreBatchWriter*)>& fill) {
+  head.timeline.first_object_id = head.ids["object"];  // every older timeline's id is below
   // Clearing first (and alone: etcd refuses a txn whose range delete overlaps a put) is
   // safe: an empty meta store over an object store with an identity is refused too.
   if (!state.empty) {

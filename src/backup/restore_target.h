@@ -7,8 +7,9 @@
 //     the target is empty, an unfinished restore, or (overwrite) the same cluster's;
 //   - id generators above everything ever issued (BumpIdGenerators, MaxIdsIn);
 //   - WriteRestoreTarget: the first transaction writes the restore marker, the id
-//     generators and the pins; then the data; then the object store's identity and a
-//     fence on its writer lease; the marker is removed last. A failure clears the target
+//     generators and the pins; then the data; then the object store's identity, the new
+//     timeline's history in backup storage and a fence on the writer lease; the last
+//     transaction sets the timeline (and its pin) and removes the marker. A failure clears the target
 //     and says whether that worked; a crash leaves the marker, which a server refuses.
 #pragma once
 
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "backup/manifest.h"
+#include "backup/timeline.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "meta/changelog.h"
@@ -31,6 +33,11 @@ class RestoreBatchWriter {
  public:
   explicit RestoreBatchWriter(MetaStore* target) : target_(target) {}
   Status Put(std::string key, std::string value);
+  // A delete, batched like Put (within a transaction a later op on a key wins).
+  Status Delete(std::string key);
+  // Commits the batch, then the range delete [begin, end) alone (etcd refuses a txn
+  // whose range delete overlaps one of its puts).
+  Status DeleteRange(std::string begin, std::string end);
   Status Flush();
   uint64_t commits() const { return commits_; }
 
@@ -64,6 +71,12 @@ Result<RestoreTargetState> CheckRestoreSafety(ObjectStore* objects, MetaStore* t
 // object listed in the object store, and every backup id.
 void BumpIdGenerators(const Manifest& manifest, uint64_t max_listed_object,
                       std::map<std::string, uint64_t>* ids);
+// Raises `ids` to every ids/<name> value that an archived record after the newest
+// snapshot of its timeline puts, on every timeline (they share the object store): ids
+// issued after the newest snapshot (tables, backups, objects since vacuumed) are known
+// only to the archived changelog. *scanned counts the records read.
+Status RaiseIdsFromArchive(BackupStorage* backups, const Manifest& manifest,
+                           std::map<std::string, uint64_t>* ids, uint64_t* scanned);
 // Raises `ids` to every ids/<name> value `record` puts.
 void MaxIdsIn(const ChangelogRecord& record, std::map<std::string, uint64_t>* ids);
 
@@ -74,12 +87,23 @@ struct RestoreHead {
   std::map<std::string, uint64_t> ids;
   const Manifest* manifest = nullptr;  // one pin per listed backup
   Clock* clock = nullptr;
+  BackupStorage* backups = nullptr;  // where the new timeline's history is recorded
+  TimelineHistory timeline;          // the timeline the restore starts (PlanTimeline)
+  std::string storage_id;            // the backups' storage id, recorded by the pins
 };
+
+// The timeline a restore into `backups` starts: the next free number, branching from
+// `parent` at the restored state's changelog seq, epoch and time. Writes nothing.
+Result<TimelineHistory> PlanTimeline(BackupStorage* backups, uint32_t parent, uint64_t seq,
+                                     uint64_t epoch, int64_t branch_ms, const std::string& what,
+                                     const std::string& cluster_id, int64_t now_ms);
+// The storage id the pins will record: the storage's own, or the one Seal will give it.
+Result<std::string> PlanStorageId(BackupStorage* backups, int64_t now_ms);
 
 // Writes the restore (see the file comment). `fill` streams the data into the batch
 // writer; it must not write ids/ or pins.
 Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const RestoreTargetState& state,
-                          const RestoreHead& head,
+                          RestoreHead head,
                           const std::function<Status(RestoreBatchWriter*)>& fill);
 
 }  // namespace cairn

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "common/coding.h"
+#include "meta_store/meta_store.h"
 
 namespace cairn {
 namespace {
@@ -178,7 +179,26 @@ class RecordParser {
       ++records_;
       in = rest;
     }
+    CAIRN_RETURN_IF_ERROR(CheckIncomplete(in));
     buf_.erase(0, buf_.size() - in.size());
+    return Status::OK();
+  }
+  // `in` starts with an incomplete record. Lengths that no meta store holds, or a varint
+  // that can never end, are damage: without this the parser would buffer the rest of the
+  // stream waiting for the record to complete.
+  Status CheckIncomplete(std::string_view in) const {
+    for (uint64_t limit : {uint64_t{kMaxMetaKeySize}, uint64_t{kMaxMetaValueSize}}) {
+      uint64_t len = 0;
+      size_t available = in.size();
+      if (!GetVarint64(&in, &len)) {
+        return available < 10 ? Status::OK() : Corrupt(key_, "malformed record length");
+      }
+      if (len > limit) {
+        return Corrupt(key_, "record length " + std::to_string(len) + " out of range");
+      }
+      if (len > in.size()) return Status::OK();
+      in.remove_prefix(len);
+    }
     return Status::OK();
   }
   Status Finish() const {
@@ -197,7 +217,8 @@ class RecordParser {
 Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::Create(ObjectStore* store,
                                                                std::string_view key,
                                                                const SnapshotHeader& header) {
-  CAIRN_ASSIGN_OR_RETURN(auto out, store->NewWriter(key));
+  // Create-only: a snapshot file is never replaced (a reused backup id would be a bug).
+  CAIRN_ASSIGN_OR_RETURN(auto out, store->NewWriter(key, WriteMode::kCreateOnly));
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   // Level 1: half the CPU of level 3 for ~3% more bytes (BENCHMARKS.md, Backup).
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);

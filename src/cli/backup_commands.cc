@@ -27,13 +27,57 @@ nlohmann::json BackupJson(const rpc::Backup& b) {
           {"checksum", b.checksum()},
           {"format_version", b.format_version()},
           {"remarks", b.remarks()},
-          {"cluster_id", b.cluster_id()}};
+          {"cluster_id", b.cluster_id()},
+          {"timeline", b.timeline() ? b.timeline() : 1}};
 }
 
-// One line per backup: ID, created time, SSTs, snapshot bytes, remarks.
+nlohmann::json TimelineJson(const rpc::TimelineInfo& t) {
+  nlohmann::json range = nullptr;
+  if (t.recoverable()) {
+    range = {{"from", t.recoverable_from()},
+             {"to", t.recoverable_to()},
+             {"from_epoch", t.recoverable_from_epoch()},
+             {"to_epoch", t.recoverable_to_epoch()}};
+  }
+  return {{"timeline", t.timeline()},
+          {"parent", t.parent()},
+          {"branch_seq", t.branch_seq()},
+          {"branch_time", t.parent() ? FormatRfc3339Millis(t.branch_ms()) : ""},
+          {"restore", t.restore()},
+          {"recoverable_range", range},
+          {"clamped_by_retention", t.clamped_by_retention()}};
+}
+
+std::string RangeText(bool recoverable, bool clamped, const std::string& from,
+                      const std::string& to, uint64_t from_epoch, uint64_t to_epoch) {
+  if (!recoverable) {
+    return clamped ? "latest only (pitr_retention keeps no older history; backups restore "
+                     "with --snapshot-id)"
+                   : "none";
+  }
+  return from + " .. " + to + " (epoch " + std::to_string(from_epoch) + " .. " +
+         std::to_string(to_epoch) + ")" + (clamped ? " (from: now - pitr_retention)" : "");
+}
+
+// "# timeline 2 (from timeline 1 at seq 42, <time>; <restore>): recoverable range: ...".
+void PrintTimelineLine(const rpc::TimelineInfo& t) {
+  std::cout << "# timeline " << t.timeline();
+  if (t.parent()) {
+    std::cout << " (from timeline " << t.parent() << " at seq " << t.branch_seq() << ", "
+              << FormatRfc3339Millis(t.branch_ms()) << "; " << t.restore() << ")";
+  }
+  std::cout << ": recoverable range: "
+            << RangeText(t.recoverable(), t.clamped_by_retention(), t.recoverable_from(),
+                         t.recoverable_to(), t.recoverable_from_epoch(),
+                         t.recoverable_to_epoch())
+            << "\n";
+}
+
+// One line per backup: ID, created time, SSTs, snapshot bytes, timeline, remarks.
 void PrintBackupLine(const rpc::Backup& b) {
   std::cout << b.id() << "\t" << FormatRfc3339Millis(b.created_ms()) << "\t" << b.sst_count()
-            << " ssts\t" << b.file_size() << " bytes\t" << EscapeBytes(b.remarks()) << "\n";
+            << " ssts\t" << b.file_size() << " bytes\ttimeline "
+            << (b.timeline() ? b.timeline() : 1) << "\t" << EscapeBytes(b.remarks()) << "\n";
 }
 
 Result<uint64_t> ParseBackupId(const std::string& text) {
@@ -89,7 +133,8 @@ void RegisterCreate(CLI::App* backup, const GlobalOptions& global, Action* actio
 
 void RegisterList(CLI::App* backup, const GlobalOptions& global, Action* action) {
   auto* list = backup->add_subcommand(
-      "list", "list backups (ID, created, SSTs, bytes, remarks) and the PITR recoverable range");
+      "list", "list backups (ID, created, SSTs, bytes, timeline, remarks) and the PITR recoverable "
+      "range of each timeline");
   auto json = std::make_shared<bool>(false);
   list->add_flag("--json", *json, "print JSON");
   list->callback([&global, action, json] {
@@ -103,6 +148,8 @@ void RegisterList(CLI::App* backup, const GlobalOptions& global, Action* action)
       if (*json) {
         auto backups = nlohmann::json::array();
         for (const auto& b : response.backups()) backups.push_back(BackupJson(b));
+        auto timelines = nlohmann::json::array();
+        for (const auto& t : response.timelines()) timelines.push_back(TimelineJson(t));
         nlohmann::json range = nullptr;
         if (has_range) {
           range = {{"from", response.recoverable_from()},
@@ -112,14 +159,26 @@ void RegisterList(CLI::App* backup, const GlobalOptions& global, Action* action)
         }
         PrintJson({{"backup_storage", response.backup_storage()},
                    {"backups", backups},
-                   {"recoverable_range", range}});
+                   {"recoverable_range", range},
+                   {"newest_timeline", response.newest_timeline()},
+                   {"timelines", timelines}});
         return Status::OK();
       }
       for (const auto& b : response.backups()) PrintBackupLine(b);
-      if (has_range) {
-        std::cout << "# recoverable range: " << response.recoverable_from() << " .. "
-                  << response.recoverable_to() << " (epoch " << response.recoverable_from_epoch()
-                  << " .. " << response.recoverable_to_epoch() << ")\n";
+      if (response.timelines_size() > 1) {
+        for (const auto& t : response.timelines()) PrintTimelineLine(t);
+      }
+      if (response.timelines_size() > 0) {
+        std::cout << "# recoverable range: "
+                  << RangeText(has_range, response.range_clamped_by_retention(),
+                               response.recoverable_from(), response.recoverable_to(),
+                               response.recoverable_from_epoch(),
+                               response.recoverable_to_epoch())
+                  << (response.timelines_size() > 1
+                          ? " (timeline " + std::to_string(response.newest_timeline()) +
+                                ", what restore follows by default)"
+                          : "")
+                  << "\n";
       }
       return Status::OK();
     };

@@ -18,6 +18,7 @@ namespace {
 
 struct RestoreArgs {
   std::string backup_storage, meta_store, object_store, snapshot_id, to_time, to_epoch;
+  uint32_t timeline = 0;
   bool overwrite = false, dry_run = false, force = false;
 };
 
@@ -70,7 +71,10 @@ Status RestoreFromSnapshot(const RestoreArgs& args, Stores* stores) {
             << plan.snapshot.id << " (" << FormatRfc3339Millis(plan.snapshot.created_ms)
             << ", epoch " << plan.snapshot.epoch << ") into " << stores->target->DescribeForLog()
             << "\n  " << plan.records << " meta keys, " << plan.sst_count
-            << " SSTs verified present, " << plan.pins << " backup pins\n";
+            << " SSTs verified present, " << plan.pins << " backup pins\n"
+            << "  the restored cluster " << (plan.written ? "runs" : "would run") << " on timeline "
+            << plan.timeline << " (from timeline " << plan.snapshot.timeline << " at seq "
+            << plan.snapshot.changelog_seq << ")\n";
   PrintIds(plan.id_generators);
   return Status::OK();
 }
@@ -88,6 +92,7 @@ Status RestoreToTime(const RestoreArgs& args, Stores* stores) {
   options.dry_run = args.dry_run;
   options.progress = ProgressPrinter();
   options.force = args.force;
+  options.timeline = args.timeline;
   BackupStorage storage(stores->backups.get());
   CAIRN_ASSIGN_OR_RETURN(PointInTimePlan plan, RestoreToPoint(&storage, stores->objects.get(),
                                                               stores->target.get(), options));
@@ -96,7 +101,9 @@ Status RestoreToTime(const RestoreArgs& args, Stores* stores) {
             << plan.replayed_records << " changelog records (" << plan.segments_read
             << " segments) into " << stores->target->DescribeForLog() << "\n  " << plan.keys
             << " meta keys, " << plan.sst_count << " SSTs verified present, " << plan.pins
-            << " backup pins\n  recoverable range: " << plan.range.ToString() << "\n";
+            << " backup pins\n  " << plan.range.ToString() << "\n"
+            << "  followed timeline " << plan.range.timeline << "; the restored cluster "
+            << (plan.written ? "runs" : "would run") << " on timeline " << plan.timeline << "\n";
   PrintIds(plan.id_generators);
   return Status::OK();
 }
@@ -118,6 +125,11 @@ void RegisterRestoreCommand(CLI::App& app, Action* action) {
   target->add_option("--to-time", args->to_time, "an RFC 3339 time, an epoch, or 'latest'");
   target->add_option("--to-epoch", args->to_epoch, "an epoch");
   target->require_option(1);
+  auto* timeline =
+      restore->add_option("--timeline", args->timeline,
+                          "with --to-time/--to-epoch: the timeline to follow (default: the "
+                          "newest in the backup storage; see `cairn backup list`)");
+  timeline->check(CLI::PositiveNumber);
   restore->add_flag("--overwrite", args->overwrite, "clear a non-empty target meta store first");
   restore->add_flag("--dry-run", args->dry_run, "verify and print the plan; write nothing");
   restore->add_flag("--force", args->force,
@@ -126,6 +138,10 @@ void RegisterRestoreCommand(CLI::App& app, Action* action) {
                     "so a server still running on it stops writing)");
   restore->callback([action, args] {
     *action = [args]() -> Status {
+      if (args->timeline != 0 && !args->snapshot_id.empty()) {
+        return Status::InvalidArgument(
+            "--timeline goes with --to-time or --to-epoch; a snapshot knows its timeline");
+      }
       CAIRN_ASSIGN_OR_RETURN(Stores stores, OpenStores(*args));
       return !args->snapshot_id.empty() ? RestoreFromSnapshot(*args, &stores)
                                         : RestoreToTime(*args, &stores);

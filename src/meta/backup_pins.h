@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,23 @@ struct BackupPin {
   uint64_t backup_id = 0;
   uint64_t epoch = 0;          // objects stale at or after this epoch may be referenced
   uint64_t max_object_id = 0;  // exclusive bound on referenced ids; kPinInProgress = all
+  // The backup storage whose backup this is (its storage id, BackupStorage::StorageId),
+  // and when the pin was written. Empty/0 for pins from before pins were owned: those
+  // are never purged as orphans, only released by deleting their backup.
+  std::string storage_id;
+  int64_t created_ms = 0;
 };
+
+// The timeline pin a restore leaves (keys::kTimelinePin): vacuum keeps every object with
+// an id below first_object_id (written by an older timeline) until created_ms + the PITR
+// retention, so PITR on the older timelines keeps working (docs/pitr.md "Timelines").
+struct TimelinePin {
+  uint64_t first_object_id = 0;
+  int64_t created_ms = 0;
+};
+std::string EncodeTimelinePin(const TimelinePin& pin);
+// nullopt when the meta store has none.
+Result<std::optional<TimelinePin>> LoadTimelinePin(MetaStore* store);
 
 std::string PinKey(uint64_t backup_id);
 std::string EncodePin(const BackupPin& pin);

@@ -15,4 +15,8 @@ namespace cairn {
 // winner's id.
 Result<std::string> EnsureClusterId(MetaWriter* writer, Random* random);
 
+// The cluster's timeline (keys::kClusterTimeline; 1 when absent). Corruption for a value
+// that is not a positive number.
+Result<uint32_t> ReadClusterTimeline(MetaStore* store);
+
 }  // namespace cairn

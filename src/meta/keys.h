@@ -32,13 +32,24 @@ inline constexpr std::string_view kCatalogNamePrefix = "catalog/name/";
 // ids/<generator> -> next id to hand out (decimal)
 inline constexpr std::string_view kIdPrefix = "ids/";
 inline constexpr std::string_view kClusterId = "cluster/id";
+// cluster/timeline -> the cluster's timeline (decimal; absent = 1). A restore sets it to
+// the new timeline it starts (backup/timeline.h).
+inline constexpr std::string_view kClusterTimeline = "cluster/timeline";
 
 // --- 4. everything else ---
 inline constexpr std::string_view kUserPrefix = "user/";      // user/<name> -> UserRecord
 inline constexpr std::string_view kParamPrefix = "param/";    // param/<name> -> value text
 inline constexpr std::string_view kBackupPrefix = "backup/";  // backup pins and state
-// backup/pin/<backup id: 16 hex> -> "epoch max_object_id" (docs/backup-format.md)
+// backup/pin/<backup id: 16 hex> -> "epoch max_object_id [storage_id created_ms]"
+// (docs/backup-format.md)
 inline constexpr std::string_view kBackupPinPrefix = "backup/pin/";
+// backup/timeline_pin -> "first_object_id created_ms": written by a restore; vacuum keeps
+// every object below first_object_id (the older timelines') for pitr_retention after
+// created_ms, so PITR on an older timeline keeps working (docs/pitr.md "Timelines").
+inline constexpr std::string_view kTimelinePin = "backup/timeline_pin";
+// backup/timeline_history -> this cluster's timeline history object (JSON, as in
+// backup storage's timelines/<N>.json); the archiver publishes it where it archives.
+inline constexpr std::string_view kTimelineHistory = "backup/timeline_history";
 
 // --- the changelog (unified metadata WAL, design.md §4) ---
 // changelog/<seq: 20 digits> -> encoded ChangelogRecord. Not part of snapshots: it is
@@ -55,10 +66,10 @@ inline constexpr std::string_view kRestorePrefix = "restore/";
 inline constexpr std::string_view kRestoreMarker = "restore/in_progress";
 
 // Every prefix that backups include; the rest of the keyspace is excluded.
-inline constexpr std::array<std::string_view, 11> kSnapshotPrefixes = {
-    kStorageVersion,     kStorageSstPrefix,  kStorageStalePrefix, kCatalogVersion,
-    kCatalogTablePrefix, kCatalogNamePrefix, kIdPrefix,           kClusterId,
-    kUserPrefix,         kParamPrefix,       kChangelogSeq};
+inline constexpr std::array<std::string_view, 12> kSnapshotPrefixes = {
+    kStorageVersion,    kStorageSstPrefix, kStorageStalePrefix, kCatalogVersion,
+    kCatalogTablePrefix, kCatalogNamePrefix, kIdPrefix,         kClusterId,
+    kClusterTimeline,   kUserPrefix,       kParamPrefix,        kChangelogSeq};
 // Prefixes deliberately left out of snapshots (with the reason above).
 inline constexpr std::array<std::string_view, 4> kExcludedPrefixes = {
     kChangelogPrefix, kTransientPrefix, kBackupPrefix, kRestorePrefix};

@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include "common/epoch.h"
 #include "meta/keys.h"
 
 namespace cairn {
@@ -27,11 +26,23 @@ Result<uint64_t> ReadCounter(MetaStore* store, std::string_view key) {
 
 }  // namespace
 
-MetaWriter::MetaWriter(MetaStore* store, Clock* clock) : store_(store), clock_(clock) {}
+MetaWriter::MetaWriter(MetaStore* store, Clock* clock)
+    : store_(store), clock_(clock), epochs_(clock) {}
 
 Status MetaWriter::Open() {
   std::lock_guard lock(mu_);
+  return LoadHeadLocked();
+}
+
+Status MetaWriter::LoadHeadLocked() {
   CAIRN_ASSIGN_OR_RETURN(last_seq_, ReadCounter(store_, keys::kChangelogSeq));
+  if (last_seq_ == 0) return Status::OK();
+  // The head record may be trimmed already (archived and older than retention); the
+  // storage engine raises the epochs with what it loads then.
+  CAIRN_ASSIGN_OR_RETURN(auto head, store_->Get(keys::ChangelogKey(last_seq_)));
+  if (!head) return Status::OK();
+  auto record = DecodeChangelogRecord(head->value);
+  if (record.ok()) epochs_.Raise(record->epoch);
   return Status::OK();
 }
 
@@ -40,15 +51,16 @@ uint64_t MetaWriter::last_seq() {
   return last_seq_;
 }
 
-Result<CommitInfo> MetaWriter::Commit(Txn txn, uint64_t epoch) {
+Result<CommitInfo> MetaWriter::Commit(Txn txn, uint64_t epoch, const EpochOps& with_epoch) {
   std::lock_guard lock(mu_);
-  return CommitLocked(std::move(txn), epoch);
+  return CommitLocked(std::move(txn), epoch, with_epoch);
 }
 
-Result<CommitInfo> MetaWriter::CommitLocked(Txn txn, uint64_t epoch) {
+Result<CommitInfo> MetaWriter::CommitLocked(Txn txn, uint64_t epoch, const EpochOps& with_epoch) {
   CAIRN_RETURN_IF_ERROR(CheckFence());
   CommitInfo info;
-  info.epoch = epoch ? epoch : EpochFromMillis(clock_->NowMillis());
+  info.epoch = epochs_.Stamp(epoch);
+  if (with_epoch) with_epoch(info.epoch, &txn);
   if (txn.ops.empty()) {
     CAIRN_ASSIGN_OR_RETURN(info.revision, store_->Commit(txn));
     return info;
@@ -69,10 +81,10 @@ Result<CommitInfo> MetaWriter::CommitLocked(Txn txn, uint64_t epoch) {
   if (!revision.ok()) {
     // The store may have moved on (lost ack, another writer): reload the head so the
     // next commit does not fail forever on a stale seq.
-    auto head = ReadCounter(store_, keys::kChangelogSeq);
-    if (head.ok()) last_seq_ = *head;
+    (void)LoadHeadLocked();
     return revision.status();
   }
+  if (epoch != 0) epochs_.Release(epoch);
   if (changelog_enabled_) last_seq_ = info.seq;
   info.revision = *revision;
   return info;
@@ -91,7 +103,7 @@ Result<uint64_t> MetaWriter::AllocateIds(std::string_view name, uint64_t count) 
     Txn txn;
     txn.compares.push_back(Compare::RevisionEquals(key, kv ? kv->mod_revision : 0));
     txn.ops.push_back(Op::Put(key, std::to_string(next + count)));
-    auto committed = CommitLocked(std::move(txn), 0);
+    auto committed = CommitLocked(std::move(txn), 0, nullptr);
     if (committed.ok()) return next;
     if (!committed.status().IsConflict()) return committed.status();
   }

@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "meta/changelog.h"
+#include "meta/epoch_clock.h"
 #include "meta_store/meta_store.h"
 
 namespace cairn {
@@ -17,14 +18,18 @@ namespace cairn {
 struct CommitInfo {
   int64_t revision = 0;  // meta-store revision of the commit
   uint64_t seq = 0;      // changelog seq of the commit (0 if nothing was written)
-  uint64_t epoch = 0;
+  uint64_t epoch = 0;    // changelog epoch of the commit
 };
+
+// Called by Commit with the commit's changelog epoch before the txn is sent, to add
+// ops whose values carry it (a table's created/dropped epoch, a stale epoch).
+using EpochOps = std::function<void(uint64_t epoch, Txn* txn)>;
 
 class MetaWriter {
  public:
   MetaWriter(MetaStore* store, Clock* clock);
 
-  // Loads the changelog head. Must be called before Commit.
+  // Loads the changelog head (and its epoch). Must be called before Commit.
   Status Open();
 
   // Installs the fence every write asks first (the server's writer lease check):
@@ -35,10 +40,13 @@ class MetaWriter {
   // must stop with the lease too (vacuum's object deletes).
   Status CheckFence() const { return fence_ ? fence_() : Status::OK(); }
 
-  // Commits `txn` plus its changelog record atomically. `epoch` is the commit epoch
-  // recorded in the changelog (0 = derived from the clock). Conflict when one of the
-  // txn's compares fails or another writer advanced the changelog.
-  Result<CommitInfo> Commit(Txn txn, uint64_t epoch = 0);
+  // Commits `txn` plus its changelog record atomically. The record's epoch is
+  // epochs().Stamp(epoch): `epoch` (an open reservation) or, for 0, the clock's epoch
+  // bounded by the open reservations; never below an earlier record's. A successful
+  // commit releases the reservation `epoch`. `with_epoch`, when set, adds ops carrying
+  // the epoch. Conflict when one of the txn's compares fails or another writer
+  // advanced the changelog.
+  Result<CommitInfo> Commit(Txn txn, uint64_t epoch = 0, const EpochOps& with_epoch = nullptr);
 
   // Allocates `count` ids from generator `name` (ids/<name>) in one committed txn;
   // returns the first. Ids are never reused.
@@ -49,13 +57,18 @@ class MetaWriter {
 
   MetaStore* store() const { return store_; }
   Clock* clock() const { return clock_; }
+  // The epochs of this writer's changelog (reservations for the storage engine).
+  EpochClock& epochs() { return epochs_; }
   uint64_t last_seq();
 
  private:
-  Result<CommitInfo> CommitLocked(Txn txn, uint64_t epoch);
+  Result<CommitInfo> CommitLocked(Txn txn, uint64_t epoch, const EpochOps& with_epoch);
+  // Reads meta/changelog_seq and the epoch of that record (when not trimmed) (mu_ held).
+  Status LoadHeadLocked();
 
   MetaStore* const store_;
   Clock* const clock_;
+  EpochClock epochs_;
   std::mutex mu_;
   uint64_t last_seq_ = 0;
   bool changelog_enabled_ = true;

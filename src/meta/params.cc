@@ -1,5 +1,8 @@
 #include "meta/params.h"
 
+#include <algorithm>
+
+#include "common/logging.h"
 #include "common/url.h"
 #include "meta/duration.h"
 #include "meta/keys.h"
@@ -7,20 +10,28 @@
 namespace cairn {
 namespace {
 
-enum class ParamKind { kDuration, kPositiveDuration, kUrlOrEmpty };
+enum class ParamKind { kDuration, kUrlOrEmpty };
+
+constexpr int64_t kDayMs = 86'400'000;
 
 struct ParamSpec {
   std::string_view name;
   std::string_view default_value;
   ParamKind kind;
+  int64_t min_ms = 0;  // durations: the documented range (docs/cli.md, "Params")
+  int64_t max_ms = 0;
 };
 
 constexpr ParamSpec kParams[] = {
-    {"checkpoint_interval", "1s", ParamKind::kPositiveDuration},
-    {"pitr_retention", "0", ParamKind::kDuration},
-    {"vacuum_min_age", "6h", ParamKind::kDuration},
+    {"checkpoint_interval", "1s", ParamKind::kDuration, 10, 3'600'000},
+    {"pitr_retention", "0", ParamKind::kDuration, 0, 3650 * kDayMs},
+    {"vacuum_min_age", "6h", ParamKind::kDuration, 0, 3650 * kDayMs},
     {"backup_storage_url", "", ParamKind::kUrlOrEmpty},
 };
+
+std::string RangeText(const ParamSpec& spec) {
+  return FormatDurationMs(spec.min_ms) + " .. " + FormatDurationMs(spec.max_ms);
+}
 
 Result<const ParamSpec*> FindSpec(std::string_view name) {
   for (const ParamSpec& spec : kParams) {
@@ -48,12 +59,12 @@ Status ValidateParam(std::string_view name, std::string_view value) {
   CAIRN_ASSIGN_OR_RETURN(const ParamSpec* spec, FindSpec(name));
   auto context = "invalid value for param " + std::string(name);
   switch (spec->kind) {
-    case ParamKind::kDuration:
-    case ParamKind::kPositiveDuration: {
+    case ParamKind::kDuration: {
       auto ms = ParseDurationMs(value);
       if (!ms.ok()) return ms.status().WithContext(context);
-      if (spec->kind == ParamKind::kPositiveDuration && *ms == 0) {
-        return Status::InvalidArgument(context + ": must be greater than 0");
+      if (*ms < spec->min_ms || *ms > spec->max_ms) {
+        return Status::InvalidArgument(context + ": '" + std::string(value) + "' is out of range " +
+                                       RangeText(*spec));
       }
       return Status::OK();
     }
@@ -90,13 +101,21 @@ Result<std::vector<ParamValue>> SystemParams::List() {
 }
 
 Result<int64_t> SystemParams::GetDurationMs(std::string_view name) {
+  CAIRN_ASSIGN_OR_RETURN(const ParamSpec* spec, FindSpec(name));
   CAIRN_ASSIGN_OR_RETURN(auto param, Get(name));
   auto ms = ParseDurationMs(param.value);
-  if (!ms.ok()) {
+  if (!ms.ok() || spec->kind != ParamKind::kDuration) {
     return Status::Corruption("param " + std::string(name) + " holds an invalid duration '" +
                               param.value + "'");
   }
-  return *ms;
+  int64_t bounded = std::clamp(*ms, spec->min_ms, spec->max_ms);
+  if (bounded != *ms) {
+    // Written before the bounds existed (or restored from such a backup): use the bound
+    // rather than refuse to start a server that could then never fix it.
+    CAIRN_LOG_WARN("param {} = '{}' is out of range {}; using {}", name, param.value,
+                   RangeText(*spec), FormatDurationMs(bounded));
+  }
+  return bounded;
 }
 
 }  // namespace cairn

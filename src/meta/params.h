@@ -23,6 +23,8 @@ struct ParamValue {
 const std::vector<std::string>& SystemParamNames();
 
 // InvalidArgument naming the param when the name is unknown or the value is invalid.
+// Durations must lie in the param's range (docs/cli.md, "Params"): checkpoint_interval
+// 10ms .. 1h, pitr_retention and vacuum_min_age 0 .. 3650d.
 Status ValidateParam(std::string_view name, std::string_view value);
 
 class SystemParams {
@@ -33,7 +35,9 @@ class SystemParams {
   Status Set(std::string_view name, std::string_view value);
   Result<std::vector<ParamValue>> List();
 
-  // A duration-valued param in milliseconds (checkpoint_interval, pitr_retention, ...).
+  // A duration-valued param in milliseconds (checkpoint_interval, pitr_retention, ...),
+  // clamped to its range (a value stored before the ranges existed is logged and
+  // clamped, never an error).
   Result<int64_t> GetDurationMs(std::string_view name);
 
  private:

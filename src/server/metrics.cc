@@ -45,6 +45,8 @@ std::string Metrics::Render(const ClusterStats& s, uint64_t changelog_seq) {
   Single(&out, "cairn_compactions_total", "counter", "compactions committed", s.compactions);
   Single(&out, "cairn_vacuum_deleted_objects_total", "counter", "objects deleted by vacuum",
          s.vacuum_deleted);
+  Single(&out, "cairn_clock_behind_ms", "gauge", "clock behind the last epoch", s.clock_behind_ms);
+  Single(&out, "cairn_clock_steps_total", "counter", "clock steps back detected", s.clock_steps);
 
   std::lock_guard lock(mu_);
   Metric(&out, "cairn_rpc_requests_total", "counter", "gRPC requests per method");

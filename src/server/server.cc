@@ -155,7 +155,8 @@ Status Server::Open(const ServerOptions& options) {
                  objects_->DescribeForLog(),
                  backups_.get(),
                  backup_storage_.get(),
-                 cluster_options.checkpoint_interval_ms};
+                 cluster_options.checkpoint_interval_ms,
+                 cluster_options.pitr_retention_ms};
   services_ = MakeServices(env);
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
                  env.meta_store, env.object_store, token.empty() ? "off" : "on");
@@ -171,6 +172,14 @@ Status Server::OpenBackups(const std::string& url, const ClusterOptions& cluster
   backup_storage_ = std::move(storage).value();
   backups_ =
       std::make_unique<BackupService>(writer_.get(), objects_.get(), backup_storage_.get(), clock_);
+  // Pins left by a backup that crashed with the previous server go now, not at the next
+  // backup (they would keep every SST that leaves the version until then).
+  auto recovered = backups_->RecoverAtStart();
+  if (!recovered.ok()) {
+    CAIRN_LOG_WARN("backup pins: {}", recovered.status().ToString());
+  } else if (recovered->pins > 0) {
+    CAIRN_LOG_INFO("removed {} pin(s) of backups that did not finish", recovered->pins);
+  }
   ChangelogArchiverOptions archiver_options;
   archiver_options.clock = clock_;
   archiver_options.pitr_retention_ms = cluster_options.pitr_retention_ms;

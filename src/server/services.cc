@@ -347,6 +347,22 @@ void ToProto(const SnapshotEntry& e, rpc::Backup* out) {
   out->set_remarks(e.remarks);
   out->set_cluster_id(e.cluster_id);
   out->set_max_object_id(e.max_object_id);
+  out->set_timeline(e.timeline);
+}
+
+void ToProto(const TimelineRange& t, rpc::TimelineInfo* out) {
+  out->set_timeline(t.timeline);
+  out->set_parent(t.parent);
+  out->set_branch_seq(t.branch_seq);
+  out->set_branch_ms(t.branch_ms);
+  out->set_restore(t.restore);
+  out->set_recoverable(!t.range.empty);
+  out->set_clamped_by_retention(t.range.clamped_by_retention);
+  if (t.range.empty) return;
+  out->set_recoverable_from(FormatRfc3339Millis(t.range.from_ms));
+  out->set_recoverable_to(FormatRfc3339Millis(t.range.to_ms));
+  out->set_recoverable_from_epoch(t.range.from_epoch);
+  out->set_recoverable_to_epoch(t.range.to_epoch);
 }
 
 class BackupsService final : public rpc::Backups::Service {
@@ -370,8 +386,15 @@ class BackupsService final : public rpc::Backups::Service {
       for (const auto& e : manifest.snapshots) ToProto(e, resp->add_backups());
       resp->set_backup_storage(env_.backup_storage->DescribeForLog());
       BackupStorage storage(env_.backup_storage);
-      CAIRN_ASSIGN_OR_RETURN(RecoverableRange range,
-                             ComputeRecoverableRange(&storage, env_.checkpoint_interval_ms));
+      if (manifest.snapshots.empty()) return Status::OK();  // nothing to recover from yet
+      CAIRN_ASSIGN_OR_RETURN(
+          std::vector<TimelineRange> timelines,
+          ComputeTimelineRanges(&storage, env_.checkpoint_interval_ms, nullptr,
+                                env_.pitr_retention_ms));
+      for (const auto& t : timelines) ToProto(t, resp->add_timelines());
+      const RecoverableRange& range = timelines.back().range;  // the newest: restore's default
+      resp->set_newest_timeline(timelines.back().timeline);
+      resp->set_range_clamped_by_retention(range.clamped_by_retention);
       if (!range.empty) {
         resp->set_recoverable_from(FormatRfc3339Millis(range.from_ms));
         resp->set_recoverable_to(FormatRfc3339Millis(range.to_ms));

@@ -31,6 +31,7 @@ struct ServiceEnv {
   BackupService* backups = nullptr;       // null when no backup storage is configured
   ObjectStore* backup_storage = nullptr;  // for the PITR recoverable range
   int64_t checkpoint_interval_ms = 1000;
+  int64_t pitr_retention_ms = 0;  // clamps the recoverable ranges `backup list` shows
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);

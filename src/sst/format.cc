@@ -88,7 +88,10 @@ Result<std::string> DecodeBlock(std::string_view data, const std::string& what) 
   if (type == Compression::kNone) return std::string(body);
   if (type != Compression::kLz4) return Status::Corruption(what + ": unknown compression type");
   uint64_t raw_size = 0;
-  if (!GetVarint64(&body, &raw_size) || raw_size > (1u << 30)) {
+  // LZ4 expands at most ~255x (one length byte of 255 per 255 output bytes), so a size
+  // beyond that is a damaged header: refuse it before allocating it.
+  if (!GetVarint64(&body, &raw_size) || raw_size > (1u << 30) ||
+      raw_size > 256 * static_cast<uint64_t>(body.size()) + 64) {
     return Status::Corruption(what + ": bad compressed block header");
   }
   std::string raw(raw_size, '\0');

@@ -5,6 +5,16 @@
 #include "sst/bloom.h"
 
 namespace cairn::sst {
+namespace {
+
+// True when block `h` (payload + trailer) lies inside [begin, end). Computed without
+// overflow: the handles come from the object, and a sum that wraps must not pass.
+bool BlockInside(const BlockHandle& h, uint64_t begin, uint64_t end) {
+  return h.offset >= begin && h.offset <= end && h.size <= end - h.offset &&
+         kBlockTrailerSize <= end - h.offset - h.size;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<TableReader>> TableReader::Open(ObjectStore* store, std::string object_key,
                                                        uint64_t object_id, BlockCache* cache) {
@@ -35,8 +45,7 @@ Status TableReader::Load() {
   uint64_t meta_begin = footer.filter.offset;
   uint64_t meta_end = file_size_ - kFooterSize;
   for (const BlockHandle* h : {&footer.filter, &footer.properties, &footer.index}) {
-    if (h->offset < meta_begin || h->offset + h->size + kBlockTrailerSize > meta_end ||
-        h->offset + h->size < h->offset) {
+    if (!BlockInside(*h, meta_begin, meta_end)) {
       return Status::Corruption(What() + ": footer points outside the object");
     }
   }
@@ -66,7 +75,7 @@ Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& h
     if (auto block = cache_->Lookup(object_id_, handle.offset)) return block;
   }
   std::string what = BlockWhat(handle.offset);
-  if (handle.offset + handle.size + kBlockTrailerSize > file_size_ - kFooterSize) {
+  if (!BlockInside(handle, 0, file_size_ - kFooterSize)) {
     return Status::Corruption(what + ": block handle points outside the object");
   }
   auto bytes = store_->GetRange(key_, handle.offset, handle.size + kBlockTrailerSize);

@@ -116,6 +116,11 @@ struct ClusterStats {
   double last_checkpoint_ms = 0;
   uint64_t compactions = 0;
   uint64_t vacuum_deleted = 0;
+  // Wall clock behind the last issued epoch (NTP step back, a restore on a host whose
+  // clock is behind): by how many ms (0 = not behind by more than 100 ms), and how many
+  // times that was detected. See docs/pitr.md, "Clock steps".
+  int64_t clock_behind_ms = 0;
+  uint64_t clock_steps = 0;
 };
 
 class Cluster {
@@ -125,15 +130,18 @@ class Cluster {
                                                const ClusterOptions& options);
   virtual ~Cluster() = default;
 
-  // DDL: AlreadyExists / NotFound name the table.
+  // DDL: AlreadyExists / NotFound name the table. A DDL happens at its own epoch: it
+  // first checkpoints the writes made before it (so it fails when that checkpoint
+  // fails), and the created/dropped epoch is the DDL's time.
   virtual Result<TableInfo> CreateTable(std::string_view name) = 0;
   virtual Status DropTable(std::string_view name) = 0;
   // Live tables; with as_of_epoch, the tables that existed at that epoch.
   virtual Result<std::vector<TableInfo>> ListTables(const ReadOptions& options = {}) = 0;
   virtual Result<TableInfo> GetTable(std::string_view name, const ReadOptions& options = {}) = 0;
 
-  // Applies the batch at the current epoch and returns that epoch. When `wait` is
-  // true, returns only after the epoch is committed (durable, acknowledged).
+  // Applies the batch at the current epoch (the open memtable's, docs/storage.md
+  // "Epochs") and returns that epoch. When `wait` is true, returns only after the
+  // epoch is committed (durable, acknowledged).
   virtual Result<uint64_t> Write(const WriteBatch& batch, bool wait = true) = 0;
   virtual Result<std::optional<std::string>> Get(uint32_t table_id, std::string_view key,
                                                  const ReadOptions& options = {}) = 0;

@@ -1,5 +1,8 @@
 // DDL: tables live under catalog/ in the meta store; every DDL bumps catalog/version
 // in the same commit. Dropped tables keep their record, stamped with the drop epoch.
+// A DDL runs at its own epoch (docs/storage.md, "Epochs").
+#include <algorithm>
+
 #include "meta/keys.h"
 #include "storage/cluster_impl.h"
 
@@ -39,13 +42,9 @@ Result<TableInfo> ClusterImpl::CreateTable(std::string_view name) {
   table.id = static_cast<uint32_t>(id);
   table.name = std::string(name);
   Txn txn;
-  {
-    std::lock_guard lock(mu_);
-    table.created_epoch = CurrentEpochLocked();
-  }
   txn.compares.push_back(Compare::Absent(keys::TableNameKey(name)));
   txn.ops.push_back(Op::Put(keys::TableNameKey(name), std::to_string(table.id)));
-  CAIRN_RETURN_IF_ERROR(CommitCatalog(std::move(txn), table.created_epoch, table));
+  CAIRN_RETURN_IF_ERROR(CommitDdl(std::move(txn), &table, /*drop=*/false));
   return table;
 }
 
@@ -57,15 +56,34 @@ Status ClusterImpl::DropTable(std::string_view name) {
     const TableInfo* live = catalog_.FindLive(name);
     if (!live) return Status::NotFound("table '" + std::string(name) + "'");
     table = *live;
-    table.dropped_epoch = CurrentEpochLocked();
   }
   Txn txn;
   txn.ops.push_back(Op::Delete(keys::TableNameKey(name)));
-  return CommitCatalog(std::move(txn), table.dropped_epoch, table);
+  return CommitDdl(std::move(txn), &table, /*drop=*/true);
 }
 
-// Adds the table record and the catalog version bump to `txn` and commits it.
-Status ClusterImpl::CommitCatalog(Txn txn, uint64_t epoch, const TableInfo& table) {
+Status ClusterImpl::CommitDdl(Txn txn, TableInfo* table, bool drop) {
+  // No checkpoint may commit between ours and the DDL's: its epoch is newer.
+  std::lock_guard checkpoint(checkpoint_mu_);
+  uint64_t epoch = 0;
+  {
+    std::lock_guard lock(mu_);
+    // Every sealed memtable is older than the DDL's epoch, every later write newer.
+    SealLocked();
+    epoch = meta_->epochs().Reserve();
+    if (drop) dropping_.insert(table->id);
+  }
+  Status s = CheckpointSealed();
+  if (s.ok()) s = CommitCatalog(std::move(txn), epoch, table, drop);
+  meta_->epochs().Release(epoch);
+  std::lock_guard lock(mu_);
+  dropping_.erase(table->id);
+  return s;
+}
+
+// Adds the table record (stamped with the commit's epoch) and the catalog version bump
+// to `txn` and commits it.
+Status ClusterImpl::CommitCatalog(Txn txn, uint64_t epoch, TableInfo* table, bool drop) {
   uint64_t version = 0;
   int64_t revision = 0;
   {
@@ -74,22 +92,28 @@ Status ClusterImpl::CommitCatalog(Txn txn, uint64_t epoch, const TableInfo& tabl
     revision = catalog_.version_revision;
   }
   txn.compares.push_back(Compare::RevisionEquals(std::string(keys::kCatalogVersion), revision));
-  txn.ops.push_back(Op::Put(keys::TableKey(table.id), EncodeTableRecord(table)));
   txn.ops.push_back(Op::Put(std::string(keys::kCatalogVersion), std::to_string(version)));
-  auto committed = meta_->Commit(std::move(txn), epoch);
+  auto add_record = [table, drop](uint64_t e, Txn* t) {
+    (drop ? table->dropped_epoch : table->created_epoch) = e;
+    t->ops.push_back(Op::Put(keys::TableKey(table->id), EncodeTableRecord(*table)));
+  };
+  auto committed = meta_->Commit(std::move(txn), epoch, add_record);
   if (!committed.ok()) {
     // A lost ack leaves the meta store ahead of memory: reload the catalog from it.
     Status reload = ReloadCatalog();
     if (!reload.ok()) return committed.status();
     std::lock_guard lock(mu_);
-    const TableInfo* now = catalog_.FindById(table.id);
-    bool applied = now && now->dropped_epoch == table.dropped_epoch;
+    const TableInfo* now = catalog_.FindById(table->id);
+    bool applied = now && now->dropped_epoch == table->dropped_epoch;
     return applied ? Status::OK() : committed.status();
   }
   std::lock_guard lock(mu_);
-  catalog_.Upsert(table);
+  catalog_.Upsert(*table);
   catalog_.version = version;
   catalog_.version_revision = committed->revision;
+  // Every write before the DDL is committed and every later one is newer: the state
+  // at the DDL's epoch is complete.
+  committed_epoch_ = std::max(committed_epoch_, committed->epoch);
   return Status::OK();
 }
 
@@ -97,6 +121,7 @@ Status ClusterImpl::ReloadCatalog() {
   CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
   std::lock_guard lock(mu_);
   catalog_ = std::move(state.catalog);
+  committed_epoch_ = std::max(committed_epoch_, catalog_.MaxEpoch());
   return Status::OK();
 }
 

@@ -57,12 +57,13 @@ Status ClusterImpl::Init() {
     SetVersionLocked(std::move(version));
     header_ = state.header;
     header_revision_ = state.header_revision;
-    committed_epoch_ = state.header.max_committed_epoch;
-    durable_epoch_ = committed_epoch_;
     stale_ = std::move(state.stale);
     catalog_ = std::move(state.catalog);
-    // DDL may have stamped epochs that no checkpoint committed before a crash.
-    last_epoch_ = std::max(committed_epoch_, catalog_.MaxEpoch());
+    // A DDL commits the state at its epoch (every older write is checkpointed first).
+    committed_epoch_ = std::max(state.header.max_committed_epoch, catalog_.MaxEpoch());
+    durable_epoch_ = committed_epoch_;
+    // Every epoch in the loaded state is in a changelog record: new ones go above.
+    meta_->epochs().Raise(committed_epoch_);
   }
   if (options_.background_threads) {
     checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
@@ -71,18 +72,17 @@ Status ClusterImpl::Init() {
   return Status::OK();
 }
 
-uint64_t ClusterImpl::NextEpochLocked() {
-  last_epoch_ = std::max(EpochFromMillis(clock_->NowMillis()), last_epoch_ + 1);
-  return last_epoch_;
-}
-
 uint64_t ClusterImpl::CurrentEpochLocked() {
-  if (!mem_) mem_ = std::make_unique<Memtable>(NextEpochLocked());
+  if (!mem_) mem_ = std::make_unique<Memtable>(meta_->epochs().Reserve());
   return mem_->epoch();
 }
 
 uint64_t ClusterImpl::WatermarkEpoch() {
-  return MaxEpochAtMillis(clock_->NowMillis() - options_.pitr_retention_ms);
+  return WindowStartEpoch(clock_->NowMillis(), options_.pitr_retention_ms);
+}
+
+uint64_t ClusterImpl::StaleEpoch(uint64_t record_epoch, uint64_t committed_epoch) {
+  return std::max({record_epoch, committed_epoch, EpochFromMillis(clock_->NowMillis())});
 }
 
 uint64_t ClusterImpl::committed_epoch() const {
@@ -97,7 +97,7 @@ Result<uint64_t> ClusterImpl::Write(const WriteBatch& batch, bool wait) {
     std::lock_guard lock(mu_);
     if (closing_) return Status::Aborted("cluster is closed");
     for (const auto& e : batch.entries()) {
-      if (!catalog_.Readable(e.table_id, std::nullopt)) {
+      if (!catalog_.Readable(e.table_id, std::nullopt) || dropping_.count(e.table_id)) {
         return Status::NotFound("table id " + std::to_string(e.table_id));
       }
     }
@@ -144,49 +144,63 @@ Result<uint64_t> ClusterImpl::AllocateObjectId() {
 
 Result<uint64_t> ClusterImpl::Flush() {
   std::lock_guard checkpoint(checkpoint_mu_);
+  {
+    std::lock_guard lock(mu_);
+    SealLocked();
+  }
+  CAIRN_RETURN_IF_ERROR(CheckpointSealed());
+  std::lock_guard lock(mu_);
+  return committed_epoch_;
+}
+
+void ClusterImpl::SealLocked() {
+  if (mem_) imm_.push_back(std::move(mem_));
+}
+
+Status ClusterImpl::CheckpointSealed() {
   std::vector<std::shared_ptr<Memtable>> imms;
   {
     std::lock_guard lock(mu_);
-    if (mem_) imm_.push_back(std::move(mem_));
-    if (imm_.empty()) return committed_epoch_;
     imms = imm_;
   }
+  for (const auto& mem : imms) CAIRN_RETURN_IF_ERROR(CheckpointOne(mem));
+  return Status::OK();
+}
+
+Status ClusterImpl::CheckpointOne(const std::shared_ptr<Memtable>& mem) {
   auto start = std::chrono::steady_clock::now();
-  uint64_t sealed = imms.back()->epoch();
-  std::vector<std::unique_ptr<sst::Iterator>> children;
-  for (const auto& m : imms) children.push_back(m->NewIterator());
-  auto merged = NewMergingIterator(std::move(children));
-  merged->SeekToFirst();
+  auto input = mem->NewIterator();
+  input->SeekToFirst();
   std::vector<uint64_t> allocated;
   SstOutputOptions out = NewSstOutput(/*level=*/0, &allocated);
-  auto files = WriteSsts(merged.get(), out);
+  auto files = WriteSsts(input.get(), out);
   VersionEdit edit;
   Status s = files.status();
   if (files.ok()) {
     edit.added = std::move(files).value();
-    s = CommitEdit(edit, sealed);
+    s = CommitEdit(edit, mem->epoch());
   }
   std::lock_guard lock(mu_);
   if (!files.ok()) {
     for (uint64_t id : allocated) in_flight_.erase(id);
   }
   if (!s.ok()) {
-    // The sealed memtables stay and the next checkpoint retries them. If the commit did
+    // The sealed memtable stays and the next checkpoint retries it. If the commit did
     // apply after all (lost ack, reload failed), the retry writes the same versions
     // again, which readers and compaction treat as duplicates.
-    CAIRN_LOG_WARN("checkpoint of epoch {} failed: {}", sealed, s.ToString());
+    CAIRN_LOG_WARN("checkpoint of epoch {} failed: {}", mem->epoch(), s.ToString());
     return s;
   }
-  std::erase_if(
-      imm_, [&](const auto& m) { return std::find(imms.begin(), imms.end(), m) != imms.end(); });
-  durable_epoch_ = std::max(durable_epoch_, sealed);
+  std::erase(imm_, mem);
+  meta_->epochs().Release(mem->epoch());
+  durable_epoch_ = std::max(durable_epoch_, mem->epoch());
   commit_cv_.notify_all();
   stats_.checkpoints++;
   stats_.last_checkpoint_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   compaction_requested_ = true;
   compaction_cv_.notify_all();
-  return committed_epoch_;
+  return Status::OK();
 }
 
 Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_epoch) {
@@ -207,19 +221,21 @@ Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_e
   }
   VersionHeader next{header.version_id + 1,
                      std::max(header.max_committed_epoch, new_committed_epoch)};
-  // The changelog epoch of the commit, and the stale epoch of removed SSTs: a restore
-  // to an earlier epoch does not replay this commit and still needs those SSTs.
-  uint64_t epoch = next.max_committed_epoch;
   Txn txn;
   txn.compares.push_back(Compare::RevisionEquals(std::string(keys::kStorageVersion), revision));
   for (const auto& f : edit.added)
     txn.ops.push_back(Op::Put(keys::SstKey(f.object_id), EncodeSstMeta(f)));
-  for (uint64_t id : edit.removed) {
-    txn.ops.push_back(Op::Delete(keys::SstKey(id)));
-    txn.ops.push_back(Op::Put(keys::StaleKey(id), std::to_string(epoch)));
-  }
+  for (uint64_t id : edit.removed) txn.ops.push_back(Op::Delete(keys::SstKey(id)));
   txn.ops.push_back(Op::Put(std::string(keys::kStorageVersion), EncodeVersionHeader(next)));
-  auto committed = meta_->Commit(std::move(txn), epoch);
+  // A restore to an epoch before this commit's does not replay it and still needs the
+  // removed SSTs: their stale epoch is never below the commit's changelog epoch.
+  uint64_t stale_epoch = 0;
+  auto add_stale = [&](uint64_t epoch, Txn* t) {
+    stale_epoch = StaleEpoch(epoch, next.max_committed_epoch);
+    for (uint64_t id : edit.removed)
+      t->ops.push_back(Op::Put(keys::StaleKey(id), std::to_string(stale_epoch)));
+  };
+  auto committed = meta_->Commit(std::move(txn), new_committed_epoch, add_stale);
   if (!committed.ok()) {
     // Maybe a lost ack: the meta store is the truth, reload and look.
     Status reload = ReloadStorageLocked();
@@ -238,9 +254,9 @@ Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_e
     SetVersionLocked(version);
     header_ = next;
     header_revision_ = committed->revision;
-    committed_epoch_ = next.max_committed_epoch;
+    committed_epoch_ = std::max(committed_epoch_, next.max_committed_epoch);
     for (const auto& f : edit.added) in_flight_.erase(f.object_id);
-    for (uint64_t id : edit.removed) stale_[id] = epoch;
+    for (uint64_t id : edit.removed) stale_[id] = stale_epoch;
   }
   InstallVersion(version, edit);
   return Status::OK();
@@ -294,7 +310,7 @@ Status ClusterImpl::ReloadStorageLocked() {
   header_revision_ = state.header_revision;
   committed_epoch_ = std::max(committed_epoch_, state.header.max_committed_epoch);
   // Only another writer can have moved the epoch past ours; stay above it.
-  last_epoch_ = std::max(last_epoch_, committed_epoch_);
+  meta_->epochs().Raise(committed_epoch_);
   stale_ = std::move(state.stale);
   commit_cv_.notify_all();
   return Status::OK();
@@ -339,6 +355,9 @@ ClusterStats ClusterImpl::Stats() {
   ClusterStats stats = stats_;
   stats.version_id = header_.version_id;
   stats.committed_epoch = committed_epoch_;
+  EpochClockStats clock = meta_->epochs().stats();
+  stats.clock_behind_ms = clock.clock_behind_ms;
+  stats.clock_steps = clock.clock_steps;
   stats.levels.clear();
   for (int i = 0; i < kNumLevels; ++i) {
     stats.levels.push_back(LevelStats{i, version_->level(i).size(), version_->LevelBytes(i)});
@@ -356,6 +375,11 @@ Status ClusterImpl::Close() {
   commit_cv_.notify_all();
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   if (compaction_thread_.joinable()) compaction_thread_.join();
+  // Uncommitted writes die with the process; their epochs no longer bound the stamps
+  // of the MetaWriter's later commits.
+  std::lock_guard lock(mu_);
+  if (mem_) meta_->epochs().Release(mem_->epoch());
+  for (const auto& m : imm_) meta_->epochs().Release(m->epoch());
   return Status::OK();
 }
 

@@ -53,11 +53,16 @@ class ClusterImpl final : public Cluster {
   Status Close() override;
 
  private:
-  // --- epochs (mu_ held) ---
-  uint64_t NextEpochLocked();
-  // The epoch of the open memtable; opens one at a fresh epoch if there is none.
+  // --- epochs (docs/storage.md, "Epochs"; reservations from meta_->epochs()) ---
+  // The epoch of the open memtable; opens one at a fresh reserved epoch if there is
+  // none (mu_ held).
   uint64_t CurrentEpochLocked();
+  // The oldest epoch reads must stay exact for: now - pitr_retention, saturating.
   uint64_t WatermarkEpoch();
+  // The stale epoch of SSTs removed by a commit at changelog epoch `record_epoch`:
+  // max(record epoch, committed epoch, epoch of now), so a removed SST is kept for the
+  // retention window counted from when it left the version.
+  uint64_t StaleEpoch(uint64_t record_epoch, uint64_t committed_epoch);
 
   // --- version changes ---
   Result<uint64_t> AllocateObjectId();
@@ -67,6 +72,8 @@ class ClusterImpl final : public Cluster {
   // Commits `edit` (and, when non-zero, a new max committed epoch) in one meta txn
   // guarded by the version header's revision, then installs it. On a failed commit it
   // reloads the state from the meta store, which tells whether the commit applied.
+  // `new_committed_epoch` 0 (compaction) stamps the commit's changelog epoch from the
+  // clock; a checkpoint passes its memtable's epoch.
   Status CommitEdit(const VersionEdit& edit, uint64_t new_committed_epoch);
   Status ReloadStorageLocked();  // version_mu_ held
   void InstallVersion(std::shared_ptr<const Version> v, const VersionEdit& edit);
@@ -87,9 +94,23 @@ class ClusterImpl final : public Cluster {
                                                                std::string_view user_part,
                                                                std::string_view seek_key);
 
+  // --- checkpoints (checkpoint_mu_ held) ---
+  // Moves the open memtable to the sealed ones (mu_ held).
+  void SealLocked();
+  // Checkpoints every sealed memtable, oldest first, one meta commit each (so each
+  // changelog record holds the writes of exactly one epoch, stamped with it). Stops at
+  // the first failure; the rest stay sealed for the next attempt.
+  Status CheckpointSealed();
+  Status CheckpointOne(const std::shared_ptr<Memtable>& mem);
+
   // --- compaction and DDL ---
   Status CompactOnce(bool full, bool* did_work);
-  Status CommitCatalog(Txn txn, uint64_t epoch, const TableInfo& table);
+  // Runs one DDL at its own epoch (ddl_mu_ held): seals and checkpoints the writes
+  // made before it, reserves a fresh epoch (later writes get newer ones), then commits
+  // `txn` plus the table record with that epoch as created (or, with `drop`, dropped)
+  // epoch. Writes to a table being dropped are refused from the seal on.
+  Status CommitDdl(Txn txn, TableInfo* table, bool drop);
+  Status CommitCatalog(Txn txn, uint64_t epoch, TableInfo* table, bool drop);
   Status ReloadCatalog();
 
   // --- background ---
@@ -115,7 +136,8 @@ class ClusterImpl final : public Cluster {
   std::condition_variable commit_cv_;      // durable_epoch_ advanced or closing
   std::condition_variable checkpoint_cv_;  // flush requested or closing
   std::condition_variable compaction_cv_;  // a checkpoint added L0 SSTs or closing
-  uint64_t last_epoch_ = 0;
+  // The newest epoch whose state is complete in the meta store: the version header's
+  // max committed epoch, or a later DDL's epoch (reads run at it).
   uint64_t committed_epoch_ = 0;
   // Every write this process made at or below this epoch is committed (what waiting
   // writers wait for; committed_epoch_ can also move by another writer's commit).
@@ -132,6 +154,7 @@ class ClusterImpl final : public Cluster {
   std::set<uint64_t> in_flight_;        // object ids being written, not yet committed
   std::vector<uint64_t> id_pool_;       // allocated object ids not used yet
   Catalog catalog_;
+  std::set<uint32_t> dropping_;  // tables whose drop is in progress: writes refused
   bool flush_requested_ = false;
   bool compaction_requested_ = false;
   bool closing_ = false;

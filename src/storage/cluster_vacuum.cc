@@ -58,7 +58,8 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
     Txn txn;
     for (uint64_t id : forget) txn.ops.push_back(Op::Delete(keys::StaleKey(id)));
     std::lock_guard version_lock(version_mu_);
-    CAIRN_RETURN_IF_ERROR(meta_->Commit(std::move(txn), committed_epoch()).status());
+    // Stamped by the MetaWriter (epoch of now, bounded by pending writes' epochs).
+    CAIRN_RETURN_IF_ERROR(meta_->Commit(std::move(txn)).status());
     std::lock_guard lock(mu_);
     for (uint64_t id : forget) stale_.erase(id);
   }

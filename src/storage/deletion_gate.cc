@@ -7,6 +7,7 @@ namespace cairn {
 Status DeletionGate::Refresh() {
   now_ms_ = options_.clock->NowMillis();
   CAIRN_ASSIGN_OR_RETURN(pins_, PinSet::Load(meta_));
+  CAIRN_ASSIGN_OR_RETURN(timeline_pin_, LoadTimelinePin(meta_));
   return Status::OK();
 }
 
@@ -15,11 +16,17 @@ bool DeletionGate::MayDelete(const DeletionCandidate& c, std::string* reason) co
     *reason = c.key + " is pinned by a backup";
     return false;
   }
-  if (c.stale_epoch && EpochToMillis(*c.stale_epoch) >= now_ms_ - options_.pitr_retention_ms) {
+  if (timeline_pin_ && c.object_id < timeline_pin_->first_object_id &&
+      now_ms_ < SaturatingAddMillis(timeline_pin_->created_ms, options_.pitr_retention_ms)) {
+    *reason = c.key + " belongs to an older timeline inside its PITR window";
+    return false;
+  }
+  if (c.stale_epoch &&
+      EpochToMillis(*c.stale_epoch) >= SaturatingSubMillis(now_ms_, options_.pitr_retention_ms)) {
     *reason = c.key + " left the version inside the PITR retention window";
     return false;
   }
-  if (now_ms_ - c.mtime_ms < options_.vacuum_min_age_ms) {
+  if (SaturatingSubMillis(now_ms_, c.mtime_ms) < options_.vacuum_min_age_ms) {
     *reason = c.key + " is younger than vacuum_min_age";
     return false;
   }

@@ -7,7 +7,9 @@
 //     never in a committed version, have no stale epoch;
 //   - its object-store mtime is at least vacuum_min_age old (in-flight uploads of a
 //     checkpoint or compaction are younger);
-//   - no backup pins it.
+//   - no backup pins it;
+//   - no timeline pin keeps it (an older timeline's object, inside the PITR window of
+//     that timeline: meta/backup_pins.h TimelinePin).
 //
 // Backup pins (meta/backup_pins.h) are loaded once per vacuum pass in Refresh();
 // one key per backup, checked by binary search (docs/backup-format.md).
@@ -54,6 +56,7 @@ class DeletionGate {
   const DeletionGateOptions options_;
   int64_t now_ms_ = 0;
   PinSet pins_;  // backup pins, loaded by Refresh
+  std::optional<TimelinePin> timeline_pin_;
 };
 
 }  // namespace cairn

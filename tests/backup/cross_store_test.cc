@@ -174,6 +174,9 @@ TEST_P(CrossStoreTest, BackupOnOneStoreRestoresIntoAnother) {
   auto restored_meta = SnapshotKeys(target->get());
   restored_meta.erase(std::string(keys::kChangelogSeq));
   expected_meta.erase(std::string(keys::kChangelogSeq));
+  // ... and the restore started timeline 2 (docs/pitr.md "Timelines").
+  EXPECT_EQ(restored_meta[std::string(keys::kClusterTimeline)], "2");
+  restored_meta.erase(std::string(keys::kClusterTimeline));
   EXPECT_EQ(restored_meta, expected_meta);
 
   MetaWriter target_writer(target->get(), &clock_);

@@ -55,5 +55,23 @@ TEST(ManifestTest, BadManifestsAreClearErrors) {
   }
 }
 
+TEST(ManifestTest, NonIntegerNumbersAreCorruption) {
+  // Found by fuzz/manifest_fuzzer.cc: converting 1e46 (or any fraction) to an integer
+  // field was undefined behaviour (UBSan: outside the range of representable values).
+  Manifest m;
+  m.snapshots = {Entry(1)};
+  std::string good = EncodeManifest(m);
+  ASSERT_TRUE(DecodeManifest(good).ok());
+  for (std::string bad :
+       {R"({"format_version":1e46,"snapshots":[]})", R"({"format_version":1.0,"snapshots":[]})"}) {
+    auto decoded = DecodeManifest(bad);
+    ASSERT_TRUE(decoded.status().IsCorruption()) << bad;
+    EXPECT_EQ(decoded.status().message(), "manifest.json: a number is not an integer");
+  }
+  std::string bad = good;
+  bad.replace(bad.find("\"sst_bytes\": 4096"), 17, "\"sst_bytes\": 4.5e99");
+  EXPECT_TRUE(DecodeManifest(bad).status().IsCorruption()) << bad;
+}
+
 }  // namespace
 }  // namespace cairn

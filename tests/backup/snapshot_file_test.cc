@@ -1,11 +1,14 @@
 #include "backup/snapshot_file.h"
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
+#include <zstd.h>
 
 #include <map>
 
 #include "common/coding.h"
 #include "common/random.h"
+#include "meta_store/meta_store.h"
 #include "object_store/object_store.h"
 
 namespace cairn {
@@ -143,6 +146,58 @@ TEST_F(SnapshotFileTest, AbortLeavesNothing) {
   ASSERT_TRUE((*writer)->Add("k", "v").ok());
   (*writer)->Abort();
   EXPECT_TRUE(store_->Head("snapshots/7.snap").status().IsNotFound());
+}
+
+// The header of a written (empty) snapshot followed by `stream` as its zstd-compressed
+// record stream and a valid trailer claiming `count` records: damage that no checksum
+// catches, because the checksum is computed over it.
+std::string WithRecordStream(std::string_view empty_file, std::string_view stream, uint64_t count) {
+  std::string out(empty_file.substr(0, 16 + DecodeFixed32(empty_file.data() + 12)));
+  std::string z(ZSTD_compressBound(stream.size()), '\0');
+  z.resize(ZSTD_compress(z.data(), z.size(), stream.data(), stream.size(), 1));
+  out += z;
+  PutFixed64(&out, count);
+  PutFixed64(&out, XXH64(out.data(), out.size(), 0));
+  return out + "CAIRNEND";
+}
+
+TEST_F(SnapshotFileTest, LengthPrefixNoMetaStoreHoldsIsCorruptionWithoutBuffering) {
+  // Before the fix the record parser waited for a 1 TiB key to complete, buffering the
+  // whole rest of the (highly compressible, so arbitrarily long) stream in memory.
+  Write({});
+  std::string empty = *store_->Get("snapshots/7.snap");
+  struct Case {
+    std::string stream;
+    std::string error;
+  };
+  std::string huge_key, huge_value, endless_varint(16, '\xff');
+  PutVarint64(&huge_key, 1ull << 40);
+  PutLengthPrefixed(&huge_value, "catalog/t");
+  PutVarint64(&huge_value, kMaxMetaValueSize + 1);
+  for (const Case& c : {Case{huge_key, "record length 1099511627776 out of range"},
+                        Case{huge_value, "record length 33554433 out of range"},
+                        Case{endless_varint, "malformed record length"}}) {
+    ASSERT_TRUE(store_
+                    ->Put("snapshots/7.snap",
+                          WithRecordStream(empty, c.stream + std::string(8 << 20, 'x'), 1))
+                    .ok());
+    std::map<std::string, std::string> read;
+    SnapshotHeader header;
+    Status s = Read(&read, &header);
+    ASSERT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_EQ(s.message(), "snapshot snapshots/7.snap: " + c.error);
+  }
+}
+
+TEST_F(SnapshotFileTest, RecordsSpanningDecompressionChunksRead) {
+  // The length check must not refuse a legitimate record that arrives in pieces.
+  std::map<std::string, std::string> records = {
+      {std::string(kMaxMetaKeySize, 'k'), "v"}, {"big", std::string(3 << 20, 'x')}, {"small", "y"}};
+  Write(records);
+  std::map<std::string, std::string> read;
+  SnapshotHeader header;
+  ASSERT_TRUE(Read(&read, &header).ok());
+  EXPECT_EQ(read, records);
 }
 
 }  // namespace

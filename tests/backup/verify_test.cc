@@ -288,7 +288,7 @@ TEST(VerifySstsTest, NamesAtMostFiveMismatches) {
   std::vector<SnapshotSst> wanted;
   for (uint64_t id = 1; id <= 8; ++id) {
     ASSERT_TRUE(objects->Put(SstObjectKey(id), std::string(100 + id, 'x')).ok());
-    wanted.push_back({id, id <= 7 ? 1 : 108});  // 7 wrong sizes, 1 right
+    wanted.push_back({id, id <= 7 ? uint64_t{1} : uint64_t{108}});  // 7 wrong sizes, 1 right
   }
   uint64_t max_listed = 0;
   Status s = VerifySsts(objects.get(), wanted, &max_listed);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include "common/epoch.h"
+
 namespace cairn {
 namespace {
 
@@ -35,6 +39,31 @@ TEST(DurationTest, FormatRoundTrips) {
   }
   EXPECT_EQ(FormatDurationMs(6 * 3'600'000), "6h");
   EXPECT_EQ(FormatDurationMs(1500), "1500ms");
+}
+
+// Retention arithmetic on epochs saturates (pitr_retention 36500d used to wrap the
+// compaction watermark far into the future, so compaction dropped all history).
+TEST(EpochArithmeticTest, WindowsReachingBeforeTheUnixEpochStartAtEpochZero) {
+  const int64_t now = 1'700'000'000'000;
+  EXPECT_EQ(WindowStartEpoch(now, 36500 * 86'400'000LL), 0u);
+  EXPECT_EQ(WindowStartEpoch(now, std::numeric_limits<int64_t>::max()), 0u);
+  EXPECT_EQ(WindowStartEpoch(now, 0), MaxEpochAtMillis(now));
+  EXPECT_EQ(WindowStartEpoch(now, 1000), MaxEpochAtMillis(now - 1000));
+  EXPECT_EQ(MaxEpochAtMillis(-1), 0u);
+  EXPECT_EQ(MaxEpochAtMillis(now - 36500 * 86'400'000LL), 0u);
+  EXPECT_EQ(EpochFromMillis(-5), 0u);
+  EXPECT_EQ(EpochToMillis(EpochFromMillis(std::numeric_limits<int64_t>::max())), kMaxEpochMillis);
+}
+
+TEST(EpochArithmeticTest, MillisecondSumsAndDifferencesClamp) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  const int64_t min = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(SaturatingAddMillis(max - 1, 5), max);
+  EXPECT_EQ(SaturatingAddMillis(min + 1, -5), min);
+  EXPECT_EQ(SaturatingSubMillis(min + 1, 5), min);
+  EXPECT_EQ(SaturatingSubMillis(5, min), max);
+  EXPECT_EQ(SaturatingSubMillis(10, 3), 7);
+  EXPECT_EQ(SaturatingAddMillis(10, 3), 13);
 }
 
 }  // namespace

@@ -80,5 +80,51 @@ TEST_F(ParamsTest, BackupStorageUrlAcceptsUrlsAndEmpty) {
   EXPECT_EQ(params.Get("backup_storage_url")->value, "");
 }
 
+TEST_F(ParamsTest, DurationsOutsideTheirRangeAreRejectedAndNothingIsWritten) {
+  SystemParams params(writer_.get());
+  auto before = Dump();
+  uint64_t seq = writer_->last_seq();
+  struct Case {
+    const char* name;
+    const char* value;
+  };
+  for (Case c : {Case{"pitr_retention", "36500d"}, Case{"pitr_retention", "3651d"},
+                 Case{"vacuum_min_age", "36500d"}, Case{"checkpoint_interval", "9ms"},
+                 Case{"checkpoint_interval", "61m"}, Case{"checkpoint_interval", "0"}}) {
+    Status status = params.Set(c.name, c.value);
+    ASSERT_EQ(status.code(), ErrorCode::kInvalidArgument) << c.name << "=" << c.value;
+    // One line an operator can act on: the param, the value and the range.
+    EXPECT_NE(status.message().find(c.name), std::string::npos) << status.message();
+    EXPECT_NE(status.message().find(std::string("'") + c.value + "'"), std::string::npos)
+        << status.message();
+    EXPECT_NE(status.message().find(" .. "), std::string::npos) << status.message();
+    EXPECT_EQ(status.message().find('\n'), std::string::npos) << status.message();
+  }
+  EXPECT_EQ(Dump(), before);
+  EXPECT_EQ(writer_->last_seq(), seq);
+  EXPECT_NE(params.Set("pitr_retention", "36500d").message().find("0 .. 3650d"), std::string::npos);
+  EXPECT_NE(params.Set("checkpoint_interval", "2h").message().find("10ms .. 1h"),
+            std::string::npos);
+  // The bounds themselves are valid.
+  for (const char* v : {"0", "3650d"}) {
+    ASSERT_TRUE(params.Set("pitr_retention", v).ok()) << v;
+    ASSERT_TRUE(params.Set("vacuum_min_age", v).ok()) << v;
+  }
+  for (const char* v : {"10ms", "1h", "60m"}) {
+    ASSERT_TRUE(params.Set("checkpoint_interval", v).ok()) << v;
+  }
+  EXPECT_EQ(*params.GetDurationMs("checkpoint_interval"), 3'600'000);
+  EXPECT_EQ(*params.GetDurationMs("pitr_retention"), 3650 * 86'400'000LL);
+}
+
+TEST_F(ParamsTest, AnOutOfRangeStoredValueReadsAsItsBound) {
+  // Written before the bounds existed, or restored from such a backup.
+  ASSERT_TRUE(store_->Commit({{}, {Op::Put(keys::ParamKey("pitr_retention"), "36500d")}}).ok());
+  ASSERT_TRUE(store_->Commit({{}, {Op::Put(keys::ParamKey("checkpoint_interval"), "1ms")}}).ok());
+  SystemParams params(writer_.get());
+  EXPECT_EQ(*params.GetDurationMs("pitr_retention"), 3650 * 86'400'000LL);
+  EXPECT_EQ(*params.GetDurationMs("checkpoint_interval"), 10);
+}
+
 }  // namespace
 }  // namespace cairn

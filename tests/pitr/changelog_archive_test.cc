@@ -198,7 +198,7 @@ TEST_F(ChangelogArchiverTest, RefusesWhenBackupStorageIsAheadOfTheMetaStore) {
   auto result = archiver.ArchiveOnce();
   ASSERT_FALSE(result.ok());
   EXPECT_TRUE(result.status().IsConflict());
-  EXPECT_NE(result.status().message().find("another cluster timeline"), std::string::npos);
+  EXPECT_NE(result.status().message().find("claim the same timeline"), std::string::npos);
 }
 
 TEST_F(ChangelogArchiverTest, RestoredMetaStoreStartsArchivingAtItsNextRecord) {

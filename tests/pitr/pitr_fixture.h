@@ -119,6 +119,9 @@ class PitrFixture : public ::testing::Test {
     PointInTimeOptions options;
     options.clock = &clock_;
     options.checkpoint_interval_ms = 5000;
+    // The source keeps running on timeline 1 while tests restore from its storage again
+    // and again; each restore starts a new timeline, which would be the default next.
+    options.timeline = 1;
     return options;
   }
 

@@ -69,6 +69,7 @@ class ModelRun {
     ASSERT_TRUE(t.ok()) << t.status().ToString();
     pending_[t->id];
     created_[t->id] = t->created_epoch;
+    Committed();  // a DDL checkpoints the writes made before it
   }
 
   void DropTable() {
@@ -82,6 +83,7 @@ class ModelRun {
     }
     ASSERT_TRUE(c()->DropTable(name).ok());
     pending_.erase(id);
+    Committed();  // a DDL checkpoints the writes made before it
     WriteBatch b;
     b.Put(id, "k", "v");
     ASSERT_TRUE(c()->Write(b, false).status().IsNotFound());

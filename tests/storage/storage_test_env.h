@@ -89,6 +89,7 @@ class StorageEnv {
   }
 
   MetaStore* meta() { return meta_.get(); }
+  MetaWriter* writer() { return writer_.get(); }
   ObjectStore* objects() { return objects_.get(); }
   const std::string& name() const { return name_; }
 
