@@ -98,8 +98,8 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
   auto started = std::chrono::steady_clock::now();
   if (storage_id_.empty()) {
     // The storage's identity is written at its first use; pins record it.
-    auto id = storage_.EnsureStorageId(storage_.NewStorageId(clock_->NowMillis()),
-                                       clock_->NowMillis());
+    auto id =
+        storage_.EnsureStorageId(storage_.NewStorageId(clock_->NowMillis()), clock_->NowMillis());
     if (!id.ok()) return id.status().WithContext("backup storage identity");
     storage_id_ = *id;
   }
@@ -214,7 +214,9 @@ Result<SnapshotEntry> BackupService::Cut(uint64_t id, const std::string& remarks
 
 Status BackupService::Publish(const SnapshotEntry& entry, bool* may_be_listed) {
   std::lock_guard lock(manifest_mu_);
-  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage_.LoadManifestOrEmpty());
+  // Not LoadManifestOrEmpty: a lost manifest.json must not be replaced by one listing only
+  // this backup (cairn-sim seed 6: a read fault let the purge's check pass).
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, LoadManifestForPurge(entry.file));
   manifest.snapshots.push_back(entry);
   Status saved = storage_.SaveManifest(manifest);
   if (saved.ok()) return saved;
@@ -226,8 +228,8 @@ Status BackupService::Publish(const SnapshotEntry& entry, bool* may_be_listed) {
 
 Status BackupService::SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id) {
   Txn txn;
-  txn.ops.push_back(Op::Put(
-      PinKey(id), EncodePin({id, epoch, max_object_id, storage_id_, clock_->NowMillis()})));
+  txn.ops.push_back(
+      Op::Put(PinKey(id), EncodePin({id, epoch, max_object_id, storage_id_, clock_->NowMillis()})));
   return meta_->Commit(std::move(txn)).status();
 }
 
@@ -287,12 +289,12 @@ Result<VerifyReport> BackupService::Verify(uint64_t id, bool deep, const VerifyP
 
 // A missing manifest with snapshot files beside it is a damaged storage (or the wrong
 // one), not an empty one: nothing may be purged on its word.
-Result<Manifest> BackupService::LoadManifestForPurge() {
+Result<Manifest> BackupService::LoadManifestForPurge(const std::string& except_file) {
   auto manifest = storage_.LoadManifest();
   if (manifest.ok() || !manifest.status().IsNotFound()) return manifest;
   bool has_snapshots = false;
-  CAIRN_RETURN_IF_ERROR(ListAll(*storage_.store(), "snapshots/", [&](const ObjectMeta&) {
-    has_snapshots = true;
+  CAIRN_RETURN_IF_ERROR(ListAll(*storage_.store(), "snapshots/", [&](const ObjectMeta& meta) {
+    has_snapshots |= meta.key != except_file;
     return Status::OK();
   }));
   if (has_snapshots) {

@@ -84,7 +84,8 @@ class BackupService {
   Status Publish(const SnapshotEntry& entry, bool* may_be_listed);
   Status SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id);
   Status RemovePin(uint64_t id);
-  Result<Manifest> LoadManifestForPurge();
+  // `except_file`: a snapshot file that does not count (the one being published).
+  Result<Manifest> LoadManifestForPurge(const std::string& except_file = "");
   // kNoGrace: at start, every unlisted pin of this storage (and every in-progress pin).
   static constexpr int64_t kNoGrace = std::numeric_limits<int64_t>::max();
   Result<uint64_t> PurgePins(const Manifest& manifest, int64_t cutoff_ms);

@@ -74,7 +74,7 @@ struct PointInTimePlan {
   uint64_t pins = 0;
   bool written = false;
   RecoverableRange range;
-  uint32_t timeline = 0;  // the new timeline the restored cluster runs on
+  uint32_t timeline = 0;                  // the new timeline the restored cluster runs on
   uint64_t archived_records_scanned = 0;  // records read (all timelines) for id generators
 };
 

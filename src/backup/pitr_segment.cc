@@ -178,8 +178,7 @@ Result<std::vector<ChangelogRecord>> ReadSegment(ObjectStore* store, const Segme
   if (!bytes.ok()) return bytes.status().WithContext("reading changelog segment");
   CAIRN_ASSIGN_OR_RETURN(auto records, DecodeSegment(segment, *bytes));
   // On a replay path, a parent timeline's records after the branch point are not ours.
-  while (!records.empty() && segment.through_seq != 0 &&
-         records.back().seq > segment.through_seq) {
+  while (!records.empty() && segment.through_seq != 0 && records.back().seq > segment.through_seq) {
     records.pop_back();
   }
   return records;

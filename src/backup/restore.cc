@@ -70,11 +70,14 @@ Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects
   Clock* clock = options.clock ? options.clock : SystemClock::Default();
   RestoreHead head{
       "snapshot " + std::to_string(entry->id) + " of " + backups->store()->DescribeForLog(),
-      entry->cluster_id, plan.id_generators, &manifest, clock, backups};
-  CAIRN_ASSIGN_OR_RETURN(head.timeline,
-                         PlanTimeline(backups, entry->timeline, entry->changelog_seq, entry->epoch,
-                                      entry->created_ms, head.what, entry->cluster_id,
-                                      clock->NowMillis()));
+      entry->cluster_id,
+      plan.id_generators,
+      &manifest,
+      clock,
+      backups};
+  CAIRN_ASSIGN_OR_RETURN(head.timeline, PlanTimeline(backups, entry->timeline, entry->changelog_seq,
+                                                     entry->epoch, entry->created_ms, head.what,
+                                                     entry->cluster_id, clock->NowMillis()));
   CAIRN_ASSIGN_OR_RETURN(head.storage_id, PlanStorageId(backups, clock->NowMillis()));
   plan.timeline = head.timeline.timeline;
   if (options.dry_run) return plan;

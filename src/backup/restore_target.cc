@@ -48,16 +48,53 @@ Result<RestoreTargetState> CheckTarget(MetaStore* target, const std::string& clu
   return state;
 }
 
+// A pin compares its epoch with the restored cluster's stale epochs, which only makes
+// sense for a backup on the restored history (the new timeline's ancestry up to its
+// branch point). Any other backup's pin gets epoch 0: it keeps every object below its
+// max id, whenever it leaves the version (cairn-sim seed 1018, cross-timeline-pins).
+Result<bool> OnRestoredHistory(const RestoreHead& head, const SnapshotEntry& s,
+                               const TimelineMap& timelines) {
+  CAIRN_ASSIGN_OR_RETURN(auto path, TimelinePath(timelines, head.timeline.parent));
+  path.front().through_seq = head.timeline.branch_seq;
+  for (const auto& step : path) {
+    if (step.timeline == s.timeline) return s.changelog_seq <= step.through_seq;
+  }
+  return false;
+}
+
 Status PutIdsAndPins(const RestoreHead& head, RestoreBatchWriter* batch) {
   for (const auto& [name, value] : head.ids) {
     CAIRN_RETURN_IF_ERROR(batch->Put(keys::IdKey(name), std::to_string(value)));
   }
+  TimelineMap timelines;
+  CAIRN_ASSIGN_OR_RETURN(timelines, LoadTimelines(head.backups->store()));
+  for (const auto& s : head.manifest->snapshots) {
+    if (!timelines.count(s.timeline)) timelines[s.timeline] = TimelineHistory{s.timeline, 0};
+  }
+  if (!timelines.count(head.timeline.parent)) {
+    timelines[head.timeline.parent] = TimelineHistory{head.timeline.parent, 0};
+  }
   int64_t now_ms = head.clock->NowMillis();
   for (const auto& s : head.manifest->snapshots) {
-    CAIRN_RETURN_IF_ERROR(batch->Put(
-        PinKey(s.id), EncodePin({s.id, s.epoch, s.max_object_id, head.storage_id, now_ms})));
+    CAIRN_ASSIGN_OR_RETURN(bool on_history, OnRestoredHistory(head, s, timelines));
+    BackupPin pin{s.id, on_history ? s.epoch : 0, s.max_object_id, head.storage_id, now_ms};
+    CAIRN_RETURN_IF_ERROR(batch->Put(PinKey(s.id), EncodePin(pin)));
   }
   return batch->Flush();
+}
+
+// --overwrite: the ids the target itself issued count too (cairn-sim seed 1,
+// overwrite-lowers-ids: its ids/object could be above everything backup storage knows).
+Status RaiseIdsFromTarget(MetaStore* target, std::map<std::string, uint64_t>* ids) {
+  std::string begin(keys::kIdPrefix);
+  CAIRN_ASSIGN_OR_RETURN(auto page, target->Range(begin, PrefixEnd(keys::kIdPrefix), 10000));
+  for (const auto& kv : page) {
+    uint64_t v = 0;
+    std::from_chars(kv.value.data(), kv.value.data() + kv.value.size(), v);
+    auto& slot = (*ids)[kv.key.substr(keys::kIdPrefix.size())];
+    slot = std::max(slot, v);
+  }
+  return Status::OK();
 }
 
 // Identity, timeline history, fence; then one txn sets the timeline and its pin and
@@ -69,7 +106,8 @@ Status Seal(MetaStore* target, ObjectStore* objects, const RestoreHead& head) {
   identity.meta_store = target->DescribeForLog();
   identity.created_by = "restore of " + head.what;
   CAIRN_RETURN_IF_ERROR(WriteClusterIdentity(objects, identity));
-  CAIRN_RETURN_IF_ERROR(head.backups->EnsureStorageId(head.storage_id, identity.created_ms).status());
+  CAIRN_RETURN_IF_ERROR(
+      head.backups->EnsureStorageId(head.storage_id, identity.created_ms).status());
   CAIRN_RETURN_IF_ERROR(WriteTimeline(head.backups->store(), head.timeline));
   CAIRN_RETURN_IF_ERROR(FenceWriterLease(objects, "restore of " + head.what));
   const TimelineHistory& t = head.timeline;
@@ -209,13 +247,14 @@ Result<std::string> PlanStorageId(BackupStorage* backups, int64_t now_ms) {
 Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const RestoreTargetState& state,
                           RestoreHead head,
                           const std::function<Status(RestoreBatchWriter*)>& fill) {
-  head.timeline.first_object_id = head.ids["object"];  // every older timeline's id is below
   // Clearing first (and alone: etcd refuses a txn whose range delete overlaps a put) is
   // safe: an empty meta store over an object store with an identity is refused too.
   if (!state.empty) {
+    CAIRN_RETURN_IF_ERROR(RaiseIdsFromTarget(target, &head.ids));
     Status cleared = ClearAll(target);
     if (!cleared.ok()) return cleared.WithContext("restore: cannot clear the target");
   }
+  head.timeline.first_object_id = head.ids["object"];  // every older timeline's id is below
   Status status = Write(target, objects, head, fill);
   if (status.ok()) return Status::OK();
   Status cleanup = ClearAll(target);

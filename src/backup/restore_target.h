@@ -9,8 +9,8 @@
 //   - WriteRestoreTarget: the first transaction writes the restore marker, the id
 //     generators and the pins; then the data; then the object store's identity, the new
 //     timeline's history in backup storage and a fence on the writer lease; the last
-//     transaction sets the timeline (and its pin) and removes the marker. A failure clears the target
-//     and says whether that worked; a crash leaves the marker, which a server refuses.
+//     transaction sets the timeline (and its pin) and removes the marker. A failure clears the
+//     target and says whether that worked; a crash leaves the marker, which a server refuses.
 #pragma once
 
 #include <cstdint>
@@ -103,7 +103,6 @@ Result<std::string> PlanStorageId(BackupStorage* backups, int64_t now_ms);
 // Writes the restore (see the file comment). `fill` streams the data into the batch
 // writer; it must not write ids/ or pins.
 Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const RestoreTargetState& state,
-                          RestoreHead head,
-                          const std::function<Status(RestoreBatchWriter*)>& fill);
+                          RestoreHead head, const std::function<Status(RestoreBatchWriter*)>& fill);
 
 }  // namespace cairn

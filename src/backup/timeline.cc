@@ -18,11 +18,16 @@ std::string TimelineKey(uint32_t timeline) {
 }
 
 std::string EncodeTimeline(const TimelineHistory& h) {
-  json doc = {{"format_version", 1},          {"timeline", h.timeline},
-              {"parent", h.parent},           {"branch_seq", h.branch_seq},
-              {"branch_epoch", h.branch_epoch}, {"branch_ms", h.branch_ms},
-              {"created_ms", h.created_ms},   {"first_object_id", h.first_object_id},
-              {"restore", h.restore},         {"cluster_id", h.cluster_id}};
+  json doc = {{"format_version", 1},
+              {"timeline", h.timeline},
+              {"parent", h.parent},
+              {"branch_seq", h.branch_seq},
+              {"branch_epoch", h.branch_epoch},
+              {"branch_ms", h.branch_ms},
+              {"created_ms", h.created_ms},
+              {"first_object_id", h.first_object_id},
+              {"restore", h.restore},
+              {"cluster_id", h.cluster_id}};
   return doc.dump(2) + "\n";
 }
 
@@ -78,9 +83,9 @@ Result<TimelineMap> LoadTimelines(ObjectStore* store) {
   }
   for (const auto& [n, h] : out) {
     if (n > 1 && !out.count(h.parent)) {
-      return Status::Corruption("timeline " + std::to_string(n) + " in " +
-                                store->DescribeForLog() + " names parent timeline " +
-                                std::to_string(h.parent) + ", which has no history object");
+      return Status::Corruption("timeline " + std::to_string(n) + " in " + store->DescribeForLog() +
+                                " names parent timeline " + std::to_string(h.parent) +
+                                ", which has no history object");
     }
   }
   return out;

@@ -28,14 +28,14 @@ inline constexpr uint64_t kWholeTimeline = std::numeric_limits<uint64_t>::max();
 
 struct TimelineHistory {
   uint32_t timeline = 1;
-  uint32_t parent = 0;       // 0 for timeline 1
-  uint64_t branch_seq = 0;   // the parent's state at this changelog seq is the start
+  uint32_t parent = 0;      // 0 for timeline 1
+  uint64_t branch_seq = 0;  // the parent's state at this changelog seq is the start
   uint64_t branch_epoch = 0;
   int64_t branch_ms = 0;
-  int64_t created_ms = 0;    // when the restore made it
+  int64_t created_ms = 0;        // when the restore made it
   uint64_t first_object_id = 0;  // the restored cluster's first object id: everything
                                  // below it was written by an ancestor (vacuum keeps it)
-  std::string restore;       // what made it: "snapshot 3 of ..." / "epoch E ..."
+  std::string restore;           // what made it: "snapshot 3 of ..." / "epoch E ..."
   std::string cluster_id;
 };
 

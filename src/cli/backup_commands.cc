@@ -68,8 +68,7 @@ void PrintTimelineLine(const rpc::TimelineInfo& t) {
   }
   std::cout << ": recoverable range: "
             << RangeText(t.recoverable(), t.clamped_by_retention(), t.recoverable_from(),
-                         t.recoverable_to(), t.recoverable_from_epoch(),
-                         t.recoverable_to_epoch())
+                         t.recoverable_to(), t.recoverable_from_epoch(), t.recoverable_to_epoch())
             << "\n";
 }
 
@@ -133,7 +132,8 @@ void RegisterCreate(CLI::App* backup, const GlobalOptions& global, Action* actio
 
 void RegisterList(CLI::App* backup, const GlobalOptions& global, Action* action) {
   auto* list = backup->add_subcommand(
-      "list", "list backups (ID, created, SSTs, bytes, timeline, remarks) and the PITR recoverable "
+      "list",
+      "list backups (ID, created, SSTs, bytes, timeline, remarks) and the PITR recoverable "
       "range of each timeline");
   auto json = std::make_shared<bool>(false);
   list->add_flag("--json", *json, "print JSON");
@@ -172,8 +172,7 @@ void RegisterList(CLI::App* backup, const GlobalOptions& global, Action* action)
         std::cout << "# recoverable range: "
                   << RangeText(has_range, response.range_clamped_by_retention(),
                                response.recoverable_from(), response.recoverable_to(),
-                               response.recoverable_from_epoch(),
-                               response.recoverable_to_epoch())
+                               response.recoverable_from_epoch(), response.recoverable_to_epoch())
                   << (response.timelines_size() > 1
                           ? " (timeline " + std::to_string(response.newest_timeline()) +
                                 ", what restore follows by default)"

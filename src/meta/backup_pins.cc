@@ -80,8 +80,8 @@ Result<std::optional<TimelinePin>> LoadTimelinePin(MetaStore* store) {
   unsigned long long first = 0;
   long long created = 0;
   if (std::sscanf(kv->value.c_str(), "%llu %lld", &first, &created) != 2) {
-    return Status::Corruption("malformed timeline pin " + std::string(keys::kTimelinePin) +
-                              " = '" + kv->value + "'");
+    return Status::Corruption("malformed timeline pin " + std::string(keys::kTimelinePin) + " = '" +
+                              kv->value + "'");
   }
   return std::optional<TimelinePin>(TimelinePin{first, created});
 }

@@ -28,8 +28,8 @@ Result<uint32_t> ReadClusterTimeline(MetaStore* store) {
   uint32_t timeline = 0;
   auto [end, ec] = std::from_chars(kv->value.data(), kv->value.data() + kv->value.size(), timeline);
   if (ec != std::errc() || end != kv->value.data() + kv->value.size() || timeline == 0) {
-    return Status::Corruption("meta key " + std::string(keys::kClusterTimeline) +
-                              " holds '" + kv->value + "', not a timeline number");
+    return Status::Corruption("meta key " + std::string(keys::kClusterTimeline) + " holds '" +
+                              kv->value + "', not a timeline number");
   }
   return timeline;
 }

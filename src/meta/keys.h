@@ -67,9 +67,9 @@ inline constexpr std::string_view kRestoreMarker = "restore/in_progress";
 
 // Every prefix that backups include; the rest of the keyspace is excluded.
 inline constexpr std::array<std::string_view, 12> kSnapshotPrefixes = {
-    kStorageVersion,    kStorageSstPrefix, kStorageStalePrefix, kCatalogVersion,
-    kCatalogTablePrefix, kCatalogNamePrefix, kIdPrefix,         kClusterId,
-    kClusterTimeline,   kUserPrefix,       kParamPrefix,        kChangelogSeq};
+    kStorageVersion,     kStorageSstPrefix,  kStorageStalePrefix, kCatalogVersion,
+    kCatalogTablePrefix, kCatalogNamePrefix, kIdPrefix,           kClusterId,
+    kClusterTimeline,    kUserPrefix,        kParamPrefix,        kChangelogSeq};
 // Prefixes deliberately left out of snapshots (with the reason above).
 inline constexpr std::array<std::string_view, 4> kExcludedPrefixes = {
     kChangelogPrefix, kTransientPrefix, kBackupPrefix, kRestorePrefix};

@@ -387,10 +387,9 @@ class BackupsService final : public rpc::Backups::Service {
       resp->set_backup_storage(env_.backup_storage->DescribeForLog());
       BackupStorage storage(env_.backup_storage);
       if (manifest.snapshots.empty()) return Status::OK();  // nothing to recover from yet
-      CAIRN_ASSIGN_OR_RETURN(
-          std::vector<TimelineRange> timelines,
-          ComputeTimelineRanges(&storage, env_.checkpoint_interval_ms, nullptr,
-                                env_.pitr_retention_ms));
+      CAIRN_ASSIGN_OR_RETURN(std::vector<TimelineRange> timelines,
+                             ComputeTimelineRanges(&storage, env_.checkpoint_interval_ms, nullptr,
+                                                   env_.pitr_retention_ms));
       for (const auto& t : timelines) ToProto(t, resp->add_timelines());
       const RecoverableRange& range = timelines.back().range;  // the newest: restore's default
       resp->set_newest_timeline(timelines.back().timeline);

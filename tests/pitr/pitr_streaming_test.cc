@@ -363,60 +363,6 @@ class PitrStreamingTest : public PitrFixture {
 
   // ---- an engine history (as pitr_history_test) ---------------------------------------
 
-  void EngineStep(Random* rnd, ModelState* model) {
-    std::vector<std::string> live;
-    for (const auto& [name, rows] : model->tables) live.push_back(name);
-    uint64_t dice = rnd->Uniform(100);
-    if (dice < 45 && !live.empty()) {
-      const std::string& table = live[rnd->Uniform(live.size())];
-      std::map<std::string, std::string> puts;
-      std::set<std::string> deletes;
-      for (int i = 0, n = 1 + rnd->Uniform(20); i < n; ++i) {
-        std::string key = "k" + std::to_string(rnd->Uniform(50));
-        if (rnd->Percent(25)) {
-          deletes.insert(key);
-          puts.erase(key);
-        } else {
-          puts[key] = "v" + std::to_string(rnd->Next() % 100000);
-          deletes.erase(key);
-        }
-      }
-      ASSERT_TRUE(WriteRows(table, puts, deletes).ok());
-      for (const auto& k : deletes) model->tables[table].erase(k);
-      for (const auto& [k, v] : puts) model->tables[table][k] = v;
-    } else if (dice < 55) {
-      std::string name = "t" + std::to_string(rnd->Uniform(6));
-      if (model->tables.count(name)) return;
-      ASSERT_TRUE(source_.cluster->CreateTable(name).ok());
-      model->tables[name];
-    } else if (dice < 60 && !live.empty()) {
-      const std::string& name = live[rnd->Uniform(live.size())];
-      ASSERT_TRUE(source_.cluster->DropTable(name).ok());
-      model->tables.erase(name);
-    } else if (dice < 70) {
-      Random salts(rnd->Next());
-      Users users(source_.writer.get(), &salts);
-      std::string name = "u" + std::to_string(rnd->Uniform(4));
-      if (model->users.count(name)) {
-        ASSERT_TRUE(users.Drop(name).ok());
-        model->users.erase(name);
-      } else {
-        ASSERT_TRUE(users.Create(name, "pw").ok());
-        model->users.insert(name);
-      }
-    } else if (dice < 78) {
-      std::string value = std::to_string(1 + rnd->Uniform(9)) + "s";
-      ASSERT_TRUE(SystemParams(source_.writer.get()).Set("checkpoint_interval", value).ok());
-      model->params["checkpoint_interval"] = value;
-    } else if (dice < 86) {
-      ASSERT_TRUE(source_.cluster->Compact().ok());
-    } else if (dice < 90) {
-      ASSERT_TRUE(source_.cluster->Vacuum({}).ok());
-    } else if (dice < 95) {
-      ASSERT_TRUE(service_->Create("step").ok());
-    }
-  }
-
   std::vector<Instant> RunEngineHistory(uint64_t seed, int steps) {
     Random rnd(seed);
     ModelState model;
@@ -424,7 +370,7 @@ class PitrStreamingTest : public PitrFixture {
     EXPECT_TRUE(service_->Create("initial").ok());
     for (int i = 0; i < steps; ++i) {
       clock_.Advance(50 + rnd.Uniform(2000));
-      EngineStep(&rnd, &model);
+      RandomStep(&rnd, &model);
       if (HasFatalFailure()) return instants;
       EXPECT_TRUE(source_.cluster->Flush().ok());
       instants.push_back({MaxEpochAtMillis(clock_.NowMillis()), source_.writer->last_seq(),

@@ -128,8 +128,9 @@ TEST_P(TimelineHistoryTest, RestoresOnOneObjectStoreAndOneBackupStorage) {
       if (!plan.ok() && plan.status().code() == ErrorCode::kInvalidArgument) continue;  // range
       ASSERT_TRUE(plan.ok()) << "timeline " << tl->first << ": " << plan.status().ToString();
       EXPECT_EQ(DumpNode(restored.get()), p.state)
-          << "timeline " << tl->first << " at " << p.ms + 50 << ": " << Describe(DumpNode(restored.get()))
-          << " vs model " << Describe(p.state) << " (restored on " << plan->range.ToString() << ")";
+          << "timeline " << tl->first << " at " << p.ms + 50 << ": "
+          << Describe(DumpNode(restored.get())) << " vs model " << Describe(p.state)
+          << " (restored on " << plan->range.ToString() << ")";
       std::vector<Point> inherited;
       for (const auto& q : tl->second) {
         if (q.ms <= p.ms + 50) inherited.push_back(q);

@@ -2,11 +2,12 @@
 // changelogs never mix; PITR follows the newest timeline or the one asked for; vacuum on
 // a restored cluster keeps what the older timelines still need; pins are owned by their
 // backup storage.
+#include "backup/timeline.h"
+
 #include <gtest/gtest.h>
 
 #include "backup/pitr_segment.h"
 #include "backup/restore.h"
-#include "backup/timeline.h"
 #include "meta/backup_pins.h"
 #include "meta/cluster_id.h"
 #include "meta/keys.h"
