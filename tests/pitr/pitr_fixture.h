@@ -29,6 +29,22 @@ struct ModelState {
   bool operator==(const ModelState&) const = default;
 };
 
+// Up to `max_ops` random puts and deletes over keys k0..k<keyspace-1> (25% deletes); a
+// key is either put or deleted, never both.
+inline void RandomBatch(Random* rnd, int max_ops, int keyspace, Rows* puts,
+                        std::set<std::string>* deletes) {
+  for (int i = 0, n = 1 + rnd->Uniform(max_ops); i < n; ++i) {
+    std::string key = "k" + std::to_string(rnd->Uniform(keyspace));
+    if (rnd->Percent(25)) {
+      deletes->insert(key);
+      puts->erase(key);
+    } else {
+      (*puts)[key] = "v" + std::to_string(rnd->Next() % 100000);
+      deletes->erase(key);
+    }
+  }
+}
+
 inline std::string UniqueUrl(const std::string& what) {
   static int counter = 0;
   return "mem://pitr-" + what + "-" + std::to_string(++counter) + "-" +
@@ -157,16 +173,7 @@ class PitrFixture : public ::testing::Test {
       const std::string& table = live[rnd->Uniform(live.size())];
       std::map<std::string, std::string> puts;
       std::set<std::string> deletes;
-      for (int i = 0, n = 1 + rnd->Uniform(20); i < n; ++i) {
-        std::string key = "k" + std::to_string(rnd->Uniform(50));
-        if (rnd->Percent(25)) {
-          deletes.insert(key);
-          puts.erase(key);
-        } else {
-          puts[key] = "v" + std::to_string(rnd->Next() % 100000);
-          deletes.erase(key);
-        }
-      }
+      RandomBatch(rnd, 20, 50, &puts, &deletes);
       ASSERT_TRUE(WriteRows(table, puts, deletes).ok());
       for (const auto& k : deletes) model->tables[table].erase(k);
       for (const auto& [k, v] : puts) model->tables[table][k] = v;

@@ -101,16 +101,7 @@ class PitrPrecisionHistoryTest : public PitrPrecisionTest,
     if (dice < 40 && !names.empty()) {
       Rows puts;
       std::set<std::string> deletes;
-      for (int i = 0, n = 1 + rnd->Uniform(8); i < n; ++i) {
-        std::string key = "k" + std::to_string(rnd->Uniform(30));
-        if (rnd->Percent(25)) {
-          deletes.insert(key);
-          puts.erase(key);
-        } else {
-          puts[key] = "v" + std::to_string(rnd->Next() % 100000);
-          deletes.erase(key);
-        }
-      }
+      RandomBatch(rnd, 8, 30, &puts, &deletes);
       ASSERT_TRUE(Write(names[rnd->Uniform(names.size())], puts, deletes).ok());
     } else if (dice < 50) {
       std::string name = "t" + std::to_string(rnd->Uniform(5));
