@@ -59,6 +59,7 @@ void Snapshots(ObjectStore* store) {
   header.created_ms = 1'700'000'000'000;
   header.cluster_id = "3c8c0d1e-fuzz";
   for (int n : {0, 1, 12}) {
+    Must(store->Delete("snap"));  // snapshot files are create-only
     auto writer = Must(SnapshotWriter::Create(store, "snap", header));
     std::string raw;
     for (int i = 0; i < n; ++i) {
@@ -227,6 +228,9 @@ void Regressions(ObjectStore* store) {
   Write("snapshot", "regress-huge-length", Mode(1, plain));
   // manifest: a number that is no integer (undefined conversion, UBSan).
   Write("manifest", "regress-float", R"({"format_version":1e46,"snapshots":[]})");
+  // identity: an optional field of the wrong type (nlohmann's value() threw).
+  Write("identity", "regress-mistyped-optional",
+        R"({"format_version":1,"cluster_id":"c","created_ms":1,"meta_store":17})");
   // sst: index handle at 2^63 whose end wraps (substr threw std::out_of_range); an LZ4
   // block claiming 1 GiB (allocated before decompressing).
   std::string sst = Must(store->Get("data/0.sst"));

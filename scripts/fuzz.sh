@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/, clang, ASan+UBSan) into build-fuzz (or
 # $CAIRN_FUZZ_BUILD_DIR), incrementally, and runs each for $CAIRN_FUZZ_SECONDS seconds
-# (default 60), $CAIRN_FUZZ_JOBS at a time (default: the number of cores), starting from
+# (default 60) from seed $CAIRN_FUZZ_SEED (default 1),
+# $CAIRN_FUZZ_JOBS at a time (default: the number of cores), starting from
 # its seed corpus fuzz/corpus/<target>/ (read only: new inputs go to a scratch dir).
 # Fails when any target crashes, leaks, times out (one input > 25 s) or allocates more
 # than 512 MiB at once; the input is kept as BUILD_DIR/fuzz-out/<target>/crash-* and the
@@ -13,6 +14,9 @@ ROOT=$PWD
 BUILD_DIR=${CAIRN_FUZZ_BUILD_DIR:-build-fuzz}
 SECONDS_EACH=${CAIRN_FUZZ_SECONDS:-60}
 JOBS=${CAIRN_FUZZ_JOBS:-$(nproc)}
+# A fixed seed (default 1) makes a run replayable: the same seed explores the same inputs
+# in the same order, so CI and a laptop agree; CAIRN_FUZZ_SEED=0 lets libFuzzer pick one.
+SEED=${CAIRN_FUZZ_SEED:-1}
 
 if [ $# -gt 0 ]; then
   targets=("$@")
@@ -29,7 +33,7 @@ run_one() {
   local t=$1 dir="$OUT/$1"
   rm -rf "$dir" && mkdir -p "$dir/corpus"
   # -rss_limit_mb: the whole process; -malloc_limit_mb: one allocation.
-  "$ROOT/$BUILD_DIR/fuzz/${t}_fuzzer" -max_total_time="$SECONDS_EACH" -timeout=25 \
+  "$ROOT/$BUILD_DIR/fuzz/${t}_fuzzer" -max_total_time="$SECONDS_EACH" -seed="$SEED" -timeout=25 \
     -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
     -artifact_prefix="$dir/" "$dir/corpus" "$ROOT/fuzz/corpus/$t" >"$dir/log" 2>&1
   echo $? >"$dir/rc"

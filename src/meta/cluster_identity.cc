@@ -39,6 +39,9 @@ Result<ClusterIdentity> DecodeClusterIdentity(std::string_view bytes, const std:
       !json["created_ms"].is_number_integer()) {
     return bad();
   }
+  for (const char* optional : {"meta_store", "created_by"}) {
+    if (json.contains(optional) && !json[optional].is_string()) return bad();
+  }
   out.cluster_id = json["cluster_id"].get<std::string>();
   out.created_ms = json["created_ms"].get<int64_t>();
   out.meta_store = json.value("meta_store", "");

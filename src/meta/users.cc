@@ -44,6 +44,9 @@ Result<nlohmann::json> ParseRecord(const KeyValue& kv) {
   ok = ok && record.contains("iterations") && record["iterations"].is_number_integer();
   ok = ok && (!record.contains("created_ms") || record["created_ms"].is_number_integer());
   ok = ok && (!record.contains("privileges") || record["privileges"].is_array());
+  if (ok && record.contains("privileges")) {
+    for (const auto& privilege : record["privileges"]) ok = ok && privilege.is_string();
+  }
   if (!ok) {
     return Status::Corruption("meta key " + kv.key + ": malformed user record");
   }

@@ -51,6 +51,20 @@ TEST_F(UsersTest, BadNamesAndEmptyPasswordsAreRejected) {
   EXPECT_TRUE(users.List()->empty());
 }
 
+TEST_F(UsersTest, MistypedRecordIsCorruptionNotACrash) {
+  Users users(writer_.get(), &random_);
+  ASSERT_TRUE(users.Create("bob", "pw").ok());
+  std::string record = Dump()[keys::UserKey("bob")];
+  auto at = record.find("\"privileges\"");
+  ASSERT_NE(at, std::string::npos) << record;
+  // Same record with a number among the privileges.
+  std::string damaged = record.substr(0, at) + "\"privileges\":[7],\"was\"" +
+                        record.substr(at + std::string("\"privileges\"").size());
+  ASSERT_TRUE(store_->Commit({{}, {Op::Put(keys::UserKey("bob"), damaged)}}).ok());
+  auto list = users.List();
+  EXPECT_EQ(list.status().code(), ErrorCode::kCorruption) << damaged;
+}
+
 TEST_F(UsersTest, PasswordIsSaltedAndHashedNeverStored) {
   Users users(writer_.get(), &random_);
   ASSERT_TRUE(users.Create("u1", "hunter2-password").ok());

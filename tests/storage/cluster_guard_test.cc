@@ -164,6 +164,14 @@ TEST_F(ClusterGuardTest, DamagedOrFutureIdentityIsRefused) {
   survey = CheckClusterStores(meta_.get(), objects_.get(), "");
   EXPECT_EQ(survey.status().code(), ErrorCode::kNotSupported) << survey.status().ToString();
   EXPECT_NE(survey.status().message().find("format version 9"), std::string::npos);
+  // Found by the identity fuzzer: a mistyped optional field threw out of the decoder.
+  ASSERT_TRUE(objects_
+                  ->Put(kClusterIdentityKey,
+                        R"({"format_version": 1, "cluster_id": "x", "created_ms": 1, )"
+                        R"("meta_store": 17})")
+                  .ok());
+  survey = CheckClusterStores(meta_.get(), objects_.get(), "");
+  EXPECT_EQ(survey.status().code(), ErrorCode::kCorruption) << survey.status().ToString();
   EXPECT_TRUE(testing::DumpMetaKeys(meta_.get()).empty());
 }
 
