@@ -12,6 +12,7 @@
 #include "backup/snapshot_file.h"
 #include "backup/verify.h"
 #include "common/epoch.h"
+#include "meta/deleted_ids.h"
 #include "meta/keys.h"
 #include "meta/time_spec.h"
 #include "storage/storage_codec.h"
@@ -296,8 +297,12 @@ size_t FirstSegment(const std::vector<SegmentInfo>& segments, uint64_t next) {
 class SegmentStream {
  public:
   SegmentStream(ObjectStore* store, const std::vector<SegmentInfo>& segments, size_t first,
-                size_t end)
-      : store_(store), segments_(segments), i_(first), end_(std::min(end, segments.size())) {
+                size_t end, bool read_ahead)
+      : store_(store),
+        segments_(segments),
+        read_ahead_(read_ahead),
+        i_(first),
+        end_(std::min(end, segments.size())) {
     if (i_ < end_) ahead_ = Fetch(i_);
   }
   bool done() const { return i_ >= end_; }
@@ -310,12 +315,13 @@ class SegmentStream {
 
  private:
   std::future<Result<std::vector<ChangelogRecord>>> Fetch(size_t k) {
-    return std::async(std::launch::async,
+    return std::async(read_ahead_ ? std::launch::async : std::launch::deferred,
                       [store = store_, seg = segments_[k]] { return ReadSegment(store, seg); });
   }
 
   ObjectStore* store_;
   const std::vector<SegmentInfo>& segments_;
+  bool read_ahead_;  // off: each segment is read when Next() asks for it, on this thread
   size_t i_, end_;
   std::future<Result<std::vector<ChangelogRecord>>> ahead_;
 };
@@ -352,7 +358,7 @@ Status Replay(BackupStorage* backups, const ArchiveView& view, uint64_t target,
   uint64_t next = plan->snapshot.changelog_seq + 1;
   bool stopped = false;
   SegmentStream stream(backups->store(), view.segments, FirstSegment(view.segments, next),
-                       view.segments.size());
+                       view.segments.size(), options.read_ahead);
   while (!stream.done()) {
     size_t i = stream.index();
     if (view.segments[i].first_seq > next && !stopped) {
@@ -402,6 +408,8 @@ Status PlanRestore(BackupStorage* backups, ObjectStore* objects, const ArchiveVi
   Progress(options, "checking " + std::to_string(ssts.size()) + " SSTs");
   uint64_t max_listed = 0;
   CAIRN_RETURN_IF_ERROR(VerifySsts(objects, std::move(ssts), &max_listed));
+  CAIRN_ASSIGN_OR_RETURN(uint64_t max_deleted, ReadMaxDeletedObjectId(objects));
+  max_listed = std::max(max_listed, max_deleted);  // vacuumed ids are never issued again
   // Every timeline's snapshots and records count: they share the object store and ids.
   CAIRN_RETURN_IF_ERROR(
       RaiseIdsFromArchive(backups, view.listed, &ids, &plan->archived_records_scanned));
@@ -514,7 +522,7 @@ Status WriteReplay(BackupStorage* backups, const ArchiveView& view, const PointI
   uint64_t next = plan.snapshot.changelog_seq + 1;
   size_t first = FirstSegment(view.segments, next), end = first;
   while (end < view.segments.size() && view.segments[end].first_seq <= plan.last_seq) ++end;
-  SegmentStream stream(backups->store(), view.segments, first, end);
+  SegmentStream stream(backups->store(), view.segments, first, end, options.read_ahead);
   ReplayWriter writer(batch, limits);
   uint64_t applied = 0;
   while (!stream.done()) {

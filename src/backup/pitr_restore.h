@@ -35,6 +35,9 @@ struct PointInTimeOptions {
   bool force = false;      // restore although a server's lease is live (it is known dead)
   // The timeline to follow (`--timeline`); 0 = the newest timeline of the backup storage.
   uint32_t timeline = 0;
+  // Read the next archived segment on a second thread while applying one. Off for a
+  // deterministic order of store operations (the simulator replays its faults by seed).
+  bool read_ahead = true;
   std::function<void(const std::string&)> progress;
 };
 

@@ -6,6 +6,7 @@
 #include "backup/restore_target.h"
 #include "backup/snapshot_file.h"
 #include "backup/verify.h"
+#include "meta/deleted_ids.h"
 #include "meta/keys.h"
 
 namespace cairn {
@@ -58,6 +59,8 @@ Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects
   Progress(options, "checking " + std::to_string(snapshot.ssts.size()) + " SSTs");
   uint64_t max_listed = 0;
   CAIRN_RETURN_IF_ERROR(VerifySsts(objects, snapshot.ssts, &max_listed));
+  CAIRN_ASSIGN_OR_RETURN(uint64_t max_deleted, ReadMaxDeletedObjectId(objects));
+  max_listed = std::max(max_listed, max_deleted);  // vacuumed ids are never issued again
 
   plan.records = snapshot.records;
   plan.sst_count = snapshot.ssts.size();

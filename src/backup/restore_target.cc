@@ -16,6 +16,27 @@ Status ClearAll(MetaStore* target) {
   return target->Commit({{}, {Op::DeleteRange(std::string(1, '\0'), "")}}).status();
 }
 
+// A target being replaced keeps, through a failure at any step, the marker and its id
+// generators (the witness of what its cluster issued): a rerun then raises ids from them.
+Status MarkTarget(MetaStore* target, const RestoreHead& head) {
+  Txn txn;
+  txn.ops.push_back(PutRestoreMarker(head.what));
+  for (const auto& [name, next] : head.ids) {
+    txn.ops.push_back(Op::Put(keys::IdKey(name), std::to_string(next)));
+  }
+  return target->Commit(txn).status();
+}
+
+Status ClearAllButMarkAndIds(MetaStore* target) {
+  std::string ids(keys::kIdPrefix), restore(keys::kRestorePrefix);
+  return target
+      ->Commit(
+          {{},
+           {Op::DeleteRange(std::string(1, '\0'), ids), Op::DeleteRange(PrefixEnd(ids), restore),
+            Op::DeleteRange(PrefixEnd(restore), "")}})
+      .status();
+}
+
 Status CheckObjectStoreOwner(ObjectStore* objects, const std::string& cluster_id) {
   CAIRN_ASSIGN_OR_RETURN(auto identity, ReadClusterIdentity(objects));
   if (!identity || identity->cluster_id == cluster_id) return Status::OK();
@@ -117,7 +138,11 @@ Status Seal(MetaStore* target, ObjectStore* objects, const RestoreHead& head) {
   last.ops.push_back(Op::Put(std::string(keys::kTimelinePin),
                              EncodeTimelinePin({t.first_object_id, t.created_ms})));
   last.ops.push_back(DeleteRestoreMarker());
-  return target->Commit(last).status();
+  Status sealed = target->Commit(last).status();
+  if (sealed.ok()) return sealed;
+  // A lost ack: the marker, deleted by that same txn, tells whether it applied.
+  auto marker = ReadRestoreMarker(target);
+  return marker.ok() && !marker->has_value() ? Status::OK() : sealed;
 }
 
 Status Write(MetaStore* target, ObjectStore* objects, const RestoreHead& head,
@@ -251,12 +276,21 @@ Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const Restore
   // safe: an empty meta store over an object store with an identity is refused too.
   if (!state.empty) {
     CAIRN_RETURN_IF_ERROR(RaiseIdsFromTarget(target, &head.ids));
-    Status cleared = ClearAll(target);
+    Status cleared = MarkTarget(target, head);
+    if (cleared.ok()) cleared = ClearAllButMarkAndIds(target);
     if (!cleared.ok()) return cleared.WithContext("restore: cannot clear the target");
   }
   head.timeline.first_object_id = head.ids["object"];  // every older timeline's id is below
   Status status = Write(target, objects, head, fill);
   if (status.ok()) return Status::OK();
+  if (!state.empty) {
+    Status cleanup = ClearAllButMarkAndIds(target);
+    return Status(status.code(), "restore failed: " + status.message() + "; " +
+                                     target->DescribeForLog() +
+                                     " is marked as an unfinished restore" +
+                                     (cleanup.ok() ? "" : " (" + cleanup.ToString() + ")") +
+                                     ", which a server refuses; rerun cairn restore");
+  }
   Status cleanup = ClearAll(target);
   if (cleanup.ok()) return status.WithContext("restore failed, target meta store left empty");
   return Status(status.code(), "restore failed: " + status.message() +

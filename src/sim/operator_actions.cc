@@ -89,6 +89,7 @@ Status Simulation::OperatorRestore(const ListedBackup* backup, const PointInTime
       PointInTimeOptions options = *pitr;
       options.overwrite = overwrite;
       options.force = forced;
+      options.read_ahead = false;  // one thread: the faults replay by seed
       auto plan = RestoreToPoint(&storage, &data, &meta, options);
       last = plan.status();
       if (plan.ok()) {
@@ -112,19 +113,9 @@ Status Simulation::OperatorRestore(const ListedBackup* backup, const PointInTime
       continue;
     }
     if (last.code() == ErrorCode::kAlreadyExists && !overwrite && attempt > 0) {
-      // Known bug (docs/simulation.md, finding 3): the restore's last commit (the one that
-      // removes the marker) applied but lost its ack, and clearing the target failed: the
-      // target is complete and unmarked, the error says "marked", and the promised rerun
-      // is refused. --strict reports it; by default the operator adds --overwrite.
-      if (options_.Strict("rerun-refused")) {
-        Violation("rerunning a failed restore completes it",
-                  what + ": the rerun was refused: " + last.ToString());
-        return last;
-      }
-      coverage_.Add("check.rerun_needed_overwrite");
-      overwrite = true;
-      ++attempts;
-      continue;
+      Violation("rerunning a failed restore completes it",
+                what + ": the rerun was refused: " + last.ToString());
+      return last;
     }
     if (!last.ok()) continue;
     if (backup) {
@@ -183,15 +174,10 @@ void Simulation::AdoptRestore(MetaGeneration* generation, const HistoryEntry& re
   }
   for (const auto& [name, floor] : floor_ids ? *floor_ids : std::map<std::string, uint64_t>{}) {
     if (ids[name] >= floor) continue;
-    if (options_.Strict("overwrite-lowers-ids")) {
-      Violation("a restore sets id generators above every issued id",
-                what + ": ids/" + name + " went from " + std::to_string(floor) + " to " +
-                    std::to_string(ids[name]) + " in the overwritten meta store");
-      return;
-    }
-    // Known bug (docs/simulation.md, finding 7): --overwrite drops the target's own id
-    // generators, the best witness of what was issued. --strict checks it.
-    coverage_.Add("check.overwrite_lowered_ids");
+    Violation("a restore sets id generators above every issued id",
+              what + ": ids/" + name + " went from " + std::to_string(floor) + " to " +
+                  std::to_string(ids[name]) + " in the overwritten meta store");
+    return;
   }
   if (first_restore_ms_ == 0) first_restore_ms_ = clock_.NowMillis();
   last_restore_step_ = step_;
@@ -316,13 +302,7 @@ void Simulation::OpDeleteManifest() {
   // The next backup must not build a new manifest that drops the lost one's backups, nor
   // purge their pins (backup_service.cc: it refuses while snapshot files exist).
   uint64_t before = model_.last_seq();
-  // Known bug (docs/simulation.md, finding 8): a read fault while Create checks for a lost
-  // manifest lets it publish a fresh manifest that drops the lost one's backups.
-  // --strict runs it with faults; by default without.
-  bool faults = options_.Strict("lost-manifest-create");
-  server_->link()->set_faults(faults);
   auto created = server_->backups()->Create("after the manifest was lost");
-  server_->link()->set_faults(true);
   Note("backup create without manifest.json: " +
        (created.ok() ? "id " + std::to_string(created->id) : Outcome(created.status())));
   Observe(kAllocBackup | kPin, "backup create without manifest.json");
@@ -473,12 +453,7 @@ void Simulation::ZombieMustBeFenced(SimServer* zombie, MetaGeneration* zombie_me
   size_t segments = CountSegments(stores_->backup_base());
   zombie->link()->set_faults(false);
   Status set = zombie->params()->Set("vacuum_min_age", "0");
-  // Known bug (docs/simulation.md, finding 1): a fenced server still uploads the SSTs of
-  // a checkpoint from the object ids it allocated before it lost the lease. --strict
-  // checks it; by default the zombie does not checkpoint.
-  Status flushed = options_.Strict("zombie-upload")
-                       ? zombie->cluster()->Flush().status()
-                       : Status::Aborted("skipped (known bug, see --strict)");
+  Status flushed = zombie->cluster()->Flush().status();
   Status vacuumed = zombie->cluster()->Vacuum({/*full=*/true, /*dry_run=*/false}).status();
   Status archived = zombie->archiver()->RunOnce();
   Note("fenced server pid " + std::to_string(zombie->pid()) + ": param set " + Outcome(set) +

@@ -116,6 +116,7 @@ PointInTimeOptions Simulation::PitrTarget(bool* have, bool* strict, uint64_t* ta
   PointInTimeOptions options;
   options.clock = &clock_;
   options.checkpoint_interval_ms = checkpoint_interval_ms_;
+  options.read_ahead = false;  // one thread: the faults replay by seed
   *have = false;
   *strict = false;
   options.timeline = 1;  // TODO(timelines): later timelines too
@@ -248,15 +249,6 @@ void Simulation::CheckObjectEvents(const SstSet& version_before) {
     if (e.kind == ObjectEvent::Kind::kOverwritten) {
       Violation("SST objects are never overwritten", key + " was replaced");
       return;
-    }
-    if (e.kind == ObjectEvent::Kind::kRecreated && !options_.Strict("dead-id-reuse") &&
-        e.earlier_created <= last_restore_step_) {
-      // Known limitation (docs/simulation.md, finding 2): an object id issued by an older
-      // timeline whose object is gone and whose allocation backup storage never saw (a
-      // lost meta store's unarchived tail) is issued again after a restore. Nothing can
-      // reference the deleted object, so it is harmless; --strict reports it.
-      coverage_.Add("check.dead_object_id_reissued_after_restore");
-      continue;
     }
     if (e.kind == ObjectEvent::Kind::kRecreated) {
       Violation("no object id is issued twice",

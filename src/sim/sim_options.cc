@@ -14,14 +14,6 @@ Status Usage(const std::string& why) { return Status::InvalidArgument(why); }
 
 }  // namespace
 
-bool SimOptions::Strict(const std::string& name) const {
-  if (strict) return true;
-  for (const auto& n : strict_only) {
-    if (n == name) return true;
-  }
-  return false;
-}
-
 const char* InjectedBugName(InjectedBug bug) {
   switch (bug) {
     case InjectedBug::kNone:
@@ -38,10 +30,7 @@ std::string SimUsage() {
   return "usage: cairn-sim --seed S [--steps N]\n"
          "       cairn-sim --seeds A..B [--steps N] [--jobs J]\n"
          "options: --verbose (single seed: print every action), --jobs J,\n"
-         "         --strict (no known-bug workarounds) or --strict-only zombie-upload|\n"
-         "         dead-id-reuse|rerun-refused|lagging-full-vacuum|cross-timeline-pins|\n"
-         "         fenced-drop|overwrite-lowers-ids|lost-manifest-create, --inject-bug "
-         "vacuum-ignores-pins|lose-object\n";
+         "         --inject-bug vacuum-ignores-pins|lose-object\n";
 }
 
 Result<SimOptions> ParseSimOptions(const std::vector<std::string>& args) {
@@ -97,16 +86,6 @@ Result<SimOptions> ParseSimOptions(const std::vector<std::string>& args) {
       }
     } else if (arg == "--verbose") {
       options.verbose = true;
-    } else if (arg == "--strict") {
-      options.strict = true;
-    } else if (arg == "--strict-only") {
-      CAIRN_RETURN_IF_ERROR(value(&v));
-      if (v != "zombie-upload" && v != "dead-id-reuse" && v != "rerun-refused" &&
-          v != "lagging-full-vacuum" && v != "cross-timeline-pins" && v != "fenced-drop" &&
-          v != "overwrite-lowers-ids" && v != "lost-manifest-create") {
-        return Usage("--strict-only: unknown workaround " + v);
-      }
-      options.strict_only.push_back(v);
     } else {
       return Usage("unknown argument " + arg);
     }

@@ -29,15 +29,6 @@ struct SimOptions {
   int jobs = 0;          // worker threads for a range; 0 = one per core
   bool verbose = false;  // single seed: print every action
   InjectedBug bug = InjectedBug::kNone;
-  // Known-bug workarounds that are on by default; --strict turns all of them off,
-  // --strict-only NAME one of them (the DISABLED_ tests in tests/sim do that). Names:
-  // zombie-upload, dead-id-reuse, rerun-refused, lagging-full-vacuum,
-  // cross-timeline-pins, fenced-drop, overwrite-lowers-ids, lost-manifest-create
-  // (docs/simulation.md, "Findings").
-  bool strict = false;
-  std::vector<std::string> strict_only;
-
-  bool Strict(const std::string& name) const;
 };
 
 inline constexpr int kDefaultSteps = 300;

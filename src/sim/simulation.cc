@@ -353,9 +353,7 @@ const std::vector<ListedBackup*> Simulation::ListedOn(int timeline) {
 const ListedBackup* Simulation::PickRestorable() {
   std::vector<const ListedBackup*> candidates;
   for (const auto& [id, b] : listed_) {
-    if (options_.Strict("cross-timeline-pins") || model_.OnLineage(b.timeline, b.changelog_seq)) {
-      candidates.push_back(&b);
-    }
+    candidates.push_back(&b);
   }
   if (candidates.empty()) return nullptr;
   return candidates[rng_.Uniform(candidates.size())];

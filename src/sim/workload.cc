@@ -144,12 +144,6 @@ void Simulation::ActCreateTable() {
 void Simulation::ActDropTable() {
   std::string name = PickLiveTable();
   if (name.empty()) return ActCreateTable();
-  if (!server_->lease()->Check().ok() && !options_.Strict("fenced-drop")) {
-    // Known bug (docs/simulation.md, finding 6): a drop refused by the fence reports OK.
-    Note("drop table " + name + ": skipped while the lease is not confirmed (finding 6)");
-    coverage_.Add("check.drop_skipped_while_fenced");
-    return;
-  }
   Status dropped = server_->cluster()->DropTable(name);
   Note("drop table " + name + ": " + Outcome(dropped));
   auto records = Observe(kTableDrop | kAllocObject | kCheckpoint, "drop table");
@@ -220,13 +214,6 @@ void Simulation::ActCompact() {
 }
 
 void Simulation::Vacuum(bool full) {
-  if (full && engine_may_lag_ && !options_.Strict("lagging-full-vacuum")) {
-    // Known bug (docs/simulation.md, finding 4): after a commit whose ack was lost and
-    // whose reload failed, full vacuum reads its references from the engine's memory,
-    // which lacks the committed SSTs, and deletes them as orphans. --strict checks it.
-    coverage_.Add("check.full_vacuum_skipped_while_lagging");
-    full = false;
-  }
   UpdateWindowFloor();
   VacuumOptions options;
   options.full = full;
@@ -397,10 +384,6 @@ void Simulation::ActCrashPoint() {
   } else if (op == 1) {
     what = "compact";
     s = server_->cluster()->Compact();
-  } else if (op == 2 && engine_may_lag_ && !options_.Strict("lagging-full-vacuum")) {
-    what = "vacuum (full vacuum skipped: finding 4)";
-    UpdateWindowFloor();
-    s = server_->cluster()->Vacuum({/*full=*/false, /*dry_run=*/false}).status();
   } else if (op == 2) {
     what = "full vacuum";
     UpdateWindowFloor();

@@ -99,12 +99,15 @@ Status ClusterImpl::CommitCatalog(Txn txn, uint64_t epoch, TableInfo* table, boo
   };
   auto committed = meta_->Commit(std::move(txn), epoch, add_record);
   if (!committed.ok()) {
-    // A lost ack leaves the meta store ahead of memory: reload the catalog from it.
+    // A lost ack leaves the meta store ahead of memory: reload the catalog from it. The
+    // record tells: a create applied when its table exists, a drop when the stored record
+    // carries a dropped epoch (a commit refused before it reached the store, e.g. by the
+    // lease fence, never stamps one).
     Status reload = ReloadCatalog();
     if (!reload.ok()) return committed.status();
     std::lock_guard lock(mu_);
     const TableInfo* now = catalog_.FindById(table->id);
-    bool applied = now && now->dropped_epoch == table->dropped_epoch;
+    bool applied = now && (!drop || now->dropped_epoch != 0);
     return applied ? Status::OK() : committed.status();
   }
   std::lock_guard lock(mu_);

@@ -5,6 +5,7 @@
 
 #include "common/logging.h"
 #include "meta/cluster_id.h"
+#include "meta/deleted_ids.h"
 #include "meta/keys.h"
 #include "meta/restore_marker.h"
 #include "storage/storage_codec.h"
@@ -85,6 +86,13 @@ Status Refuse(const StoreSurvey& s, MetaStore* meta, ObjectStore* objects,
         "below " + std::to_string(s.next_object_id) +
         "): the meta store is older than the object store (an old copy?) — " + hint);
   }
+  if (s.meta_cluster_id && s.max_deleted_id > 0 && s.max_deleted_id >= s.next_object_id) {
+    return Status::FailedPrecondition(
+        "vacuum deleted " + SstObjectKey(s.max_deleted_id) + " from object store " +
+        objects->DescribeForLog() + ", which meta store " + meta->DescribeForLog() +
+        " never issued (its object ids end below " + std::to_string(s.next_object_id) +
+        "): the meta store is older than the object store (an old copy?) — " + hint);
+  }
   if (s.meta_cluster_id && s.version_ssts > 0 && s.version_missing == s.version_ssts) {
     return Status::FailedPrecondition("object store " + objects->DescribeForLog() +
                                       " holds none of the " + std::to_string(s.version_ssts) +
@@ -106,6 +114,7 @@ Result<StoreSurvey> CheckClusterStores(MetaStore* meta, ObjectStore* objects,
   CAIRN_ASSIGN_OR_RETURN(survey.next_object_id, ReadNextObjectId(meta));
   CAIRN_ASSIGN_OR_RETURN(std::set<uint64_t> version, ReadVersionSsts(meta));
   CAIRN_RETURN_IF_ERROR(SurveyObjects(objects, version, &survey));
+  CAIRN_ASSIGN_OR_RETURN(survey.max_deleted_id, ReadMaxDeletedObjectId(objects));
   CAIRN_RETURN_IF_ERROR(Refuse(survey, meta, objects, backup_storage));
   return survey;
 }

@@ -7,8 +7,9 @@
 //   - a meta store marked as an unfinished restore: refused;
 //   - identity and meta store of different clusters: refused;
 //   - an identity or any SST, and an empty meta store: refused (that is a restore);
-//   - SST object ids at or above the meta store's object id generator: refused (the meta
-//     store is older than the data: an old copy, or another cluster's);
+//   - SST object ids, listed or recorded as vacuumed (meta/deleted_ids.h), at or above the
+//     meta store's object id generator: refused (the meta store is older than the data:
+//     an old copy, or another cluster's);
 //   - a meta store whose version references SSTs of which the object store holds none:
 //     refused (the wrong object store);
 //   - an empty meta store over an empty object store: a new cluster;
@@ -36,6 +37,7 @@ struct StoreSurvey {
   std::optional<ClusterIdentity> identity;
   uint64_t listed_ssts = 0;
   uint64_t max_listed_id = 0;    // largest listed SST object id (0 = none listed)
+  uint64_t max_deleted_id = 0;   // cluster/deleted_ids: largest id vacuum deleted (0 = none)
   uint64_t next_object_id = 0;   // the meta store's ids/object (0 = absent)
   uint64_t version_ssts = 0;     // SSTs the meta store's version references
   uint64_t version_missing = 0;  // of those, how many are not listed

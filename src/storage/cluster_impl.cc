@@ -126,6 +126,13 @@ Result<uint64_t> ClusterImpl::Write(const WriteBatch& batch, bool wait) {
 }
 
 Result<uint64_t> ClusterImpl::AllocateObjectId() {
+  // A server that lost its writer lease uploads nothing, not even from ids it allocated
+  // while it held it: a restored or new writer may own those ids now.
+  if (Status fence = meta_->CheckFence(); !fence.ok()) {
+    std::lock_guard lock(mu_);
+    id_pool_.clear();
+    return fence;
+  }
   {
     std::lock_guard lock(mu_);
     if (!id_pool_.empty()) {
@@ -240,9 +247,12 @@ Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_e
     // Maybe a lost ack: the meta store is the truth, reload and look.
     Status reload = ReloadStorageLocked();
     std::lock_guard lock(mu_);
+    // Outcome unknown (the reload failed too): the new SSTs stay in flight, so that no
+    // full vacuum takes them for orphans, until a restart reads the truth.
+    if (!reload.ok()) return committed.status();
     for (const auto& f : edit.added) in_flight_.erase(f.object_id);
-    bool applied = reload.ok() && header_.version_id >= next.version_id &&
-                   committed_epoch_ >= next.max_committed_epoch;
+    bool applied =
+        header_.version_id >= next.version_id && committed_epoch_ >= next.max_committed_epoch;
     for (const auto& f : edit.added) applied = applied && version_->Contains(f.object_id);
     for (uint64_t id : edit.removed) applied = applied && !version_->Contains(id);
     if (!applied) return committed.status();

@@ -81,6 +81,8 @@ class ClusterImpl final : public Cluster {
   void SetVersionLocked(std::shared_ptr<const Version> v);
   // Object ids of every version a reader may still hold (mu_ held).
   std::set<uint64_t> ObjectsInUseLocked();
+  Result<std::set<uint64_t>> FullVacuumReferences();       // mu_ not held
+  Status DeleteObjects(const std::vector<uint64_t>& ids);  // vacuum_mu_ held
 
   // --- reads ---
   struct ReadContext {

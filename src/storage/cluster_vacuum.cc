@@ -1,10 +1,13 @@
 // Vacuum: deletes stale SSTs (and, with `full`, unreferenced objects under data/),
 // every deletion decided by the DeletionGate.
+#include <algorithm>
 #include <set>
 
+#include "meta/deleted_ids.h"
 #include "meta/keys.h"
 #include "storage/cluster_impl.h"
 #include "storage/deletion_gate.h"
+#include "storage/meta_loader.h"
 
 namespace cairn {
 
@@ -27,6 +30,7 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
   // became stale is then always seen (pins read first could miss it, and its SST go).
   CAIRN_RETURN_IF_ERROR(gate.Refresh());
   std::vector<uint64_t> forget;  // stale keys whose object is gone
+  std::vector<uint64_t> doomed;  // objects the gate lets go
   for (const auto& [id, stale_epoch] : stale) {
     report.stale_candidates++;
     // A reader of an older version may still need it; and a stale entry for an SST
@@ -49,10 +53,11 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
     }
     report.deleted++;
     report.deleted_bytes += head->size;
-    if (options.dry_run) continue;
-    CAIRN_RETURN_IF_ERROR(meta_->CheckFence());  // a fenced writer deletes nothing
-    CAIRN_RETURN_IF_ERROR(objects_->Delete(key));
-    forget.push_back(id);
+    doomed.push_back(id);
+  }
+  if (!options.dry_run) {
+    CAIRN_RETURN_IF_ERROR(DeleteObjects(doomed));
+    forget.insert(forget.end(), doomed.begin(), doomed.end());
   }
   if (!options.dry_run && !forget.empty()) {
     Txn txn;
@@ -73,13 +78,8 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
       listed.push_back(m);
       return Status::OK();
     }));
-    std::set<uint64_t> referenced;
-    {
-      std::lock_guard lock(mu_);
-      referenced = ObjectsInUseLocked();
-      for (const auto& [id, e] : stale_) referenced.insert(id);
-      referenced.insert(in_flight_.begin(), in_flight_.end());
-    }
+    CAIRN_ASSIGN_OR_RETURN(std::set<uint64_t> referenced, FullVacuumReferences());
+    std::vector<uint64_t> orphans;
     for (const auto& m : listed) {
       uint64_t id = 0;
       if (!ParseSstObjectKey(m.key, &id)) continue;  // not ours: never touch it
@@ -92,15 +92,44 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
       }
       report.deleted++;
       report.deleted_bytes += m.size;
-      if (!options.dry_run) CAIRN_RETURN_IF_ERROR(meta_->CheckFence());
-      if (!options.dry_run) CAIRN_RETURN_IF_ERROR(objects_->Delete(m.key));
+      orphans.push_back(id);
     }
+    if (!options.dry_run) CAIRN_RETURN_IF_ERROR(DeleteObjects(orphans));
   }
   if (!options.dry_run) {
     std::lock_guard lock(mu_);
     stats_.vacuum_deleted += report.deleted;
   }
   return report;
+}
+
+// A fenced writer deletes nothing. The deleted-ids mark goes first: a restore must never
+// issue one of these ids again, and after the deletes nothing else remembers them.
+Status ClusterImpl::DeleteObjects(const std::vector<uint64_t>& ids) {
+  if (ids.empty()) return Status::OK();
+  CAIRN_RETURN_IF_ERROR(meta_->CheckFence());
+  CAIRN_RETURN_IF_ERROR(
+      RaiseMaxDeletedObjectId(objects_, *std::max_element(ids.begin(), ids.end())));
+  for (uint64_t id : ids) {
+    CAIRN_RETURN_IF_ERROR(meta_->CheckFence());
+    CAIRN_RETURN_IF_ERROR(objects_->Delete(SstObjectKey(id)));
+  }
+  return Status::OK();
+}
+
+// What full vacuum keeps, read after its listing: the meta store's version and stale
+// list (memory can lag them: a commit that applied but lost its ack, whose reload failed
+// too), plus memory's readers and uploads in flight, which only memory knows.
+Result<std::set<uint64_t>> ClusterImpl::FullVacuumReferences() {
+  CAIRN_ASSIGN_OR_RETURN(StorageState stored, LoadStorageState(meta_->store()));
+  std::set<uint64_t> referenced;
+  for (const auto& sst : stored.ssts) referenced.insert(sst.object_id);
+  for (const auto& [id, e] : stored.stale) referenced.insert(id);
+  std::lock_guard lock(mu_);
+  referenced.merge(ObjectsInUseLocked());
+  for (const auto& [id, e] : stale_) referenced.insert(id);
+  referenced.insert(in_flight_.begin(), in_flight_.end());
+  return referenced;
 }
 
 }  // namespace cairn

@@ -1,7 +1,6 @@
-// Bugs the simulator found in other modules, each as the seed that reproduces it with
-// the simulator's workaround for it turned off (--strict-only NAME). They are DISABLED_
-// until the owner fixes the bug; then enable the test (it passes once the seed runs
-// clean). docs/simulation.md, "Findings", has the diagnosis and the proposed fix of each.
+// Bugs the simulator found in other modules, each as the seed that reproduced it (before
+// the fix, and with the simulator of the time). docs/simulation.md, "Findings", has the
+// diagnosis and the fix of each; a new finding gets its seed here with the fix.
 #include <gtest/gtest.h>
 
 #include "meta_store/meta_store.h"
@@ -12,54 +11,51 @@
 namespace cairn::sim {
 namespace {
 
-void ExpectClean(uint64_t seed, const std::string& strict) {
+void ExpectClean(uint64_t seed) {
   SimOptions options;
   options.steps = kDefaultSteps;
-  options.strict_only = {strict};
   SeedResult result = RunSeed(seed, options);
   EXPECT_FALSE(result.violation) << result.report;
 }
 
-// Finding 1: a server that lost its writer lease still uploads checkpoint SSTs from the
-// object ids it had allocated before (storage/cluster_impl.cc AllocateObjectId serves
-// its id pool without asking the fence).
-TEST(SimFindings, DISABLED_FencedServerUploadsSsts) { ExpectClean(1, "zombie-upload"); }
+// Finding 1: a server that lost its writer lease still uploaded checkpoint SSTs from the
+// object ids it had allocated before (storage/cluster_impl.cc AllocateObjectId served its
+// id pool without asking the fence).
+TEST(SimFindings, FencedServerUploadsSsts) { ExpectClean(1); }
 
-// Finding 2: an object id whose object is gone is issued again after a restore (the
-// lost meta store's unarchived allocations; see also finding 7).
-TEST(SimFindings, DISABLED_DeadObjectIdReissuedAfterRestore) { ExpectClean(1816, "dead-id-reuse"); }
+// Finding 2: an object id whose object vacuum deleted was issued again after a restore
+// (its allocation was known only to a lost meta store's unarchived tail). Fixed by the
+// deleted-ids mark in the object store (meta/deleted_ids.h).
+TEST(SimFindings, DeadObjectIdReissuedAfterRestore) { ExpectClean(1816); }
 
 // Finding 3: a restore whose last commit applied but lost its ack, and whose cleanup
-// failed, reports the target as marked unfinished; it is complete, and the promised rerun
-// is refused (backup/restore_target.cc WriteRestoreTarget).
-TEST(SimFindings, DISABLED_CompletedRestoreRefusesItsRerun) { ExpectClean(180, "rerun-refused"); }
+// failed, reported the target as marked unfinished; it was complete, and the promised
+// rerun was refused (backup/restore_target.cc Seal now reads the marker back).
+TEST(SimFindings, CompletedRestoreRefusesItsRerun) { ExpectClean(180); }
 
 // Finding 4: full vacuum after a commit whose ack was lost and whose reload failed
-// deletes the committed SSTs as orphans (storage/cluster_vacuum.cc reads references
-// from the engine's memory).
-TEST(SimFindings, DISABLED_FullVacuumDeletesCommittedSstsAfterLostAck) {
-  ExpectClean(247, "lagging-full-vacuum");
-}
+// deleted the committed SSTs as orphans (storage/cluster_vacuum.cc read references from
+// the engine's memory; now from the meta store after its listing).
+TEST(SimFindings, FullVacuumDeletesCommittedSstsAfterLostAck) { ExpectClean(247); }
 
 // Finding 5: after restores on different branches, vacuum deletes an SST that a listed
 // backup of another branch references: pins (cut epoch, max id) are compared with a
 // stale epoch of another history (meta/backup_pins.cc Protects, restore_target.cc pins).
-TEST(SimFindings, PinsAcrossBranchesKeepListedBackups) { ExpectClean(1018, "cross-timeline-pins"); }
+TEST(SimFindings, PinsAcrossBranchesKeepListedBackups) { ExpectClean(1018); }
 
-// Finding 7: restore --overwrite lowers the target's id generators (it never reads the
-// target's own ids/ before clearing it; backup/restore_target.cc).
-TEST(SimFindings, DISABLED_OverwriteRestoreLowersIdGenerators) {
-  ExpectClean(1, "overwrite-lowers-ids");
-}
+// Finding 7: restore --overwrite lowered the target's id generators: a clear that
+// applied but lost its ack left an empty target, whose rerun no longer saw its ids/.
+// The target is now marked and keeps ids/ through every step (restore_target.cc).
+TEST(SimFindings, OverwriteRestoreLowersIdGenerators) { ExpectClean(10); }
 
 // Finding 8: a backup create whose check for a lost manifest.json hits a read fault
 // publishes a new manifest without the lost one's backups (backup/backup_service.cc).
-TEST(SimFindings, BackupAfterLostManifestDropsBackups) { ExpectClean(6, "lost-manifest-create"); }
+TEST(SimFindings, BackupAfterLostManifestDropsBackups) { ExpectClean(6); }
 
 // Finding 6, without the simulator: a drop that the writer lease's fence refuses must
-// fail, and the table must stay live. Today CommitCatalog (storage/cluster_ddl.cc) sees
-// dropped_epoch 0 == 0 after its reload and reports OK.
-TEST(SimFindings, DISABLED_DropRefusedByTheFenceFails) {
+// fail, and the table must stay live. CommitCatalog (storage/cluster_ddl.cc) sees
+// dropped_epoch 0 == 0 after its reload and reported OK.
+TEST(SimFindings, DropRefusedByTheFenceFails) {
   ManualClock clock;
   ObjectStoreOptions object_options;
   object_options.clock = &clock;
@@ -83,8 +79,8 @@ TEST(SimFindings, DISABLED_DropRefusedByTheFenceFails) {
   EXPECT_EQ(tables->size(), 1u) << "the refused drop must leave the table live";
 }
 
-// Finding 6 through the simulator (--strict-only fenced-drop) needs a lease that ages out
-// while a drop runs; no seed of 1..3000 reaches it in this build, hence the engine test.
+// Finding 6 through the simulator needs a lease that ages out while a drop runs; no seed
+// of 1..3000 reached it, hence the engine test.
 
 }  // namespace
 }  // namespace cairn::sim

@@ -28,20 +28,9 @@ TEST(SimOptionsTest, UsageErrors) {
                                         {"--seeds", "1-5"},
                                         {"--seed", "1", "--steps", "0"},
                                         {"--seed", "1", "--bogus"},
-                                        {"--seed", "1", "--inject-bug", "nope"},
-                                        {"--seed", "1", "--strict-only", "nope"}}) {
+                                        {"--seed", "1", "--inject-bug", "nope"}}) {
     EXPECT_FALSE(ParseSimOptions(args).ok()) << args.size();
   }
-}
-
-TEST(SimOptionsTest, StrictNamesOneWorkaroundOrAll) {
-  auto some = ParseSimOptions({"--seed", "1", "--strict-only", "zombie-upload"});
-  ASSERT_TRUE(some.ok());
-  EXPECT_TRUE(some->Strict("zombie-upload"));
-  EXPECT_FALSE(some->Strict("fenced-drop"));
-  auto all = ParseSimOptions({"--seed", "1", "--strict"});
-  ASSERT_TRUE(all.ok());
-  EXPECT_TRUE(all->Strict("fenced-drop"));
 }
 
 }  // namespace
