@@ -7,12 +7,14 @@
 #include "backup/pitr_segment.h"
 #include "backup/restore.h"
 #include "meta/cluster_identity.h"
+#include "meta/deleted_ids.h"
 #include "meta/keys.h"
 #include "meta/restore_marker.h"
 #include "meta/writer_lease.h"
 #include "meta_store/fault_meta_store.h"
 #include "pitr/pitr_fixture.h"
 #include "storage/cluster_guard.h"
+#include "storage/storage_codec.h"
 #include "testing/store_dump.h"
 
 namespace cairn::pitr_test {
@@ -180,6 +182,132 @@ TEST_F(RestoreSafetyTest, RestoreWritesTheIdentityAndFencesTheLease) {
 // and cuts in between, followed by a compaction that retires the SSTs of the cut (on an
 // idle cluster their stale epoch is the old committed epoch, outside the window), then
 // had them deleted. The hook runs exactly there.
+// Forwards to `base`; commit number `lose` (1-based) is applied but reports a lost ack.
+struct LoseOneAck : MetaStore {
+  LoseOneAck(MetaStore* base, int lose) : base(base), lose(lose) {}
+  Result<std::unique_ptr<MetaSnapshot>> Snapshot() override { return base->Snapshot(); }
+  Result<int64_t> Commit(const Txn& txn) override {
+    auto applied = base->Commit(txn);
+    if (applied.ok() && ++commits == lose) return Status::Unavailable("injected: ack lost");
+    return applied;
+  }
+  std::string DescribeForLog() const override { return "lose-one-ack"; }
+  MetaStore* base;
+  int lose;
+  int commits = 0;
+};
+
+// A target of this cluster whose generators are far above the backup's: its own ids are
+// the only witness of what it issued (nothing was archived).
+std::unique_ptr<MetaStore> TargetWithHighIds(const std::string& url, const std::string& cluster) {
+  auto target = *OpenMetaStore(url);
+  EXPECT_TRUE(
+      target
+          ->Commit({{},
+                    {Op::Put(std::string(keys::kClusterId), cluster),
+                     Op::Put(keys::IdKey("table"), "1000"), Op::Put(keys::IdKey("object"), "5000"),
+                     Op::Put("catalog/table/999", "junk of the replaced state")}})
+          .ok());
+  return target;
+}
+
+// Finding 7 of cairn-sim: an --overwrite whose commit at any step applies but loses its
+// ack, then a rerun: the target never goes below its own id generators.
+TEST_F(RestoreSafetyTest, OverwriteWithALostAckAtAnyStepKeepsTheTargetsIds) {
+  bool completed = false;
+  for (int lose = 1; !completed && lose < 50; ++lose) {
+    SCOPED_TRACE("commit " + std::to_string(lose) + " loses its ack");
+    auto target = TargetWithHighIds(UniqueUrl("target"), backup_.cluster_id);
+    LoseOneAck lossy(target.get(), lose);
+    RestoreOptions overwrite;
+    overwrite.overwrite = true;
+    auto plan = RestoreSnapshotInto(&lossy, overwrite);
+    completed = plan.ok() && lossy.commits < lose;
+    if (!plan.ok()) {
+      auto rerun = RestoreSnapshotInto(target.get(), overwrite);
+      ASSERT_TRUE(rerun.ok()) << rerun.status().ToString();
+    }
+    auto dump = testing::DumpMetaKeys(target.get());
+    EXPECT_GE(std::stoull(dump[keys::IdKey("table")]), 1000u);
+    EXPECT_GE(std::stoull(dump[keys::IdKey("object")]), 5000u);
+    EXPECT_EQ(dump.count("catalog/table/999"), 0u);
+    EXPECT_EQ(dump.count(std::string(keys::kRestoreMarker)), 0u);
+  }
+  EXPECT_TRUE(completed) << "the restore never ran without a lost ack within 50 commits";
+}
+
+// Finding 3 of cairn-sim: the sealing commit applies but loses its ack. The restore is
+// complete and says so (the marker it deleted is gone), and nothing clears it.
+TEST_F(RestoreSafetyTest, SealingCommitWithALostAckIsACompleteRestore) {
+  auto counted = *OpenMetaStore(UniqueUrl("counted"));
+  LoseOneAck counter(counted.get(), /*lose=*/0);
+  ASSERT_TRUE(RestoreSnapshotInto(&counter).ok());
+  Node node;
+  node.meta = *OpenMetaStore(UniqueUrl("target"));
+  LoseOneAck lossy(node.meta.get(), counter.commits);  // the last one
+  auto plan = RestoreSnapshotInto(&lossy);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(lossy.commits, counter.commits);
+  ASSERT_TRUE(CheckClusterStores(node.meta.get(), objects_.get(), "").ok());
+  ASSERT_TRUE(node.Open(objects_.get(), &clock_).ok());
+  EXPECT_EQ(DumpNode(&node), at_backup_);
+  node.Close();
+}
+
+// Finding 2 of cairn-sim: SSTs vacuum deleted leave no trace in the meta store a restore
+// reads; the deleted-ids mark keeps their ids from being issued again.
+TEST_F(RestoreSafetyTest, RestoreIssuesNoIdOfAnSstVacuumDeleted) {
+  ASSERT_TRUE(source_.cluster->Flush().ok());
+  ASSERT_TRUE(source_.cluster->Compact().ok());  // t's rows in L1, out of the way
+  auto gone = source_.cluster->CreateTable("gone");
+  ASSERT_TRUE(gone.ok());
+  for (int i = 0; i < 20; ++i) {  // past the id batch the backup's pin covers
+    WriteBatch batch;
+    batch.Put(gone->id, "later-" + std::to_string(i), "v");
+    clock_.Advance(10);
+    ASSERT_TRUE(source_.cluster->Write(batch, /*wait=*/false).ok());
+    ASSERT_TRUE(source_.cluster->Flush().ok());
+  }
+  ASSERT_TRUE(source_.cluster->DropTable("gone").ok());
+  // The newest SSTs (gone's) are compacted away to nothing, then vacuumed: no listed or
+  // recorded object holds their ids any more.
+  clock_.Advance(2 * kRetentionMs);
+  ASSERT_TRUE(source_.cluster->Compact().ok());
+  clock_.Advance(2 * kRetentionMs);
+  auto vacuumed = source_.cluster->Vacuum({false, false});
+  ASSERT_TRUE(vacuumed.ok()) << vacuumed.status().ToString();
+  ASSERT_GT(vacuumed->deleted, 0u)
+      << vacuumed->stale_candidates << " candidates, kept " << vacuumed->kept_by_gate;
+  uint64_t mark = *ReadMaxDeletedObjectId(objects_.get());
+  ASSERT_GT(mark, backup_.max_object_id) << "vacuum deleted only SSTs the backup knows";
+  EXPECT_TRUE(objects_->Head(SstObjectKey(mark)).status().IsNotFound());
+  auto target = *OpenMetaStore(UniqueUrl("target"));
+  auto plan = RestoreSnapshotInto(target.get());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_GT(plan->id_generators.at("object"), mark);
+  // The mark alone, far above every listed object (the newest SSTs all vacuumed).
+  ASSERT_TRUE(RaiseMaxDeletedObjectId(objects_.get(), 10'000).ok());
+  auto again = *OpenMetaStore(UniqueUrl("target"));
+  plan = RestoreSnapshotInto(again.get());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_GT(plan->id_generators.at("object"), 10'000u);
+}
+
+// The start-up guard: a meta store whose object ids end at or below an id vacuum deleted
+// is older than the object store.
+TEST_F(RestoreSafetyTest, MetaStoreBelowTheDeletedIdsMarkIsRefused) {
+  auto survey = CheckClusterStores(source_.meta.get(), objects_.get(), "");
+  ASSERT_TRUE(survey.ok()) << survey.status().ToString();
+  ASSERT_TRUE(RaiseMaxDeletedObjectId(objects_.get(), survey->next_object_id).ok());
+  auto refused = CheckClusterStores(source_.meta.get(), objects_.get(), "");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("vacuum deleted"), std::string::npos)
+      << refused.status().ToString();
+  ASSERT_TRUE(objects_->Put(kDeletedIdsKey, "12x").ok());
+  EXPECT_EQ(CheckClusterStores(source_.meta.get(), objects_.get(), "").status().code(),
+            ErrorCode::kCorruption);
+}
+
 TEST_F(RestoreSafetyTest, VacuumNeverDeletesAnSstOfABackupCutBeforeItsCandidates) {
   Node node;
   node.meta = *OpenMetaStore(UniqueUrl("vacuum-source"));
