@@ -35,8 +35,9 @@ struct FaultMetaStore::State {
     return *fault == FaultKind::kBeforeApply ? Decision::kBeforeApply : Decision::kAfterApply;
   }
 
-  // OK, or the error for a snapshot read (random fault or crashed store).
-  Status SnapshotRead() {
+  // OK, or the error for a snapshot read (random fault or crashed store); `through` is
+  // true for a read through an open snapshot, which etcd compaction can invalidate.
+  Status SnapshotRead(bool through = false) {
     std::lock_guard lock(mu);
     ++counters.snapshot_reads;
     if (crashed) {
@@ -46,6 +47,13 @@ struct FaultMetaStore::State {
     if (random.Percent(options.fail_snapshot_read_percent)) {
       ++counters.injected;
       return Status::IOError("injected meta store fault: snapshot read failed");
+    }
+    if (through && options.compacted_read_percent > 0 &&
+        random.Percent(options.compacted_read_percent)) {
+      ++counters.injected;
+      ++counters.compacted;
+      return Status::Aborted(
+          "injected meta store fault: required revision has been compacted (as etcd)");
     }
     return Status::OK();
   }
@@ -71,19 +79,20 @@ class FaultSnapshot final : public MetaSnapshot {
   int64_t revision() const override { return base_->revision(); }
 
   Result<std::optional<KeyValue>> Get(std::string_view key) override {
-    CAIRN_RETURN_IF_ERROR(state_->SnapshotRead());
+    CAIRN_RETURN_IF_ERROR(state_->SnapshotRead(/*through=*/reads_++ > 0));
     return base_->Get(key);
   }
 
   Result<std::vector<KeyValue>> Range(std::string_view begin, std::string_view end,
                                       size_t limit) override {
-    CAIRN_RETURN_IF_ERROR(state_->SnapshotRead());
+    CAIRN_RETURN_IF_ERROR(state_->SnapshotRead(/*through=*/reads_++ > 0));
     return base_->Range(begin, end, limit);
   }
 
  private:
   std::unique_ptr<MetaSnapshot> base_;
   std::shared_ptr<FaultMetaStore::State> state_;
+  int reads_ = 0;  // the first read is at the newest revision, which compaction keeps
 };
 
 }  // namespace

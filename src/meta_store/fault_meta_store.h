@@ -6,6 +6,8 @@
 // - before apply: Commit returns IOError and nothing is written;
 // - after apply: the commit is applied, but the caller gets Unavailable (a lost ack);
 // - snapshot read: Snapshot() or a read through a snapshot returns IOError;
+// - compacted: a read through a snapshot after its first returns Aborted, as etcd does
+//   once compaction removed the snapshot's revision (the caller may retry at a newer one);
 // - crash: from the crash point on, every call returns IOError, as if the process died.
 #pragma once
 
@@ -23,6 +25,7 @@ struct FaultOptions {
   uint32_t fail_before_apply_percent = 0;
   uint32_t fail_after_apply_percent = 0;
   uint32_t fail_snapshot_read_percent = 0;
+  uint32_t compacted_read_percent = 0;
 };
 
 enum class FaultKind { kBeforeApply, kAfterApply };
@@ -33,6 +36,7 @@ struct FaultCounters {
   int64_t commits_applied = 0;  // commits that reached the wrapped store and succeeded
   int64_t snapshot_reads = 0;   // Snapshot() calls and reads through snapshots
   int64_t injected = 0;         // faults injected (including calls refused after a crash)
+  int64_t compacted = 0;        // of those, reads refused as compacted
 };
 
 class FaultMetaStore final : public MetaStore {

@@ -46,6 +46,7 @@ const std::vector<std::string>& RequiredCoverage() {
       "fault.data.put_before_apply",
       "fault.meta.commit_ack_lost",
       "fault.meta.commit_before_apply",
+      "fault.meta.compacted",
       "fault.meta.read",
       "op.crash_restart",
       "op.clean_restart",

@@ -49,7 +49,7 @@ const char* Pick(Random* rng, std::initializer_list<const char*> values) {
 
 }  // namespace
 
-FaultPlan DrawFaultPlan(Random* rng) {
+FaultPlan DrawFaultPlan(Random* rng, uint64_t seed) {
   FaultPlan plan;
   plan.meta_before_percent = DrawPercent(rng);
   plan.meta_after_percent = DrawPercent(rng);
@@ -57,6 +57,9 @@ FaultPlan DrawFaultPlan(Random* rng) {
   plan.data = DrawObjectFaults(rng);
   plan.backup = DrawObjectFaults(rng);
   plan.crash_point_weight = rng->Percent(50) ? 0 : 1 + static_cast<uint32_t>(rng->Uniform(4));
+  Random later(seed ^ 0x6c61746572ULL);
+  plan.meta_compacted_percent =
+      later.Percent(40) ? 1 + static_cast<uint32_t>(later.Uniform(20)) : 0;
   return plan;
 }
 
@@ -76,9 +79,10 @@ std::string DrawParamValue(Random* rng, const std::string& name) {
 
 std::string DescribeFaultPlan(const FaultPlan& plan) {
   return "meta: before " + Pct(plan.meta_before_percent) + " ack-lost " +
-         Pct(plan.meta_after_percent) + " read " + Pct(plan.meta_read_percent) +
-         "; data: " + DescribeObject(plan.data) + "; backup: " + DescribeObject(plan.backup) +
-         "; crash points " + (plan.crash_point_weight ? "on" : "off");
+         Pct(plan.meta_after_percent) + " read " + Pct(plan.meta_read_percent) + " compacted " +
+         Pct(plan.meta_compacted_percent) + "; data: " + DescribeObject(plan.data) +
+         "; backup: " + DescribeObject(plan.backup) + "; crash points " +
+         (plan.crash_point_weight ? "on" : "off");
 }
 
 }  // namespace cairn::sim

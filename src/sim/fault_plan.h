@@ -21,12 +21,13 @@ struct ObjectFaults {
 };
 
 struct FaultPlan {
-  uint32_t meta_before_percent = 0;  // meta commit fails, nothing applied
-  uint32_t meta_after_percent = 0;   // meta commit applied, ack lost
-  uint32_t meta_read_percent = 0;    // meta snapshot read fails
-  ObjectFaults data;                 // the cluster's object store
-  ObjectFaults backup;               // backup storage
-  uint32_t crash_point_weight = 0;   // weight of the "crash inside an operation" action
+  uint32_t meta_before_percent = 0;     // meta commit fails, nothing applied
+  uint32_t meta_after_percent = 0;      // meta commit applied, ack lost
+  uint32_t meta_read_percent = 0;       // meta snapshot read fails
+  uint32_t meta_compacted_percent = 0;  // a read at an older snapshot revision is compacted
+  ObjectFaults data;                    // the cluster's object store
+  ObjectFaults backup;                  // backup storage
+  uint32_t crash_point_weight = 0;      // weight of the "crash inside an operation" action
 };
 
 // The params a seed's cluster runs with (only values the oracle can reason about).
@@ -36,7 +37,9 @@ struct ParamPlan {
   std::string vacuum_min_age;       // "0" | "1s" | "30s"
 };
 
-FaultPlan DrawFaultPlan(Random* rng);
+// `seed` draws the fault kinds added after the first version on a stream of their own, so
+// that adding one leaves the histories of the seeds that do not turn it on unchanged.
+FaultPlan DrawFaultPlan(Random* rng, uint64_t seed);
 ParamPlan DrawParamPlan(Random* rng);
 
 // "meta: before 2% after off read 1%; data: put 0.5%/off get off ..." for the seed header.

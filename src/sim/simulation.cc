@@ -37,7 +37,7 @@ Simulation::~Simulation() {
 }
 
 void Simulation::Setup() {
-  faults_ = DrawFaultPlan(&rng_);
+  faults_ = DrawFaultPlan(&rng_, seed_);
   params_ = DrawParamPlan(&rng_);
   stores_ = std::make_unique<SimStores>(seed_, &clock_, &rng_, faults_);
   actions_ = {

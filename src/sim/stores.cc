@@ -73,6 +73,7 @@ MetaGeneration* SimStores::NewMeta() {
   FaultOptions read;
   read.seed = rng_->Next();
   read.fail_snapshot_read_percent = plan_.meta_read_percent;
+  read.compacted_read_percent = plan_.meta_compacted_percent;
   auto read_store = std::make_unique<FaultMetaStore>(OpenHandle(*m), read);
   m->read = read_store.get();
   FaultOptions after;
@@ -107,7 +108,9 @@ void SimStores::CountFaults(Coverage* coverage) const {
   for (const auto& m : metas_) {
     coverage->Add("fault.meta.commit_before_apply", m->before->counters().injected);
     coverage->Add("fault.meta.commit_ack_lost", m->after->counters().injected);
-    coverage->Add("fault.meta.read", m->read->counters().injected);
+    FaultCounters read = m->read->counters();
+    coverage->Add("fault.meta.read", read.injected - read.compacted);
+    coverage->Add("fault.meta.compacted", read.compacted);
   }
 }
 
