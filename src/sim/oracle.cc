@@ -131,10 +131,8 @@ PointInTimeOptions Simulation::PitrTarget(bool* have, bool* strict, uint64_t* ta
   if (!range || range->empty) return options;
   uint64_t lo = range->from_epoch;
   uint64_t hi = std::min(range->to_epoch, MaxEpochAtMillis(clock_.NowMillis()));
-  // TODO(timelines): once restores can follow a chosen timeline (PointInTimeOptions
-  // ::timeline), check timeline 1 after a restore and the later timelines too. Today a
-  // restore follows the newest timeline, which the simulator does not archive.
-  if (first_restore_ms_ > 0) return options;
+  // Timeline 1 stays checked after restores (--timeline 1): every timeline's vacuum keeps
+  // what PITR inside the window on another needs (TODO(timelines): the later ones too).
   if (lo > hi) return options;
   uint64_t t = 0;
   const auto& entries = model_.first().entries();

@@ -105,7 +105,7 @@ void SimServer::MaybeRenew() {
 
 Status SimServer::Stop() {
   Status status;
-  if (archiver_ && config_.archive) status = archiver_->RunOnce();  // Stop()'s last pass
+  if (archiver_) status = archiver_->RunOnce();  // Stop()'s last pass
   if (cluster_) (void)cluster_->Close();
   Status released = lease_ ? lease_->Release() : Status::OK();
   Kill();

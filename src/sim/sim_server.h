@@ -40,7 +40,6 @@ struct ServerConfig {
   uint64_t random_seed = 0;  // cluster id, holder id, password salts
   std::function<bool(int)> pid_alive;
   const ParamPlan* initial_params = nullptr;  // the operator's params, set at first start
-  bool archive = true;                        // run the changelog archiver
   std::function<void(VacuumStep)> vacuum_hook;
 };
 
@@ -62,7 +61,6 @@ class SimServer {
   LinkState* link() { return link_.get(); }
   MetaGeneration* meta() { return config_.meta; }
   int pid() const { return config_.pid; }
-  bool archiving() const { return config_.archive; }
   const ClusterOptions& cluster_options() const { return cluster_options_; }
   const StoreSurvey& survey() const { return survey_; }
 

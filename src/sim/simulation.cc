@@ -256,9 +256,6 @@ Status Simulation::StartServer(bool must_succeed, const std::string& why) {
     config.random_seed = rng_.Next();
     config.pid_alive = [this](int pid) { return live_pids_.count(pid) > 0; };
     config.initial_params = first_start_ ? &params_ : nullptr;
-    // TODO(timelines): archive restored clusters too once backup storage keeps
-    // timelines apart (design.md §6a); today the archiver refuses or mixes them.
-    config.archive = model_.timeline() == 1;
     if (options_.bug == InjectedBug::kVacuumIgnoresPins) {
       config.vacuum_hook = [this](VacuumStep) {
         MetaStore* meta = stores_->meta()->clean.get();
@@ -330,7 +327,7 @@ void Simulation::Advance(int64_t ms) {
 }
 
 void Simulation::MaybeArchive() {
-  if (!server_ || !server_->archiving() || clock_.NowMillis() < next_archive_ms_) return;
+  if (!server_ || clock_.NowMillis() < next_archive_ms_) return;
   next_archive_ms_ = clock_.NowMillis() + checkpoint_interval_ms_;
   Status s = server_->archiver()->RunOnce();
   coverage_.Add(s.ok() ? "act.archiver_pass" : "act.archiver_pass_failed");
@@ -401,7 +398,7 @@ void Simulation::ReconcileBackups(uint64_t seq_before, const std::string& what) 
 }
 
 uint64_t Simulation::ArchivedSeq() {
-  // Timeline 1's segments: later timelines are not archived (TODO(timelines)).
+  // Timeline 1's segments (the oracle checks PITR on timeline 1 only).
   auto segments = ListSegments(stores_->backup_base());
   uint64_t last = 0;
   if (!segments.ok()) return 0;

@@ -288,11 +288,6 @@ void Simulation::ActBackupVerify() {
 }
 
 void Simulation::ActArchive() {
-  if (!server_->archiving()) {
-    Note("archive: skipped on timeline " + std::to_string(model_.timeline()) +
-         " (TODO(timelines))");
-    return;
-  }
   if (rng_.Percent(50)) {
     auto report = server_->archiver()->ArchiveOnce();
     Note("archive once: " +
@@ -305,7 +300,6 @@ void Simulation::ActArchive() {
 }
 
 void Simulation::ActExpireArchive() {
-  if (!server_->archiving()) return ActArchive();
   auto report = server_->archiver()->ExpireArchive(server_->cluster_options().pitr_retention_ms);
   Note("expire archive: " +
        (report.ok() ? std::to_string(report->segments) + " segments" : Outcome(report.status())));
@@ -400,7 +394,7 @@ void Simulation::ActCrashPoint() {
     s = name.empty() ? Status::OK() : server_->cluster()->CreateTable(name).status();
   } else {
     what = "archiver pass";
-    s = server_->archiving() ? server_->archiver()->RunOnce() : Status::OK();
+    s = server_->archiver()->RunOnce();
   }
   bool crashed = server_->link()->crashed_mid_op();
   server_->link()->Disarm();
