@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/backup_engine.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -175,9 +176,16 @@ void RunCreate(const Config& cfg, uint64_t ssts) {
   BackupService service(st.writer.get(), st.objects.get(), st.backups.get(),
                         SystemClock::Default());
   std::vector<double> create, scan, write;
+  std::vector<double> purge, pin, cut, narrow, publish;
   uint64_t file_size = 0;
   for (int round = 0; round < 3; ++round) {
     create.push_back(Seconds([&] { file_size = Must(service.Create(""), "create").file_size; }));
+    BackupMetrics m = service.metrics();
+    purge.push_back(m.last_purge_ms);
+    pin.push_back(m.last_pin_ms);
+    cut.push_back(m.last_cut_ms);
+    narrow.push_back(m.last_narrow_ms);
+    publish.push_back(m.last_publish_ms);
     uint64_t bytes = 0;
     scan.push_back(Seconds([&] {
       auto snap = Must(st.meta->Snapshot(), "snapshot");
@@ -196,6 +204,11 @@ void RunCreate(const Config& cfg, uint64_t ssts) {
       static_cast<unsigned long long>(ssts), Median(create), limit, Median(scan), Median(write),
       Median(create) / limit, static_cast<unsigned long long>(file_size),
       static_cast<double>(file_size) / ssts);
+  std::printf(
+      "create   %7llu SSTs: phases (ms, median) purge %.1f, id+pin commit %.1f, cut %.1f, "
+      "narrowed pin %.1f, manifest %.1f\n",
+      static_cast<unsigned long long>(ssts), Median(purge), Median(pin), Median(cut),
+      Median(narrow), Median(publish));
 }
 
 // What every backup pays regardless of size (backup id, pin, narrowed pin, snapshot
@@ -531,7 +544,16 @@ struct WriteRun {
   double rows_per_s = 0;
   uint64_t backups = 0;
   uint64_t checkpoints = 0;
+  double backup_cpu_s = 0;  // CPU time of the backup thread
+  // Summed phase times of the backups (ms): purge, pin, cut, narrow, publish.
+  double phases_ms[5] = {0, 0, 0, 0, 0};
 };
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 WriteRun WriteRate(const std::string& dir, double seconds, bool backups, int64_t gap_ms) {
   WriteRun run;
@@ -547,11 +569,17 @@ WriteRun WriteRate(const std::string& dir, double seconds, bool backups, int64_t
                         SystemClock::Default());
   std::atomic<bool> stop{false};
   std::thread backup_loop([&] {
+    double cpu_start = ThreadCpuSeconds();
     while (backups && !stop) {
       Must(service.Create(""), "create");
       ++run.backups;
+      BackupMetrics m = service.metrics();
+      double phases[5] = {m.last_purge_ms, m.last_pin_ms, m.last_cut_ms, m.last_narrow_ms,
+                          m.last_publish_ms};
+      for (int i = 0; i < 5; ++i) run.phases_ms[i] += phases[i];
       std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
     }
+    run.backup_cpu_s = ThreadCpuSeconds() - cpu_start;
   });
   Random rnd(11);
   std::string value(100, 'v');
@@ -586,6 +614,12 @@ void RunThroughput(const Config& cfg) {
         round + 1, a.rows_per_s, static_cast<unsigned long long>(a.checkpoints), b.rows_per_s,
         static_cast<unsigned long long>(b.checkpoints), static_cast<unsigned long long>(b.backups),
         static_cast<long long>(cfg.tput_backup_gap_ms));
+    double n = std::max<double>(1, b.backups);
+    std::printf(
+        "tput     round %d: per backup %.2f ms CPU of the backup thread; phases (ms, mean) purge "
+        "%.2f, id+pin %.2f, cut %.2f, narrowed pin %.2f, manifest %.2f\n",
+        round + 1, 1000 * b.backup_cpu_s / n, b.phases_ms[0] / n, b.phases_ms[1] / n,
+        b.phases_ms[2] / n, b.phases_ms[3] / n, b.phases_ms[4] / n);
     without += a.rows_per_s;
     with += b.rows_per_s;
   }

@@ -79,9 +79,17 @@ void Snapshots(ObjectStore* store) {
   }
 }
 
+// A manifest.json as written before issue 12 (format version 1: no entry objects).
+std::string ManifestV1(std::string text) {
+  std::string v2 = "\"format_version\": " + std::to_string(kManifestFormatVersion);
+  text.replace(text.find(v2), v2.size(), "\"format_version\": 1");
+  return text;
+}
+
 void Manifests() {
   Manifest m;
   Write("manifest", "empty", EncodeManifest(m));
+  Write("manifest", "v1-empty", ManifestV1(EncodeManifest(m)));
   for (uint64_t id : {1, 2, 5}) {
     SnapshotEntry s;
     s.id = id;
@@ -102,6 +110,11 @@ void Manifests() {
     s.cluster_id = "3c8c0d1e-fuzz";
     m.snapshots.push_back(s);
     Write("manifest", "snapshots-" + std::to_string(m.snapshots.size()), EncodeManifest(m));
+    Write("manifest", "v1-snapshots-" + std::to_string(m.snapshots.size()),
+          ManifestV1(EncodeManifest(m)));
+    // The same entry as an entry object (manifest/<id>.json), which the fuzzer also
+    // decodes and reads beside an index.
+    Write("manifest", "entry-" + std::to_string(id), EncodeManifestEntry(s));
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <optional>
 
 #include "backup/snapshot_file.h"
 #include "backup/verify.h"
@@ -15,6 +16,11 @@ namespace cairn {
 namespace {
 
 constexpr size_t kCutPage = 1000;
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
 
 uint64_t ParseU64(std::string_view text) {
   uint64_t v = 0;
@@ -103,15 +109,47 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
     if (!id.ok()) return id.status().WithContext("backup storage identity");
     storage_id_ = *id;
   }
-  auto purged = PurgeOrphans(kOrphanGraceMs);
+  phases_ = BackupMetrics{};
+  auto phase = std::chrono::steady_clock::now();
+  // Orphans are purged once they are older than the grace period (an hour), so a purge
+  // per kPurgeIntervalMs is enough: back-to-back backups skip its reads (the manifest,
+  // two listings, every pin). A lost manifest.json is still noticed at once: without it
+  // the purge runs, and refuses.
+  const int64_t now = clock_->NowMillis();
+  bool purge = !layout_known_ || now - last_purge_ms_ >= kPurgeIntervalMs || now < last_purge_ms_;
+  if (!purge) purge = !storage_.store()->Head(BackupStorage::kManifestKey).ok();
+  Result<PurgeReport> purged = PurgeReport{};
+  if (purge) {
+    ManifestLayout layout;
+    purged = Purge(kOrphanGraceMs, &layout);
+    std::lock_guard lock(manifest_mu_);
+    layout_known_ = purged.ok();
+    if (purged.ok()) {
+      layout_ = layout;
+      last_purge_ms_ = now;
+    }
+  }
+  phases_.last_purge_ms = MsSince(phase);
   // A storage that lost its manifest must not get a new one listing only this backup.
   if (purged.status().code() == ErrorCode::kFailedPrecondition) return purged.status();
   if (!purged.ok())
     CAIRN_LOG_WARN("backup: purging orphans failed: {}", purged.status().ToString());
   auto entry = [&]() -> Result<SnapshotEntry> {
+    if (purged.ok()) {
+      std::lock_guard lock(manifest_mu_);
+      if (layout_.index_version == 0) {
+        // No manifest.json and no snapshot files: a new storage gets its (empty)
+        // manifest before its first snapshot file, so a failed first backup leaves a
+        // file the next purge removes, not a file without a manifest (which blocks
+        // every backup).
+        CAIRN_RETURN_IF_ERROR(storage_.StartManifest(Manifest{}));
+        layout_ = ManifestLayout{kManifestFormatVersion, 0, 0, layout_.max_id};
+      }
+    }
     for (int attempt = 1;; ++attempt) {
-      CAIRN_ASSIGN_OR_RETURN(uint64_t id, meta_->AllocateIds("backup"));
-      auto created = CreateLocked(id, remarks);
+      uint64_t id = 0;
+      // Publish reads the manifest again when the purge failed.
+      auto created = CreateLocked(remarks, purged.ok(), &id);
       // Aborted: the cut's revision went away under it (etcd compacted its history);
       // a fresh cut at a newer revision succeeds.
       if (created.ok() || created.status().code() != ErrorCode::kAborted || attempt == 3) {
@@ -124,6 +162,11 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
   metrics_.last_duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   if (entry.ok()) {
+    metrics_.last_purge_ms = phases_.last_purge_ms;
+    metrics_.last_pin_ms = phases_.last_pin_ms;
+    metrics_.last_cut_ms = phases_.last_cut_ms;
+    metrics_.last_narrow_ms = phases_.last_narrow_ms;
+    metrics_.last_publish_ms = phases_.last_publish_ms;
     ++metrics_.jobs_succeeded;
     metrics_.last_snapshot_bytes = entry->file_size;
     metrics_.last_sst_count = entry->sst_count;
@@ -133,42 +176,157 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
   return entry;
 }
 
-Result<SnapshotEntry> BackupService::CreateLocked(uint64_t id, const std::string& remarks) {
-  // Pin first: everything that leaves the version from now on is kept until the cut
-  // is recorded, so compaction between pin and cut cannot lose an SST of the cut.
+namespace {
+
+Result<uint64_t> ParseIdGenerator(const std::optional<KeyValue>& kv) {
+  if (!kv) return uint64_t{1};  // an absent generator starts at 1
+  uint64_t id = 0;
+  auto [end, ec] = std::from_chars(kv->value.data(), kv->value.data() + kv->value.size(), id);
+  if (ec != std::errc() || end != kv->value.data() + kv->value.size() || id == 0) {
+    return Status::Corruption("malformed id generator " + kv->key + " = '" + kv->value + "'");
+  }
+  return id;
+}
+
+// `kv` still holds what it held when read (absent: still absent).
+Compare Unchanged(const std::string& key, const std::optional<KeyValue>& kv) {
+  return kv ? Compare::ValueEquals(key, kv->value) : Compare::Absent(key);
+}
+
+}  // namespace
+
+Status BackupService::CommitPin(uint64_t id, const std::optional<KeyValue>& id_kv, uint64_t epoch,
+                                uint64_t max_object_id, std::vector<Compare> compares) {
+  {
+    std::lock_guard lock(manifest_mu_);
+    running_id_ = id;  // before the pin exists: a purge never takes it for an orphan
+  }
+  const std::string key = keys::IdKey("backup");
+  Txn txn;
+  txn.compares = std::move(compares);
+  txn.compares.push_back(Unchanged(key, id_kv));
+  txn.ops.push_back(Op::Put(key, std::to_string(id + 1)));
+  txn.ops.push_back(
+      Op::Put(PinKey(id), EncodePin({id, epoch, max_object_id, storage_id_, clock_->NowMillis()})));
+  auto committed = meta_->Commit(std::move(txn));
+  if (committed.ok()) return Status::OK();
+  if (!committed.status().IsConflict()) {
+    // The commit may have landed with its acknowledgement lost: remove the pin.
+    RemovePinOrLeaveItToPurge(id);
+  }
+  std::lock_guard lock(manifest_mu_);
+  running_id_ = 0;
+  return committed.status();
+}
+
+uint64_t BackupService::IdFloor() {
+  std::lock_guard lock(manifest_mu_);
+  return layout_known_ ? layout_.max_id + 1 : 1;
+}
+
+Result<BackupService::PinnedCut> BackupService::PinAtCut() {
+  // Fast path, one commit: take the cut, then commit the backup id and the exact pin
+  // (E, M) of the cut on condition that the version is still what the cut saw. Then no
+  // SST of the cut left the version between the cut and the pin (none was stale, so
+  // none can have been vacuumed), and from the pin on every SST of the cut (id < M,
+  // leaving the version at an epoch >= E) is protected. Objects allocated after the cut
+  // (ids >= M) are not in it and need no protection.
+  const std::string backup_key = keys::IdKey("backup"), object_key = keys::IdKey("object");
+  for (int attempt = 0; attempt < kPinAtCutAttempts; ++attempt) {
+    CAIRN_ASSIGN_OR_RETURN(auto snapshot, meta_->store()->Snapshot());
+    CAIRN_ASSIGN_OR_RETURN(auto version, snapshot->Get(keys::kStorageVersion));
+    CAIRN_ASSIGN_OR_RETURN(auto objects, snapshot->Get(object_key));
+    CAIRN_ASSIGN_OR_RETURN(auto backups, snapshot->Get(backup_key));
+    CAIRN_ASSIGN_OR_RETURN(uint64_t id, ParseIdGenerator(backups));
+    id = std::max(id, IdFloor());
+    PinnedCut cut;
+    if (version) {
+      CAIRN_ASSIGN_OR_RETURN(VersionHeader header, DecodeVersionHeader(version->value));
+      cut.epoch = header.max_committed_epoch;
+    }
+    cut.max_object_id = objects ? ParseU64(objects->value) : 0;
+    Status pinned = CommitPin(id, backups, cut.epoch, std::max<uint64_t>(cut.max_object_id, 1),
+                              {Unchanged(std::string(keys::kStorageVersion), version)});
+    if (pinned.ok()) {
+      cut.id = id;
+      cut.snapshot = std::move(snapshot);
+      cut.exact = true;
+      return cut;
+    }
+    if (!pinned.IsConflict()) return pinned;
+  }
+  // A busy cluster changed its version between every cut and its pin: pin first, with
+  // (E_pin, infinity), so compaction between pin and cut cannot lose an SST of the cut;
+  // the pin is narrowed after the cut (two commits).
   CAIRN_ASSIGN_OR_RETURN(auto version, meta_->store()->Get(keys::kStorageVersion));
   uint64_t pin_epoch = 0;
   if (version) {
     CAIRN_ASSIGN_OR_RETURN(VersionHeader header, DecodeVersionHeader(version->value));
     pin_epoch = header.max_committed_epoch;
   }
-  {
-    std::lock_guard lock(manifest_mu_);
-    running_id_ = id;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    CAIRN_ASSIGN_OR_RETURN(auto backups, meta_->store()->Get(backup_key));
+    CAIRN_ASSIGN_OR_RETURN(uint64_t id, ParseIdGenerator(backups));
+    id = std::max(id, IdFloor());
+    Status pinned = CommitPin(id, backups, pin_epoch, kPinInProgress, {});
+    if (pinned.ok()) {
+      PinnedCut cut;
+      cut.id = id;
+      auto snapshot = meta_->store()->Snapshot();
+      if (!snapshot.ok()) {
+        (void)RemovePin(id);
+        std::lock_guard lock(manifest_mu_);
+        running_id_ = 0;
+        return snapshot.status();
+      }
+      cut.snapshot = std::move(*snapshot);
+      return cut;
+    }
+    if (!pinned.IsConflict()) return pinned;
   }
-  Status pinned = SetPin(id, pin_epoch, kPinInProgress);
-  auto entry = pinned.ok() ? Cut(id, remarks) : Result<SnapshotEntry>(pinned);
+  return Status::Conflict("id generator " + backup_key + ": too many concurrent allocations");
+}
+
+Result<SnapshotEntry> BackupService::CreateLocked(const std::string& remarks, bool layout_known,
+                                                  uint64_t* id_out) {
+  if (!layout_known) {
+    // The purge failed: before pinning anything, make sure the manifest is not lost
+    // (Publish checks again; this keeps a refused backup from leaving a pin behind when
+    // the pin's commit is acknowledged lost).
+    std::lock_guard lock(manifest_mu_);
+    ManifestLayout layout;
+    auto manifest = LoadManifestForPurge("", &layout);
+    if (!manifest.ok()) return manifest.status();
+    layout_ = layout;  // for the id floor; the index's presence is checked again later
+    layout_known_ = true;
+  }
+  auto phase = std::chrono::steady_clock::now();
+  CAIRN_ASSIGN_OR_RETURN(PinnedCut cut, PinAtCut());
+  phases_.last_pin_ms = MsSince(phase);
+  const uint64_t id = cut.id;
+  *id_out = id;
+  auto entry = Cut(&cut, remarks);
   bool may_be_listed = false;
   if (entry.ok()) {
-    Status published = Publish(*entry, &may_be_listed);
+    phase = std::chrono::steady_clock::now();
+    Status published = Publish(*entry, layout_known, &may_be_listed);
+    phases_.last_publish_ms = MsSince(phase);
     if (!published.ok()) entry = published;
   }
   if (!entry.ok() && !may_be_listed) {
     // Nothing references this backup: remove what the attempt left behind.
     (void)storage_.store()->Delete(BackupStorage::SnapshotKey(id));
-    Status unpinned = RemovePin(id);
-    if (!unpinned.ok()) {
-      CAIRN_LOG_WARN("backup {}: could not remove pin ({}); purge will remove it", id,
-                     unpinned.ToString());
-    }
+    RemovePinOrLeaveItToPurge(id);
   }
   std::lock_guard lock(manifest_mu_);
   running_id_ = 0;
   return entry;
 }
 
-Result<SnapshotEntry> BackupService::Cut(uint64_t id, const std::string& remarks) {
-  CAIRN_ASSIGN_OR_RETURN(auto snapshot, meta_->store()->Snapshot());
+Result<SnapshotEntry> BackupService::Cut(PinnedCut* cut, const std::string& remarks) {
+  auto phase = std::chrono::steady_clock::now();
+  MetaSnapshot* snapshot = cut->snapshot.get();
+  const uint64_t id = cut->id;
   SnapshotEntry entry;
   entry.id = id;
   entry.created_ms = clock_->NowMillis();
@@ -180,7 +338,9 @@ Result<SnapshotEntry> BackupService::Cut(uint64_t id, const std::string& remarks
   // The header needs the cluster id and changelog seq, known before streaming.
   CAIRN_ASSIGN_OR_RETURN(auto cluster, snapshot->Get(keys::kClusterId));
   CAIRN_ASSIGN_OR_RETURN(auto seq, snapshot->Get(keys::kChangelogSeq));
+  CAIRN_ASSIGN_OR_RETURN(auto timeline, snapshot->Get(keys::kClusterTimeline));
   SnapshotHeader header;
+  header.timeline = std::max<uint32_t>(timeline ? ParseU64(timeline->value) : 1, 1);
   header.snapshot_id = id;
   header.meta_revision = entry.meta_revision;
   header.changelog_seq = seq ? ParseU64(seq->value) : 0;
@@ -189,7 +349,7 @@ Result<SnapshotEntry> BackupService::Cut(uint64_t id, const std::string& remarks
 
   CAIRN_ASSIGN_OR_RETURN(auto writer, SnapshotWriter::Create(storage_.store(), entry.file, header));
   CutSummary summary;
-  Status streamed = StreamCut(snapshot.get(), writer.get(), &summary);
+  Status streamed = StreamCut(snapshot, writer.get(), &summary);
   if (!streamed.ok()) {
     writer->Abort();
     return streamed;
@@ -199,26 +359,78 @@ Result<SnapshotEntry> BackupService::Cut(uint64_t id, const std::string& remarks
   entry.version_id = summary.version_id;
   entry.changelog_seq = header.changelog_seq;
   entry.cluster_id = header.cluster_id;
-  entry.timeline = summary.timeline;
+  entry.timeline = header.timeline;  // what the file records (summary.timeline, at least 1)
   entry.sst_count = summary.sst_count;
   entry.sst_bytes = summary.sst_bytes;
   entry.id_generators = summary.id_generators;
   entry.max_object_id = summary.id_generators["object"];
   entry.file_size = info.file_size;
   entry.checksum = info.checksum;
+  phases_.last_cut_ms = MsSince(phase);
 
+  if (cut->exact) {
+    // The pin was written for this very cut.
+    if (cut->epoch != entry.epoch || cut->max_object_id != entry.max_object_id) {
+      return Status::Aborted("backup " + std::to_string(id) + ": the cut (epoch " +
+                             std::to_string(entry.epoch) + ", max object id " +
+                             std::to_string(entry.max_object_id) +
+                             ") is not the one pinned (epoch " + std::to_string(cut->epoch) +
+                             ", max object id " + std::to_string(cut->max_object_id) + ")");
+    }
+    return entry;
+  }
+  phase = std::chrono::steady_clock::now();
   // Narrow the pin to exactly what the cut can reference.
   CAIRN_RETURN_IF_ERROR(SetPin(id, entry.epoch, std::max<uint64_t>(entry.max_object_id, 1)));
+  phases_.last_narrow_ms = MsSince(phase);
   return entry;
 }
 
-Status BackupService::Publish(const SnapshotEntry& entry, bool* may_be_listed) {
+Status BackupService::Publish(const SnapshotEntry& entry, bool layout_known, bool* may_be_listed) {
   std::lock_guard lock(manifest_mu_);
   // Not LoadManifestOrEmpty: a lost manifest.json must not be replaced by one listing only
-  // this backup (cairn-sim seed 6: a read fault let the purge's check pass).
-  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, LoadManifestForPurge(entry.file));
-  manifest.snapshots.push_back(entry);
-  Status saved = storage_.SaveManifest(manifest);
+  // this backup (cairn-sim seed 6: a read fault let the purge's check pass). When what
+  // the manifest holds is known (layout_), a Head of manifest.json is enough; else it is
+  // read (and must be readable) here.
+  bool index_present = true;
+  if (layout_known && layout_known_) {
+    auto head = storage_.store()->Head(BackupStorage::kManifestKey);
+    if (!head.ok() && !head.status().IsNotFound()) {
+      return head.status().WithContext("look for manifest.json in " +
+                                       storage_.store()->DescribeForLog());
+    }
+    index_present = head.ok();
+  } else {
+    ManifestLayout layout;
+    auto manifest = storage_.LoadManifest(&layout);
+    if (!manifest.ok() && !manifest.status().IsNotFound()) return manifest.status();
+    index_present = manifest.ok();
+    layout_ = layout;
+    layout_known_ = manifest.ok();
+  }
+  if (!index_present) {
+    layout_known_ = false;
+    CAIRN_RETURN_IF_ERROR(LoadManifestForPurge(entry.file).status());
+  }
+  Status saved;
+  if (!index_present) {
+    // A storage without manifest and without snapshot files: its first backup (or the
+    // first after the operator gave the old ones up) starts a new manifest.
+    Manifest fresh;
+    fresh.snapshots.push_back(entry);
+    saved = storage_.StartManifest(fresh);
+    if (saved.ok()) {
+      layout_ = ManifestLayout{kManifestFormatVersion, 0, 0, entry.id};
+      layout_known_ = true;
+    }
+  } else {
+    saved = storage_.AddEntry(entry);
+    if (saved.ok()) {
+      ++layout_.entries;
+      layout_.max_id = std::max(layout_.max_id, entry.id);
+      CompactIfDue("backup " + std::to_string(entry.id));
+    }
+  }
   if (saved.ok()) return saved;
   // The write may have landed with its acknowledgement lost: look before cleaning up.
   auto reread = storage_.LoadManifestOrEmpty();
@@ -226,11 +438,36 @@ Status BackupService::Publish(const SnapshotEntry& entry, bool* may_be_listed) {
   return reread.ok() && reread->Find(entry.id) ? Status::OK() : saved;
 }
 
+void BackupService::CompactIfDue(const std::string& what) {
+  // An index from before entry objects is rewritten at once (so that older builds refuse
+  // this storage instead of missing backups); else every compact_after() objects. What
+  // was just written is in the manifest either way: a failure only delays compaction.
+  if (layout_.index_version >= kManifestFormatVersion &&
+      layout_.objects() <= storage_.compact_after()) {
+    return;
+  }
+  Status compacted = storage_.CompactManifest();
+  if (compacted.ok()) {
+    layout_ = ManifestLayout{kManifestFormatVersion, 0, 0, layout_.max_id};
+  } else {
+    CAIRN_LOG_WARN("{}: compacting the manifest failed ({}); the next change retries", what,
+                   compacted.ToString());
+  }
+}
+
 Status BackupService::SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id) {
   Txn txn;
   txn.ops.push_back(
       Op::Put(PinKey(id), EncodePin({id, epoch, max_object_id, storage_id_, clock_->NowMillis()})));
   return meta_->Commit(std::move(txn)).status();
+}
+
+void BackupService::RemovePinOrLeaveItToPurge(uint64_t id) {
+  Status unpinned = RemovePin(id);
+  if (!unpinned.ok()) {
+    CAIRN_LOG_WARN("backup {}: could not remove pin ({}); purge will remove it", id,
+                   unpinned.ToString());
+  }
 }
 
 Status BackupService::RemovePin(uint64_t id) {
@@ -255,15 +492,19 @@ Status BackupService::Delete(uint64_t id) {
   std::string file;
   {
     std::lock_guard lock(manifest_mu_);
-    CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage_.LoadManifestOrEmpty());
-    auto it = std::find_if(manifest.snapshots.begin(), manifest.snapshots.end(),
-                           [&](const SnapshotEntry& e) { return e.id == id; });
-    if (it == manifest.snapshots.end()) {
+    ManifestLayout layout;
+    CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage_.LoadManifestOrEmpty(&layout));
+    const SnapshotEntry* entry = manifest.Find(id);
+    if (entry == nullptr) {
       return Status::NotFound("backup " + std::to_string(id) + " does not exist");
     }
-    file = it->file;
-    manifest.snapshots.erase(it);
-    CAIRN_RETURN_IF_ERROR(storage_.SaveManifest(manifest));
+    file = entry->file;
+    // A tombstone, not a rewrite of the whole manifest; folded in every compact_after().
+    CAIRN_RETURN_IF_ERROR(storage_.AddTombstone(id, clock_->NowMillis()));
+    layout_ = layout;
+    layout_known_ = true;
+    ++layout_.tombstones;
+    CompactIfDue("backup delete " + std::to_string(id));
   }
   // Unlisted first, so nobody restores it while its SSTs become deletable.
   CAIRN_RETURN_IF_ERROR(RemovePin(id));
@@ -289,8 +530,9 @@ Result<VerifyReport> BackupService::Verify(uint64_t id, bool deep, const VerifyP
 
 // A missing manifest with snapshot files beside it is a damaged storage (or the wrong
 // one), not an empty one: nothing may be purged on its word.
-Result<Manifest> BackupService::LoadManifestForPurge(const std::string& except_file) {
-  auto manifest = storage_.LoadManifest();
+Result<Manifest> BackupService::LoadManifestForPurge(const std::string& except_file,
+                                                     ManifestLayout* layout) {
+  auto manifest = storage_.LoadManifest(layout);
   if (manifest.ok() || !manifest.status().IsNotFound()) return manifest;
   bool has_snapshots = false;
   CAIRN_RETURN_IF_ERROR(ListAll(*storage_.store(), "snapshots/", [&](const ObjectMeta& meta) {
@@ -307,12 +549,23 @@ Result<Manifest> BackupService::LoadManifestForPurge(const std::string& except_f
 }
 
 Result<PurgeReport> BackupService::PurgeOrphans(int64_t grace_ms) {
+  return Purge(grace_ms, nullptr);
+}
+
+Result<PurgeReport> BackupService::Purge(int64_t grace_ms, ManifestLayout* layout) {
   std::lock_guard lock(manifest_mu_);
-  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, LoadManifestForPurge());
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, LoadManifestForPurge("", layout));
   PurgeReport report;
   int64_t cutoff = clock_->NowMillis() - grace_ms;
   std::vector<std::string> files;
   CAIRN_RETURN_IF_ERROR(ListAll(*storage_.store(), "snapshots/", [&](const ObjectMeta& meta) {
+    uint64_t file_id = 0;
+    std::string_view name(meta.key);
+    if (name.starts_with("snapshots/") && name.ends_with(".snap")) {
+      name = name.substr(10, name.size() - 15);
+      std::from_chars(name.data(), name.data() + name.size(), file_id);
+    }
+    if (layout != nullptr) layout->max_id = std::max(layout->max_id, file_id);
     bool listed = std::any_of(manifest.snapshots.begin(), manifest.snapshots.end(),
                               [&](const SnapshotEntry& e) { return e.file == meta.key; });
     if (!listed && meta.mtime_ms < cutoff && meta.key != BackupStorage::SnapshotKey(running_id_)) {

@@ -23,6 +23,11 @@ struct BackupMetrics {
   double last_duration_ms = 0;
   uint64_t last_snapshot_bytes = 0;
   uint64_t last_sst_count = 0;  // SSTs the last backup references (and pins)
+  // Where the last successful backup's time went (ms): orphan purge (with its manifest
+  // read), backup id + pin commit, cut (snapshot read, compress, write, fsync), narrowed
+  // pin commit, manifest entry (and compaction).
+  double last_purge_ms = 0, last_pin_ms = 0, last_cut_ms = 0, last_narrow_ms = 0,
+         last_publish_ms = 0;
 };
 
 struct VerifyReport {
@@ -45,18 +50,24 @@ struct PurgeReport {
 class BackupService {
  public:
   static constexpr int64_t kOrphanGraceMs = 3600 * 1000;
+  // Backup create purges orphans at most this often (and whenever manifest.json is
+  // missing).
+  static constexpr int64_t kPurgeIntervalMs = 60 * 1000;
 
   // `objects` is the cluster's object store (for SST checks); `backups` is backup storage.
   BackupService(MetaWriter* meta, ObjectStore* objects, ObjectStore* backups, Clock* clock);
 
-  // Pins, cuts, writes the snapshot, records it in the manifest. One job at a time: a
+  // Cuts, pins, writes the snapshot, records it in the manifest: one durable meta commit
+  // (backup id + the cut's exact pin; two when the version moves between cut and pin:
+  // id + in-progress pin, then the narrowed pin) and one small create-only object in
+  // backup storage (plus, every compact_after() changes, the index). One job at a time: a
   // concurrent request gets Busy("backup already running"). On failure no pin and no
-  // file are left behind. Each job first purges what crashed jobs left (older than
-  // kOrphanGraceMs).
+  // file are left behind. A job first purges what crashed jobs left (older than
+  // kOrphanGraceMs), at most once per kPurgeIntervalMs.
   Result<SnapshotEntry> Create(const std::string& remarks);
   Result<Manifest> List();
   Result<SnapshotEntry> Show(uint64_t id);
-  // Removes the manifest entry, then the pin, then the file.
+  // Removes the manifest entry (a tombstone object), then the pin, then the file.
   Status Delete(uint64_t id);
   // Checks the snapshot file against its manifest entry, then one listing of data/:
   // every referenced SST exists (else NotFound) with its recorded size (else
@@ -77,15 +88,44 @@ class BackupService {
   BackupMetrics metrics();
 
  private:
-  Result<SnapshotEntry> CreateLocked(uint64_t id, const std::string& remarks);
-  Result<SnapshotEntry> Cut(uint64_t id, const std::string& remarks);
-  // Appends `entry` to the manifest. On failure *may_be_listed says whether the entry
-  // might still have landed (then its file and pin must stay).
-  Status Publish(const SnapshotEntry& entry, bool* may_be_listed);
+  // `layout_known`: this job's purge succeeded, or was skipped (layout_ is current).
+  // *id_out is the id allocated (0 if none).
+  Result<SnapshotEntry> CreateLocked(const std::string& remarks, bool layout_known,
+                                     uint64_t* id_out);
+  // A backup id, its pin and the meta snapshot to cut.
+  struct PinnedCut {
+    uint64_t id = 0;
+    std::unique_ptr<MetaSnapshot> snapshot;
+    bool exact = false;  // pinned (epoch, max_object_id) of this snapshot: no narrowing
+    uint64_t epoch = 0, max_object_id = 0;
+  };
+  static constexpr int kPinAtCutAttempts = 4;
+  // Allocates the backup id and pins (docs/backup-format.md "Order of backup create"):
+  // one commit of id + exact pin conditional on the cut's version (usually), else id +
+  // in-progress pin, narrowed by Cut. Sets running_id_.
+  Result<PinnedCut> PinAtCut();
+  // The smallest id a new backup may take: above every id the manifest (index, entries,
+  // tombstones) and the snapshot files name, as last read. ids/backup alone is not
+  // enough: a restore raises it above the listed backups only, and a deleted backup's
+  // tombstone (or leftover file) would hide (or block) a new backup with its id.
+  uint64_t IdFloor();
+  // Commits ids/backup = id + 1 (if `id_kv` is unchanged) and the pin, if `compares` hold.
+  Status CommitPin(uint64_t id, const std::optional<KeyValue>& id_kv, uint64_t epoch,
+                   uint64_t max_object_id, std::vector<Compare> compares);
+  Result<SnapshotEntry> Cut(PinnedCut* cut, const std::string& remarks);
+  // Adds `entry` to the manifest (one create-only entry object; compacts now and then).
+  // On failure *may_be_listed says whether the entry might still have landed (then its
+  // file and pin must stay).
+  Status Publish(const SnapshotEntry& entry, bool layout_known, bool* may_be_listed);
+  // Compacts the manifest when layout_ says it is due (manifest_mu_ held).
+  void CompactIfDue(const std::string& what);
+  Result<PurgeReport> Purge(int64_t grace_ms, ManifestLayout* layout);
   Status SetPin(uint64_t id, uint64_t epoch, uint64_t max_object_id);
   Status RemovePin(uint64_t id);
+  void RemovePinOrLeaveItToPurge(uint64_t id);  // a failure is logged: purge removes it
   // `except_file`: a snapshot file that does not count (the one being published).
-  Result<Manifest> LoadManifestForPurge(const std::string& except_file = "");
+  Result<Manifest> LoadManifestForPurge(const std::string& except_file = "",
+                                        ManifestLayout* layout = nullptr);
   // kNoGrace: at start, every unlisted pin of this storage (and every in-progress pin).
   static constexpr int64_t kNoGrace = std::numeric_limits<int64_t>::max();
   Result<uint64_t> PurgePins(const Manifest& manifest, int64_t cutoff_ms);
@@ -99,7 +139,13 @@ class BackupService {
   std::mutex metrics_mu_;
   BackupMetrics metrics_;
   uint64_t running_id_ = 0;  // guarded by manifest_mu_
-  std::string storage_id_;   // backup storage identity, loaded or written at first use
+  // What the manifest holds beyond its index, as last read and since changed by this
+  // service (guarded by manifest_mu_); when Create last purged (job_mu_).
+  ManifestLayout layout_;
+  bool layout_known_ = false;
+  int64_t last_purge_ms_ = 0;
+  std::string storage_id_;  // backup storage identity, loaded or written at first use
+  BackupMetrics phases_;    // this job's phase timings (job_mu_)
 };
 
 }  // namespace cairn

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
+#include <set>
 
 #include "backup/manifest.h"
 #include "backup/timeline.h"
@@ -187,6 +189,8 @@ Result<ExpireReport> ChangelogArchiver::ExpireArchive(int64_t retention_ms) {
   CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage.LoadManifestOrEmpty());
   const int64_t cutoff_ms = clock_->NowMillis() - retention_ms;
   CAIRN_RETURN_IF_ERROR(LoadArchivedSeq());
+  CAIRN_ASSIGN_OR_RETURN(auto segments, ListSegments(backups_));
+  CAIRN_RETURN_IF_ERROR(ExpireDeadTimelines(manifest, segments, cutoff_ms, &report));
   // Only this timeline's segments, against this timeline's snapshots: a segment another
   // timeline's history needs is never expired on its behalf.
   const SnapshotEntry* base = nullptr;  // newest snapshot at or before the window start
@@ -194,18 +198,88 @@ Result<ExpireReport> ChangelogArchiver::ExpireArchive(int64_t retention_ms) {
     if (s.timeline != timeline_) continue;
     if (s.created_ms <= cutoff_ms && (!base || s.created_ms > base->created_ms)) base = &s;
   }
-  if (base == nullptr) return report;  // the window reaches back before every snapshot
-  report.kept_from_seq = base->changelog_seq + 1;
-  CAIRN_ASSIGN_OR_RETURN(auto segments, ListSegments(backups_));
-  for (const auto& seg : segments) {
-    if (seg.timeline != timeline_ || seg.last_seq > base->changelog_seq) continue;
-    CAIRN_RETURN_IF_ERROR(backups_->Delete(seg.key));
-    report.segments++;
-    report.bytes += seg.size;
+  if (base != nullptr) {  // else the window reaches back before every snapshot
+    report.kept_from_seq = base->changelog_seq + 1;
+    for (const auto& seg : segments) {
+      if (seg.timeline != timeline_ || seg.last_seq > base->changelog_seq) continue;
+      CAIRN_RETURN_IF_ERROR(backups_->Delete(seg.key));
+      report.segments++;
+      report.bytes += seg.size;
+    }
   }
   std::lock_guard m(metrics_mu_);
   metrics_.segments_expired += report.segments;
   return report;
+}
+
+// A timeline's segments are replayed only on a path that starts at a snapshot on that
+// timeline or on one of its ancestors, towards a target on it or on a descendant. So the
+// segments of timeline N are dead, and deleted, when (docs/pitr.md "Dead timelines"):
+// neither N nor a descendant of N is this cluster's timeline or one of its ancestors;
+// no listed backup is on N or a descendant; and N and every descendant ended before the
+// window (last archived record, or for one without segments its creation, older than
+// `cutoff_ms`): no PITR target inside any retention window lies on them, and their
+// backups are gone. Timelines whose history is unknown are left alone.
+Status ChangelogArchiver::ExpireDeadTimelines(const Manifest& manifest,
+                                              const std::vector<SegmentInfo>& segments,
+                                              int64_t cutoff_ms, ExpireReport* report) {
+  CAIRN_ASSIGN_OR_RETURN(TimelineMap timelines, LoadTimelines(backups_));
+  auto own_path = TimelinePath(timelines, timeline_);
+  if (!own_path.ok()) return Status::OK();  // our own history is not published (yet)
+  std::set<uint32_t> keep;                  // this timeline and its ancestors
+  for (const PathStep& step : *own_path) keep.insert(step.timeline);
+  std::map<uint32_t, std::vector<uint32_t>> children;
+  for (const auto& [n, history] : timelines) {
+    if (n > 1) children[history.parent].push_back(n);
+  }
+  std::map<uint32_t, std::vector<const SegmentInfo*>> by_timeline;
+  for (const auto& seg : segments) by_timeline[seg.timeline].push_back(&seg);
+  std::set<uint32_t> listed;
+  for (const auto& s : manifest.snapshots) listed.insert(s.timeline);
+
+  // When a timeline's history ended: its last archived record, else its creation.
+  std::map<uint32_t, int64_t> ended_ms;
+  auto ended = [&](uint32_t t) -> Result<int64_t> {
+    if (auto it = ended_ms.find(t); it != ended_ms.end()) return it->second;
+    int64_t end = timelines.at(t).created_ms;
+    auto segs = by_timeline.find(t);
+    if (segs != by_timeline.end() && !segs->second.empty()) {
+      const SegmentInfo* last = segs->second.back();  // ascending seq
+      CAIRN_ASSIGN_OR_RETURN(auto records, ReadSegment(backups_, *last));
+      for (const auto& r : records) end = std::max(end, r.wall_time_ms);
+    }
+    ended_ms[t] = end;
+    return end;
+  };
+
+  for (const auto& [n, history] : timelines) {
+    auto segs = by_timeline.find(n);
+    if (segs == by_timeline.end() || segs->second.empty()) continue;
+    std::vector<uint32_t> subtree = {n};
+    for (size_t i = 0; i < subtree.size(); ++i) {
+      for (uint32_t child : children[subtree[i]]) subtree.push_back(child);
+    }
+    bool dead = true;
+    for (uint32_t t : subtree) {
+      if (keep.count(t) || listed.count(t)) {
+        dead = false;
+        break;
+      }
+      CAIRN_ASSIGN_OR_RETURN(int64_t end, ended(t));
+      if (end >= cutoff_ms) {
+        dead = false;
+        break;
+      }
+    }
+    if (!dead) continue;
+    for (const SegmentInfo* seg : segs->second) {
+      CAIRN_RETURN_IF_ERROR(backups_->Delete(seg->key));
+      report->segments++;
+      report->bytes += seg->size;
+    }
+    report->dead_timelines++;
+  }
+  return Status::OK();
 }
 
 Status ChangelogArchiver::RunOnce() {

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <vector>
 
+#include "backup/manifest.h"
 #include "backup/pitr_segment.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -37,7 +39,8 @@ struct TrimReport {
 struct ExpireReport {
   uint64_t segments = 0;  // segments deleted
   uint64_t bytes = 0;
-  uint64_t kept_from_seq = 0;  // first seq still archived (0 = nothing to keep from)
+  uint64_t kept_from_seq = 0;   // first seq still archived (0 = nothing to keep from)
+  uint64_t dead_timelines = 0;  // other timelines whose segments were all deleted
 };
 
 // For the server's /metrics (names suggested in docs/pitr.md).
@@ -77,8 +80,9 @@ class ChangelogArchiver {
   // Deletes meta-store records that are archived and older than `retention_ms`.
   Result<TrimReport> TrimArchived(int64_t retention_ms);
   // Deletes segments entirely at or before the newest snapshot taken at or before
-  // now - retention_ms (restore to any time in the window starts at that snapshot).
-  // Never deletes snapshots.
+  // now - retention_ms (restore to any time in the window starts at that snapshot),
+  // and every segment of a dead timeline (no listed backup and no retention window can
+  // reach it, ExpireDeadTimelines). Never deletes snapshots.
   Result<ExpireReport> ExpireArchive(int64_t retention_ms);
   // One background pass: archive, trim (and expire every few passes).
   Status RunOnce();
@@ -95,6 +99,8 @@ class ChangelogArchiver {
 
  private:
   Status LoadArchivedSeq();
+  Status ExpireDeadTimelines(const Manifest& manifest, const std::vector<SegmentInfo>& segments,
+                             int64_t cutoff_ms, ExpireReport* report);
   Status PublishTimelineHistory();
   Result<uint64_t> ReadHeadSeq();
   Status WriteSegment(std::vector<ChangelogRecord>* pending, ArchiveReport* report);

@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "meta/keys.h"
@@ -17,34 +19,55 @@ const SnapshotEntry* Manifest::Find(uint64_t id) const {
   return nullptr;
 }
 
-std::string EncodeManifest(const Manifest& manifest) {
-  json list = json::array();
-  for (const auto& s : manifest.snapshots) {
-    list.push_back({{"id", s.id},
-                    {"created_ms", s.created_ms},
-                    {"epoch", s.epoch},
-                    {"version_id", s.version_id},
-                    {"meta_revision", s.meta_revision},
-                    {"changelog_seq", s.changelog_seq},
-                    {"max_object_id", s.max_object_id},
-                    {"id_generators", s.id_generators},
-                    {"sst_count", s.sst_count},
-                    {"sst_bytes", s.sst_bytes},
-                    {"file", s.file},
-                    {"file_size", s.file_size},
-                    {"checksum", s.checksum},
-                    {"format_version", s.format_version},
-                    {"remarks", s.remarks},
-                    {"cluster_id", s.cluster_id},
-                    {"timeline", s.timeline}});
-  }
-  json doc = {{"format_version", kManifestFormatVersion}, {"snapshots", list}};
-  return doc.dump(1);
+namespace {
+
+json EntryJson(const SnapshotEntry& s) {
+  return {{"id", s.id},
+          {"created_ms", s.created_ms},
+          {"epoch", s.epoch},
+          {"version_id", s.version_id},
+          {"meta_revision", s.meta_revision},
+          {"changelog_seq", s.changelog_seq},
+          {"max_object_id", s.max_object_id},
+          {"id_generators", s.id_generators},
+          {"sst_count", s.sst_count},
+          {"sst_bytes", s.sst_bytes},
+          {"file", s.file},
+          {"file_size", s.file_size},
+          {"checksum", s.checksum},
+          {"format_version", s.format_version},
+          {"remarks", s.remarks},
+          {"cluster_id", s.cluster_id},
+          {"timeline", s.timeline}};
 }
 
-Result<Manifest> DecodeManifest(std::string_view text) {
-  // Every number in a manifest is an integer; converting a fraction or an exponent like
-  // 1e46 to one is undefined behaviour, so such a document is refused up front.
+// Throws json::exception for a missing or mistyped field.
+SnapshotEntry EntryFromJson(const json& e) {
+  SnapshotEntry s;
+  e.at("id").get_to(s.id);
+  e.at("created_ms").get_to(s.created_ms);
+  e.at("epoch").get_to(s.epoch);
+  e.at("version_id").get_to(s.version_id);
+  e.at("meta_revision").get_to(s.meta_revision);
+  e.at("changelog_seq").get_to(s.changelog_seq);
+  e.at("max_object_id").get_to(s.max_object_id);
+  e.at("id_generators").get_to(s.id_generators);
+  e.at("sst_count").get_to(s.sst_count);
+  e.at("sst_bytes").get_to(s.sst_bytes);
+  e.at("file").get_to(s.file);
+  e.at("file_size").get_to(s.file_size);
+  e.at("checksum").get_to(s.checksum);
+  e.at("format_version").get_to(s.format_version);
+  e.at("remarks").get_to(s.remarks);
+  e.at("cluster_id").get_to(s.cluster_id);
+  s.timeline = e.value("timeline", 1u);
+  return s;
+}
+
+// Parses `text` as a JSON object whose numbers are all integers: converting a fraction
+// or an exponent like 1e46 to an integer field is undefined behaviour, so such a
+// document is refused up front. Corruption naming `name` otherwise.
+Result<json> ParseIntegerJson(std::string_view text, std::string_view name) {
   bool fraction = false;
   json doc = json::parse(
       text,
@@ -54,39 +77,61 @@ Result<Manifest> DecodeManifest(std::string_view text) {
       },
       /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
-    return Status::Corruption("manifest.json is not valid JSON" +
+    return Status::Corruption(std::string(name) + " is not valid JSON" +
                               std::string(text.empty() ? " (empty file)" : ""));
   }
-  if (fraction) return Status::Corruption("manifest.json: a number is not an integer");
+  if (fraction) return Status::Corruption(std::string(name) + ": a number is not an integer");
+  return doc;
+}
+
+// The id of manifest/<20 digits><suffix>; false for any other key.
+bool ParseManifestObjectKey(std::string_view key, std::string_view suffix, uint64_t* id) {
+  constexpr size_t kDigits = 20;
+  std::string_view dir = BackupStorage::kManifestDir;
+  if (key.size() != dir.size() + kDigits + suffix.size() || !key.starts_with(dir) ||
+      !key.ends_with(suffix)) {
+    return false;
+  }
+  std::string_view digits = key.substr(dir.size(), kDigits);
+  uint64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    uint64_t next = v * 10 + static_cast<uint64_t>(c - '0');
+    if (next / 10 != v) return false;  // overflow
+    v = next;
+  }
+  *id = v;
+  return true;
+}
+
+std::string Digits20(uint64_t id) {
+  std::string s = std::to_string(id);
+  return std::string(20 - s.size(), '0') + s;
+}
+
+}  // namespace
+
+std::string EncodeManifest(const Manifest& manifest) {
+  json list = json::array();
+  for (const auto& s : manifest.snapshots) list.push_back(EntryJson(s));
+  json doc = {{"format_version", kManifestFormatVersion}, {"snapshots", list}};
+  return doc.dump(1);
+}
+
+namespace {
+
+Result<Manifest> DecodeManifestVersion(std::string_view text, uint32_t* version_out) {
+  CAIRN_ASSIGN_OR_RETURN(json doc, ParseIntegerJson(text, "manifest.json"));
   try {
     uint32_t version = doc.at("format_version").get<uint32_t>();
+    *version_out = version;
     if (version > kManifestFormatVersion) {
       return Status::NotSupported("manifest.json has format version " + std::to_string(version) +
                                   "; this build reads versions 1.." +
                                   std::to_string(kManifestFormatVersion));
     }
     Manifest manifest;
-    for (const auto& e : doc.at("snapshots")) {
-      SnapshotEntry s;
-      e.at("id").get_to(s.id);
-      e.at("created_ms").get_to(s.created_ms);
-      e.at("epoch").get_to(s.epoch);
-      e.at("version_id").get_to(s.version_id);
-      e.at("meta_revision").get_to(s.meta_revision);
-      e.at("changelog_seq").get_to(s.changelog_seq);
-      e.at("max_object_id").get_to(s.max_object_id);
-      e.at("id_generators").get_to(s.id_generators);
-      e.at("sst_count").get_to(s.sst_count);
-      e.at("sst_bytes").get_to(s.sst_bytes);
-      e.at("file").get_to(s.file);
-      e.at("file_size").get_to(s.file_size);
-      e.at("checksum").get_to(s.checksum);
-      e.at("format_version").get_to(s.format_version);
-      e.at("remarks").get_to(s.remarks);
-      e.at("cluster_id").get_to(s.cluster_id);
-      s.timeline = e.value("timeline", 1u);
-      manifest.snapshots.push_back(std::move(s));
-    }
+    for (const auto& e : doc.at("snapshots")) manifest.snapshots.push_back(EntryFromJson(e));
     return manifest;
   } catch (const json::exception& e) {
     return Status::Corruption(std::string("manifest.json: missing or mistyped field (") + e.what() +
@@ -94,11 +139,86 @@ Result<Manifest> DecodeManifest(std::string_view text) {
   }
 }
 
+}  // namespace
+
+Result<Manifest> DecodeManifest(std::string_view text) {
+  uint32_t version = 0;
+  return DecodeManifestVersion(text, &version);
+}
+
+std::string EncodeManifestEntry(const SnapshotEntry& entry) {
+  json doc = {{"format_version", kManifestEntryFormatVersion}, {"snapshot", EntryJson(entry)}};
+  return doc.dump(1);
+}
+
+Result<SnapshotEntry> DecodeManifestEntry(std::string_view text, std::string_view key,
+                                          uint64_t key_id) {
+  CAIRN_ASSIGN_OR_RETURN(json doc, ParseIntegerJson(text, key));
+  try {
+    uint32_t version = doc.at("format_version").get<uint32_t>();
+    if (version > kManifestEntryFormatVersion) {
+      return Status::NotSupported(std::string(key) + " has format version " +
+                                  std::to_string(version) + "; this build reads versions 1.." +
+                                  std::to_string(kManifestEntryFormatVersion));
+    }
+    SnapshotEntry entry = EntryFromJson(doc.at("snapshot"));
+    if (entry.id != key_id) {
+      return Status::Corruption(std::string(key) + " holds backup " + std::to_string(entry.id));
+    }
+    return entry;
+  } catch (const json::exception& e) {
+    return Status::Corruption(std::string(key) + ": missing or mistyped field (" + e.what() + ")");
+  }
+}
+
 std::string BackupStorage::SnapshotKey(uint64_t id) {
   return "snapshots/" + std::to_string(id) + ".snap";
 }
 
-Result<Manifest> BackupStorage::LoadManifest() {
+std::string BackupStorage::EntryKey(uint64_t id) {
+  return std::string(kManifestDir) + Digits20(id) + ".json";
+}
+
+std::string BackupStorage::TombstoneKey(uint64_t id) {
+  return std::string(kManifestDir) + Digits20(id) + ".deleted";
+}
+
+Status BackupStorage::ListManifestObjects(std::vector<uint64_t>* entries,
+                                          std::vector<uint64_t>* tombstones) {
+  return ListAll(*store_, kManifestDir,
+                 [&](const ObjectMeta& meta) {
+                   uint64_t id = 0;
+                   if (ParseManifestObjectKey(meta.key, ".json", &id)) {
+                     entries->push_back(id);
+                   } else if (ParseManifestObjectKey(meta.key, ".deleted", &id)) {
+                     tombstones->push_back(id);
+                   }
+                   return Status::OK();
+                 })
+      .WithContext("list manifest/ in " + store_->DescribeForLog());
+}
+
+Result<Manifest> BackupStorage::LoadManifest(ManifestLayout* layout) {
+  for (int attempt = 1;; ++attempt) {
+    auto manifest = LoadManifestOnce(layout);
+    if (manifest.ok() || manifest.status().code() != ErrorCode::kAborted || attempt == 3) {
+      return manifest;
+    }
+  }
+}
+
+Result<Manifest> BackupStorage::LoadManifestOnce(ManifestLayout* layout) {
+  // The listing before the index: a compaction writes the index before it deletes the
+  // objects it folded, so an object listed here is either read below or in the index.
+  std::vector<uint64_t> entry_ids, tombstone_ids;
+  CAIRN_RETURN_IF_ERROR(ListManifestObjects(&entry_ids, &tombstone_ids));
+  if (layout != nullptr) {  // also when manifest.json is missing (index_version 0)
+    *layout = ManifestLayout{};
+    layout->entries = entry_ids.size();
+    layout->tombstones = tombstone_ids.size();
+    for (uint64_t id : entry_ids) layout->max_id = std::max(layout->max_id, id);
+    for (uint64_t id : tombstone_ids) layout->max_id = std::max(layout->max_id, id);
+  }
   auto text = store_->Get(kManifestKey);
   if (!text.ok()) {
     if (text.status().IsNotFound()) {
@@ -107,18 +227,82 @@ Result<Manifest> BackupStorage::LoadManifest() {
     }
     return text.status().WithContext("read manifest.json from " + store_->DescribeForLog());
   }
-  return DecodeManifest(*text);
+  uint32_t index_version = 0;
+  CAIRN_ASSIGN_OR_RETURN(Manifest index, DecodeManifestVersion(*text, &index_version));
+  if (layout != nullptr) {
+    layout->index_version = index_version;
+    for (const auto& e : index.snapshots) layout->max_id = std::max(layout->max_id, e.id);
+  }
+  if (entry_ids.empty() && tombstone_ids.empty()) return index;  // a compacted (or old) one
+
+  std::map<uint64_t, SnapshotEntry> by_id;
+  for (auto& s : index.snapshots) by_id.emplace(s.id, std::move(s));
+  for (uint64_t id : entry_ids) {
+    if (by_id.count(id)) continue;  // folded into the index, not yet deleted
+    std::string key = EntryKey(id);
+    auto entry_text = store_->Get(key);
+    if (!entry_text.ok()) {
+      // Deleted between the listing and the read: a compaction folded it into an index
+      // newer than the one read; LoadManifest reads again rather than miss it.
+      if (entry_text.status().IsNotFound()) {
+        return Status::Aborted(key + " went away while the manifest was read (compacted?)");
+      }
+      return entry_text.status().WithContext("read " + key + " from " + store_->DescribeForLog());
+    }
+    CAIRN_ASSIGN_OR_RETURN(SnapshotEntry entry, DecodeManifestEntry(*entry_text, key, id));
+    by_id.emplace(id, std::move(entry));
+  }
+  for (uint64_t id : tombstone_ids) by_id.erase(id);
+  Manifest manifest;
+  for (auto& [id, s] : by_id) manifest.snapshots.push_back(std::move(s));
+  return manifest;
 }
 
-Result<Manifest> BackupStorage::LoadManifestOrEmpty() {
-  auto manifest = LoadManifest();
+Result<Manifest> BackupStorage::LoadManifestOrEmpty(ManifestLayout* layout) {
+  auto manifest = LoadManifest(layout);
   if (!manifest.ok() && manifest.status().IsNotFound()) return Manifest{};
   return manifest;
 }
 
 Status BackupStorage::SaveManifest(const Manifest& manifest) {
+  std::vector<uint64_t> entry_ids, tombstone_ids;
+  CAIRN_RETURN_IF_ERROR(ListManifestObjects(&entry_ids, &tombstone_ids));
+  CAIRN_RETURN_IF_ERROR(store_->Put(kManifestKey, EncodeManifest(manifest))
+                            .WithContext("write manifest.json to " + store_->DescribeForLog()));
+  // Entries before tombstones: a tombstone outlives the entry it hides.
+  for (uint64_t id : entry_ids) CAIRN_RETURN_IF_ERROR(store_->Delete(EntryKey(id)));
+  for (uint64_t id : tombstone_ids) CAIRN_RETURN_IF_ERROR(store_->Delete(TombstoneKey(id)));
+  return Status::OK();
+}
+
+Status BackupStorage::StartManifest(const Manifest& manifest) {
+  std::vector<uint64_t> entry_ids, tombstone_ids;
+  CAIRN_RETURN_IF_ERROR(ListManifestObjects(&entry_ids, &tombstone_ids));
+  // Tombstones stay: ids are never reused, so they hide nothing of the new manifest, and
+  // should the operator put the lost manifest.json back, its deleted backups stay
+  // deleted (cairn-sim seed 1084).
+  for (uint64_t id : entry_ids) CAIRN_RETURN_IF_ERROR(store_->Delete(EntryKey(id)));
   return store_->Put(kManifestKey, EncodeManifest(manifest))
       .WithContext("write manifest.json to " + store_->DescribeForLog());
+}
+
+Status BackupStorage::AddEntry(const SnapshotEntry& entry) {
+  std::string key = EntryKey(entry.id);
+  return store_->PutIfAbsent(key, EncodeManifestEntry(entry))
+      .WithContext("write " + key + " to " + store_->DescribeForLog());
+}
+
+Status BackupStorage::AddTombstone(uint64_t id, int64_t now_ms) {
+  std::string key = TombstoneKey(id);
+  json doc = {{"format_version", 1}, {"id", id}, {"deleted_ms", now_ms}};
+  Status put = store_->PutIfAbsent(key, doc.dump());
+  if (put.code() == ErrorCode::kAlreadyExists) return Status::OK();
+  return put.WithContext("write " + key + " to " + store_->DescribeForLog());
+}
+
+Status BackupStorage::CompactManifest() {
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, LoadManifest());
+  return SaveManifest(manifest);
 }
 
 Result<std::string> BackupStorage::LoadStorageId() {

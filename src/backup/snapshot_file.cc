@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/coding.h"
 #include "meta_store/meta_store.h"
@@ -28,6 +29,7 @@ std::string EncodeHeader(const SnapshotHeader& h) {
   PutVarint64(&body, h.changelog_seq);
   PutVarint64(&body, static_cast<uint64_t>(h.created_ms));
   PutLengthPrefixed(&body, h.cluster_id);
+  PutVarint64(&body, h.timeline);  // absent in files from before issue 12
   std::string out(kMagic);
   PutFixed32(&out, h.format_version);
   PutFixed32(&out, static_cast<uint32_t>(body.size()));
@@ -52,6 +54,15 @@ Result<SnapshotHeader> DecodeHeaderBody(std::string_view key, uint32_t version,
   h.meta_revision = static_cast<int64_t>(revision);
   h.created_ms = static_cast<int64_t>(created);
   h.cluster_id = std::string(cluster);
+  if (!in.empty()) {
+    uint64_t timeline = 0;
+    if (!GetVarint64(&in, &timeline)) return Corrupt(key, "truncated header (timeline)");
+    if (timeline == 0 || timeline > UINT32_MAX) {
+      return Corrupt(key, "timeline " + std::to_string(timeline) + " out of range");
+    }
+    h.timeline = static_cast<uint32_t>(timeline);
+    h.timeline_recorded = true;
+  }
   return h;
 }
 
@@ -227,20 +238,33 @@ Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::Create(ObjectStore* stor
   return std::unique_ptr<SnapshotWriter>(std::move(writer));
 }
 
-Result<SnapshotHeader> ReadSnapshotHeader(ObjectStore* store, std::string_view key) {
+namespace {
+
+// The header and its bytes as stored (prefix + body), which the checksum covers: a
+// re-encoding would differ for headers written by other versions (issue 12 added the
+// timeline).
+Result<SnapshotHeader> ReadHeader(ObjectStore* store, std::string_view key, std::string* raw) {
   CAIRN_ASSIGN_OR_RETURN(std::string prefix, store->GetRange(key, 0, kPrefixSize));
   uint32_t version = 0;
   CAIRN_ASSIGN_OR_RETURN(uint32_t header_len, CheckPrefix(key, prefix, &version));
   CAIRN_ASSIGN_OR_RETURN(std::string body, store->GetRange(key, kPrefixSize, header_len));
   if (body.size() != header_len) return Corrupt(key, "truncated header");
-  return DecodeHeaderBody(key, version, body);
+  CAIRN_ASSIGN_OR_RETURN(SnapshotHeader header, DecodeHeaderBody(key, version, body));
+  if (raw != nullptr) *raw = prefix + body;
+  return header;
+}
+
+}  // namespace
+
+Result<SnapshotHeader> ReadSnapshotHeader(ObjectStore* store, std::string_view key) {
+  return ReadHeader(store, key, nullptr);
 }
 
 Status ReadSnapshot(ObjectStore* store, std::string_view key, SnapshotHeader* header,
                     SnapshotFileInfo* info, const SnapshotRecordFn& fn) {
   CAIRN_ASSIGN_OR_RETURN(ObjectMeta meta, store->Head(key));
-  CAIRN_ASSIGN_OR_RETURN(*header, ReadSnapshotHeader(store, key));
-  std::string header_bytes = EncodeHeader(*header);
+  std::string header_bytes;
+  CAIRN_ASSIGN_OR_RETURN(*header, ReadHeader(store, key, &header_bytes));
   if (meta.size < header_bytes.size() + kTrailerSize) return Corrupt(key, "truncated file");
   uint64_t body_end = meta.size - kTrailerSize;
   CAIRN_ASSIGN_OR_RETURN(std::string trailer, store->GetRange(key, body_end, kTrailerSize));

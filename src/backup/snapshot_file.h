@@ -23,6 +23,11 @@ struct SnapshotHeader {
   uint64_t changelog_seq = 0;
   int64_t created_ms = 0;
   std::string cluster_id;
+  // The cluster's timeline at the cut (issue 12), after cluster_id in the header. Files
+  // from before carry none: they read as timeline 1 with timeline_recorded false (older
+  // readers ignore the extra header bytes, so the format version stays 1).
+  uint32_t timeline = 1;
+  bool timeline_recorded = false;  // set by readers
 };
 
 struct SnapshotFileInfo {

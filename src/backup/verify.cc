@@ -93,6 +93,12 @@ Result<VerifiedSnapshot> VerifySnapshot(BackupStorage* backups, const SnapshotEn
                                    header.cluster_id + " but the manifest says " +
                                    entry.cluster_id);
   }
+  // Files from before issue 12 do not record their timeline.
+  if (header.timeline_recorded && header.timeline != entry.timeline) {
+    return Status::Corruption("snapshot file " + entry.file + " was cut on timeline " +
+                              std::to_string(header.timeline) + " but its manifest entry says " +
+                              std::to_string(entry.timeline));
+  }
   out.records = info.record_count;
   return out;
 }

@@ -200,5 +200,64 @@ TEST_F(SnapshotFileTest, RecordsSpanningDecompressionChunksRead) {
   EXPECT_EQ(read, records);
 }
 
+// Issue 12: the header carries the timeline; files from before (no timeline after the
+// cluster id) read as timeline 1, and their records are unchanged.
+TEST_F(SnapshotFileTest, HeaderCarriesTheTimelineAndOldHeadersReadAsTimelineOne) {
+  SnapshotHeader h = Header();
+  h.timeline = 3;
+  {
+    auto writer = SnapshotWriter::Create(store_.get(), "snapshots/7.snap", h);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Add("a", "1").ok());
+    ASSERT_TRUE((*writer)->Finish().ok());
+  }
+  std::map<std::string, std::string> records;
+  SnapshotHeader read;
+  ASSERT_TRUE(Read(&records, &read).ok());
+  EXPECT_EQ(read.timeline, 3u);
+  EXPECT_TRUE(read.timeline_recorded);
+  auto only_header = ReadSnapshotHeader(store_.get(), "snapshots/7.snap");
+  ASSERT_TRUE(only_header.ok());
+  EXPECT_EQ(only_header->timeline, 3u);
+
+  // Rebuilds the file with header body `body` (and a checksum over the new bytes).
+  auto with_body = [&](const std::function<void(std::string*)>& edit) {
+    Rewrite([&](std::string* bytes) {
+      uint32_t header_len = DecodeFixed32(bytes->data() + 12);
+      std::string body = bytes->substr(16, header_len);
+      edit(&body);
+      std::string rest = bytes->substr(16 + header_len);
+      std::string out = bytes->substr(0, 12);
+      PutFixed32(&out, static_cast<uint32_t>(body.size()));
+      out += body;
+      out += rest.substr(0, rest.size() - 24 + 8);  // stream + record count
+      uint64_t hash = XXH64(out.data(), out.size(), 0);
+      PutFixed64(&out, hash);
+      out += rest.substr(rest.size() - 8);  // end magic
+      *bytes = out;
+    });
+  };
+  with_body([](std::string* body) { body->pop_back(); });  // the timeline varint (3)
+  records.clear();
+  SnapshotHeader old;
+  Status s = Read(&records, &old);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(old.timeline, 1u);
+  EXPECT_FALSE(old.timeline_recorded);
+  EXPECT_EQ(records.at("a"), "1");
+  EXPECT_EQ(old.cluster_id, "cluster-a");
+
+  with_body([](std::string* body) { body->push_back(static_cast<char>(0x80)); });
+  s = Read(&records, &old);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("timeline"), std::string::npos) << s.ToString();
+  with_body([](std::string* body) {
+    body->pop_back();
+    body->push_back(0);  // timeline 0
+  });
+  s = Read(&records, &old);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+}
+
 }  // namespace
 }  // namespace cairn
