@@ -79,7 +79,9 @@ class DeadTimelineTest : public ::testing::Test {
 
   std::set<uint32_t> TimelinesWithSegments() {
     std::set<uint32_t> out;
-    for (const auto& seg : *ListSegments(backups_.get())) out.insert(seg.timeline);
+    auto segments = ListSegments(backups_.get());  // a temporary's * would dangle in the loop
+    EXPECT_TRUE(segments.ok()) << segments.status().ToString();
+    for (const auto& seg : *segments) out.insert(seg.timeline);
     return out;
   }
 
