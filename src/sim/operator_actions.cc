@@ -212,31 +212,23 @@ void Simulation::OpLoseMetaStore() {
     return;
   }
   coverage_.Add("op.lose_meta_store");
-  HistoryEntry restored;
-  Status s = Status::Aborted("not tried");
-  std::string what;
   if (model_.timeline() == 1 && rng_.Percent(60)) {
     PointInTimeOptions latest;
     latest.to_latest = true;
     latest.clock = &clock_;
-    what = "restore to latest";
-    s = OperatorRestore(nullptr, &latest, fresh->faulty.get(), fresh->clean.get(), false, 2, true,
-                        &restored);
+    HistoryEntry restored;
+    Status s = OperatorRestore(nullptr, &latest, fresh->faulty.get(), fresh->clean.get(), false, 2,
+                               true, &restored);
     if (failed()) return;
-  }
-  if (!s.ok()) {
-    const ListedBackup* b = PickRestorable();
-    if (!b) b = ListedOn(0).front();
-    what = "restore backup " + std::to_string(b->id);
-    s = OperatorRestore(b, nullptr, fresh->faulty.get(), fresh->clean.get(), false, 2, true,
-                        &restored);
-    if (failed()) return;
-    if (!s.ok()) {
-      Violation("every listed backup restores", what + ": " + s.ToString());
+    if (s.ok()) {
+      AdoptRestore(fresh, restored, "restore to latest after losing the meta store");
       return;
     }
   }
-  AdoptRestore(fresh, restored, what + " after losing the meta store");
+  const ListedBackup* b = PickRestorable();
+  if (!b) b = ListedOn(0).front();
+  RestoreListed(*b, fresh,
+                "restore backup " + std::to_string(b->id) + " after losing the meta store");
 }
 
 void Simulation::OpRestoreBackup() {
@@ -244,18 +236,23 @@ void Simulation::OpRestoreBackup() {
   if (!pick) return ActBackupCreate();
   const ListedBackup b = *pick;
   StopForRestore();
-  MetaGeneration* fresh = stores_->NewMeta();
-  HistoryEntry restored;
-  Status s = OperatorRestore(&b, nullptr, fresh->faulty.get(), fresh->clean.get(), false, 2, true,
-                             &restored);
-  if (failed()) return;
-  if (!s.ok()) {
-    Violation("every listed backup restores",
-              "restore backup " + std::to_string(b.id) + ": " + s.ToString());
-    return;
+  if (RestoreListed(b, stores_->NewMeta(), "restore backup " + std::to_string(b.id))) {
+    coverage_.Add("op.restore_backup");
   }
-  coverage_.Add("op.restore_backup");
-  AdoptRestore(fresh, restored, "restore backup " + std::to_string(b.id));
+}
+
+bool Simulation::RestoreListed(const ListedBackup& b, MetaGeneration* generation,
+                               const std::string& what) {
+  HistoryEntry restored;
+  Status s = OperatorRestore(&b, nullptr, generation->faulty.get(), generation->clean.get(), false,
+                             2, true, &restored);
+  if (failed()) return false;
+  if (!s.ok()) {
+    Violation("every listed backup restores", what + ": " + s.ToString());
+    return false;
+  }
+  AdoptRestore(generation, restored, what);
+  return !failed();
 }
 
 void Simulation::OpRestorePitr() {
@@ -526,17 +523,8 @@ void Simulation::OpPause() {
     (void)StartServer(/*must_succeed=*/true, "takeover of an expired lease");
   } else {
     const ListedBackup b = *pick;
-    MetaGeneration* fresh = stores_->NewMeta();
-    HistoryEntry restored;
-    Status s = OperatorRestore(&b, nullptr, fresh->faulty.get(), fresh->clean.get(), false, 2, true,
-                               &restored);
-    if (failed()) return;
-    if (!s.ok()) {
-      Violation("every listed backup restores", "restore backup " + std::to_string(b.id) +
-                                                    " under a paused server: " + s.ToString());
-      return;
-    }
-    AdoptRestore(fresh, restored, "restore backup " + std::to_string(b.id) + " under a zombie");
+    RestoreListed(b, stores_->NewMeta(),
+                  "restore backup " + std::to_string(b.id) + " under a zombie");
   }
   if (failed()) return;
   // The zombie wakes up: its renewal finds the lease gone, and it writes nothing.

@@ -147,6 +147,10 @@ class Simulation {
   void AdoptRestore(MetaGeneration* generation, const HistoryEntry& restored,
                     const std::string& what,
                     const std::map<std::string, uint64_t>* floor_ids = nullptr);
+  // Restores listed backup `b` into the fresh `generation` (two tries with faults, then a
+  // clean one) and adopts it as `what`; false after the violation "every listed backup
+  // restores" (or any later one).
+  bool RestoreListed(const ListedBackup& b, MetaGeneration* generation, const std::string& what);
   bool StopForRestore();  // stops (or crashes) the live server before an offline restore
   void ZombieMustBeFenced(SimServer* zombie, MetaGeneration* zombie_meta);
   PointInTimeOptions PitrTarget(bool* have, bool* strict, uint64_t* target);
