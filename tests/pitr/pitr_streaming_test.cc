@@ -361,6 +361,16 @@ class PitrStreamingTest : public PitrFixture {
     return instants;
   }
 
+  // RunOpsHistory(seed, 40), then range deletes crossing its keys, all archived; `latest`
+  // is the source at the end (what a restore to latest returns).
+  void ArchivedOpsHistoryWithRangeDeletes(uint64_t seed, Instant* latest) {
+    RunOpsHistory(seed, 40);
+    ASSERT_FALSE(HasFatalFailure());
+    ASSERT_NO_FATAL_FAILURE(AddCrossingRangeDeletes());
+    ASSERT_TRUE(ops_archiver_->ArchiveOnce().ok());
+    *latest = OpsInstant();
+  }
+
   // ---- an engine history (as pitr_history_test) ---------------------------------------
 
   std::vector<Instant> RunEngineHistory(uint64_t seed, int steps) {
@@ -528,11 +538,8 @@ TEST_F(PitrStreamingTest, MissingSstOfTheReplayedStateIsRefusedBeforeAnyWrite) {
 // A crash of the target after every possible number of commits leaves it empty or
 // marked as an unfinished restore; rerunning the restore completes it.
 TEST_F(PitrStreamingTest, CrashAtEveryCommitLeavesEmptyOrMarkedAndARerunCompletes) {
-  RunOpsHistory(9, 40);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_NO_FATAL_FAILURE(AddCrossingRangeDeletes());
-  ASSERT_TRUE(ops_archiver_->ArchiveOnce().ok());
-  Instant latest = OpsInstant();
+  Instant latest;
+  ASSERT_NO_FATAL_FAILURE(ArchivedOpsHistoryWithRangeDeletes(9, &latest));
   PointInTimeOptions options = Options();
   options.to_latest = true;
   bool completed = false;
@@ -566,11 +573,8 @@ TEST_F(PitrStreamingTest, CrashAtEveryCommitLeavesEmptyOrMarkedAndARerunComplete
 // A failed commit at any step of the write (the cleanup works): the target is left
 // empty and says so; a rerun on it completes.
 TEST_F(PitrStreamingTest, FailedCommitAtEveryStepLeavesTheTargetEmptyAndARerunCompletes) {
-  RunOpsHistory(10, 40);
-  ASSERT_FALSE(HasFatalFailure());
-  ASSERT_NO_FATAL_FAILURE(AddCrossingRangeDeletes());
-  ASSERT_TRUE(ops_archiver_->ArchiveOnce().ok());
-  Instant latest = OpsInstant();
+  Instant latest;
+  ASSERT_NO_FATAL_FAILURE(ArchivedOpsHistoryWithRangeDeletes(10, &latest));
   PointInTimeOptions options = Options();
   options.to_latest = true;
   bool completed = false;
