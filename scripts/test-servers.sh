@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts and stops the real servers the backend tests run against: PostgreSQL 15,
-# etcd 3.4 and s3rver, each on free 127.0.0.1 ports with its data in one temp dir.
+# etcd 3.4 (at its default limits) and s3rver, each on free 127.0.0.1 ports with its
+# data in one temp dir.
 #
 #   scripts/test-servers.sh start ENVFILE   # writes KEY=VALUE endpoints to ENVFILE
 #   scripts/test-servers.sh stop ENVFILE    # stops what ENVFILE names, removes temp dirs
@@ -126,19 +127,15 @@ start_etcd() {
   [ -x "$ETCD_BIN" ] || die "etcd not found at $ETCD_BIN (run scripts/install-deps.sh)"
   local client=$1 peer=$2 dir=$ROOT/etcd pid
   mkdir -p "$dir"
-  # 40 MiB requests and 200000 ops per txn: the meta store conformance suite writes
-  # 16 MiB values and commits of 100000 puts (+1 op for the store's revision key).
-  # Slow-apply warnings print the whole request (10 MB per such commit), so they are
-  # raised to 10 s.
+  # etcd's DEFAULT limits (--max-txn-ops 128, --max-request-bytes 1.5 MiB, 2 GiB
+  # quota), as operators run it: every meta-store commit must fit them
+  # (MetaStore::BulkTxnLimits). Only the ports and the data dir are set.
   setsid "$ETCD_BIN" --name cairn-test --data-dir "$dir/data" \
     --listen-client-urls "http://127.0.0.1:$client" \
     --advertise-client-urls "http://127.0.0.1:$client" \
     --listen-peer-urls "http://127.0.0.1:$peer" \
     --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
     --initial-cluster "cairn-test=http://127.0.0.1:$peer" \
-    --max-request-bytes 41943040 --max-txn-ops 200000 \
-    --experimental-warning-apply-duration 10s \
-    --quota-backend-bytes 8589934592 \
     </dev/null >"$dir/etcd.log" 2>&1 &
   pid=$!
   record CAIRN_TEST_ETCD_PID "$pid"

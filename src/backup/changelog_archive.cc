@@ -135,6 +135,7 @@ Result<ArchiveReport> ChangelogArchiver::ArchiveOnce() {
                               ": records were lost before being archived");
   }
   report.archived_seq = archived_seq_;
+  backlog_base_ = nothing_yet ? report.head_seq : archived_seq_;
   std::lock_guard m(metrics_mu_);
   metrics_.head_seq = report.head_seq;
   metrics_.archived_seq = archived_seq_;
@@ -144,39 +145,11 @@ Result<ArchiveReport> ChangelogArchiver::ArchiveOnce() {
   return report;
 }
 
-// Deletes with a direct MetaStore::Commit, not MetaWriter: a delete through MetaWriter
-// would append a changelog record of its own (which the next trim would delete, which
-// would append one...). Trimming changes no metadata a restore reproduces (changelog/ is
-// excluded from snapshots), so it is the one meta-store write outside the changelog.
 Result<TrimReport> ChangelogArchiver::TrimArchived(int64_t retention_ms) {
   std::lock_guard lock(run_mu_);
   CAIRN_RETURN_IF_ERROR(LoadArchivedSeq());
-  TrimReport report;
-  const int64_t cutoff_ms = clock_->NowMillis() - retention_ms;
-  std::string first_key;
-  std::string begin(keys::kChangelogPrefix);
-  const std::string end = keys::ChangelogKey(archived_seq_ + 1);
-  bool done = false;
-  while (!done) {
-    CAIRN_ASSIGN_OR_RETURN(auto page, meta_->Range(begin, end, kReadPage));
-    for (const auto& kv : page) {
-      auto record = DecodeChangelogRecord(kv.value);
-      if (!record.ok()) return record.status().WithContext("meta key " + kv.key);
-      if (record->wall_time_ms >= cutoff_ms) {
-        done = true;
-        break;
-      }
-      if (first_key.empty()) first_key = kv.key;
-      report.through_seq = record->seq;
-      report.records++;
-    }
-    if (page.size() < kReadPage) break;
-    begin = page.back().key + '\0';
-  }
-  if (report.records == 0) return report;
-  Txn txn;
-  txn.ops.push_back(Op::DeleteRange(first_key, keys::ChangelogKey(report.through_seq + 1)));
-  CAIRN_RETURN_IF_ERROR(meta_->Commit(txn).status());
+  CAIRN_ASSIGN_OR_RETURN(TrimReport report,
+                         TrimChangelog(meta_, archived_seq_, clock_->NowMillis() - retention_ms));
   std::lock_guard m(metrics_mu_);
   metrics_.records_trimmed += report.records;
   return report;
@@ -291,7 +264,11 @@ Status ChangelogArchiver::RunOnce() {
   }
   std::lock_guard m(metrics_mu_);
   metrics_.runs++;
-  if (!status.ok()) metrics_.failures++;
+  if (!status.ok()) {
+    metrics_.failures++;
+    if (!metrics_.failing) metrics_.failing_since_ms = clock_->NowMillis();
+  }
+  metrics_.failing = !status.ok();
   return status;
 }
 
@@ -313,26 +290,50 @@ void ChangelogArchiver::Stop() {
 }
 
 void ChangelogArchiver::Loop(int64_t interval_ms) {
+  constexpr int64_t kLogEveryMs = 60'000;
   std::unique_lock lock(loop_mu_);
-  std::string last_error;  // a persistent failure is logged once, not every interval
+  bool failing = false;
+  int64_t logged_ms = 0;  // a persistent failure is logged once a minute, not every pass
   for (;;) {
     // Real time, not the injected clock: this only paces the loop.
     bool stopping =
         loop_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [&] { return stop_; });
     lock.unlock();
     Status status = RunOnce();
-    if (!status.ok() && status.ToString() != last_error) {
+    const int64_t now = clock_->NowMillis();
+    if (!status.ok() && (!failing || now - logged_ms >= kLogEveryMs)) {
       CAIRN_LOG_WARN(
-          "changelog archiver: {} (repeats are counted in "
-          "cairn_changelog_archive_failures_total, not logged)",
+          "changelog archiver: {} (logged at most once a minute; failed passes are counted "
+          "in cairn_changelog_archive_failures_total)",
           status.ToString());
-    } else if (status.ok() && !last_error.empty()) {
+      logged_ms = now;
+    } else if (status.ok() && failing) {
       CAIRN_LOG_INFO("changelog archiver: recovered");
     }
-    last_error = status.ok() ? "" : status.ToString();
+    failing = !status.ok();
     lock.lock();
     if (stopping) return;
   }
+}
+
+uint64_t ChangelogArchiver::BacklogRecords(uint64_t head_seq) {
+  uint64_t base = backlog_base_.load();
+  if (base == kUnknownSeq) {
+    backlog_base_.compare_exchange_strong(base, head_seq);
+    base = backlog_base_.load();
+  }
+  return head_seq > base ? head_seq - base : 0;
+}
+
+Status ChangelogArchiver::CheckBacklog(uint64_t head_seq) {
+  const uint64_t max = options_.max_backlog_records;
+  const uint64_t backlog = BacklogRecords(head_seq);
+  if (max == 0 || backlog <= max) return Status::OK();
+  return Status::FailedPrecondition(
+      "writes refused: " + std::to_string(backlog) +
+      " changelog records are not archived to backup storage " + backups_->DescribeForLog() +
+      " (limit " + std::to_string(max) +
+      ", --max-changelog-backlog); they resume once archiving catches up");
 }
 
 ArchiverMetrics ChangelogArchiver::metrics() {

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "backup/changelog_trim.h"
 #include "backup/manifest.h"
 #include "backup/pitr_segment.h"
 #include "common/clock.h"
@@ -29,11 +30,6 @@ struct ArchiveReport {
   uint64_t bytes = 0;         // segment bytes written
   uint64_t archived_seq = 0;  // last archived seq after the call
   uint64_t head_seq = 0;      // meta store changelog head read by the call
-};
-
-struct TrimReport {
-  uint64_t records = 0;      // changelog records deleted from the meta store
-  uint64_t through_seq = 0;  // last trimmed seq (0 when nothing was trimmed)
 };
 
 struct ExpireReport {
@@ -56,6 +52,10 @@ struct ArchiverMetrics {
   uint64_t records_archived = 0;
   uint64_t records_trimmed = 0;
   uint64_t segments_expired = 0;
+  bool failing = false;              // the last pass failed
+  uint64_t backlog_records = 0;      // filled by the caller: BacklogRecords(head)
+  uint64_t max_backlog_records = 0;  // the option (0 = no limit)
+  int64_t failing_since_ms = 0;      // when the current run of failed passes began
 };
 
 struct ChangelogArchiverOptions {
@@ -64,6 +64,10 @@ struct ChangelogArchiverOptions {
   size_t max_segment_records = 100000;  // a larger backlog is split into several segments
   // Expire old segments every this many background passes (it lists all segments).
   int expire_every_passes = 60;
+  // Writes are refused (CheckBacklog) while more than this many changelog records are
+  // committed but not archived; 0 = never (the server's --max-changelog-backlog,
+  // docs/pitr.md "Archiving backlog").
+  uint64_t max_backlog_records = 0;
 };
 
 class ChangelogArchiver {
@@ -93,6 +97,13 @@ class ChangelogArchiver {
   void Stop();
 
   ArchiverMetrics metrics();
+  // FailedPrecondition when `head_seq` (the MetaWriter's last seq) is more than
+  // max_backlog_records past the last archived seq: the meta store must not fill while
+  // backup storage is unreachable. Before the first pass knows the archived seq, the
+  // first head passed in counts as archived. Cheap and lock-free: a write fence.
+  Status CheckBacklog(uint64_t head_seq);
+  // Records committed up to `head_seq` and not archived (as CheckBacklog counts them).
+  uint64_t BacklogRecords(uint64_t head_seq);
   // The background pass trims and expires with this retention (param `pitr_retention`
   // may change while the server runs).
   void SetRetention(int64_t retention_ms) { retention_ms_ = retention_ms; }
@@ -126,6 +137,9 @@ class ChangelogArchiver {
   bool stop_ = false;
   std::thread thread_;
   std::atomic<int> passes_{0};
+  // For CheckBacklog: the archived seq (kUnknownSeq until a pass or the first check).
+  static constexpr uint64_t kUnknownSeq = ~uint64_t{0};
+  std::atomic<uint64_t> backlog_base_{kUnknownSeq};
 };
 
 }  // namespace cairn

@@ -157,21 +157,23 @@ Status Write(MetaStore* target, ObjectStore* objects, const RestoreHead& head,
 
 }  // namespace
 
-Status RestoreBatchWriter::Put(std::string key, std::string value) {
-  bytes_ += key.size() + value.size();
-  txn_.ops.push_back(Op::Put(std::move(key), std::move(value)));
-  MetaStore::TxnLimits limits = target_->BulkTxnLimits();
+// An op that would take the batch past the target's BulkTxnLimits commits the batch
+// first; a full batch commits at once.
+Status RestoreBatchWriter::Add(Op op) {
+  const size_t bytes = op.key.size() + op.value.size();
+  const MetaStore::TxnLimits limits = target_->BulkTxnLimits();
+  if (bytes_ + bytes > limits.max_bytes) CAIRN_RETURN_IF_ERROR(Flush());
+  bytes_ += bytes;
+  txn_.ops.push_back(std::move(op));
   if (txn_.ops.size() >= limits.max_ops || bytes_ >= limits.max_bytes) return Flush();
   return Status::OK();
 }
 
-Status RestoreBatchWriter::Delete(std::string key) {
-  bytes_ += key.size();
-  txn_.ops.push_back(Op::Delete(std::move(key)));
-  MetaStore::TxnLimits limits = target_->BulkTxnLimits();
-  if (txn_.ops.size() >= limits.max_ops || bytes_ >= limits.max_bytes) return Flush();
-  return Status::OK();
+Status RestoreBatchWriter::Put(std::string key, std::string value) {
+  return Add(Op::Put(std::move(key), std::move(value)));
 }
+
+Status RestoreBatchWriter::Delete(std::string key) { return Add(Op::Delete(std::move(key))); }
 
 Status RestoreBatchWriter::DeleteRange(std::string begin, std::string end) {
   CAIRN_RETURN_IF_ERROR(Flush());

@@ -28,7 +28,9 @@
 
 namespace cairn {
 
-// Puts in transactions of bounded size (a restore of any size never builds one huge txn).
+// Puts in transactions within the target's BulkTxnLimits (a restore of any size never builds
+// one huge txn). The restore marker, written first and deleted by the last commit, makes
+// the many commits one all-or-nothing restore to a server (meta/restore_marker.h).
 class RestoreBatchWriter {
  public:
   explicit RestoreBatchWriter(MetaStore* target) : target_(target) {}
@@ -42,6 +44,8 @@ class RestoreBatchWriter {
   uint64_t commits() const { return commits_; }
 
  private:
+  Status Add(Op op);
+
   MetaStore* target_;
   Txn txn_;
   size_t bytes_ = 0;

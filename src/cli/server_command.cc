@@ -1,6 +1,7 @@
 // cairn server [--data-dir D] [--listen ADDR] [--http-listen ADDR] [--meta-store URL]
 //              [--object-store URL] [--backup-storage URL] [--config FILE]
 //              [--auth-token-file F] [--log-level L] [--lease-ttl DURATION]
+//              [--max-changelog-backlog N] [--shutdown-grace DURATION]
 #include "cli/commands.h"
 #include "server/server.h"
 
@@ -26,6 +27,12 @@ void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* a
   cmd->add_option("--log-level", f.log_level, "debug, info, warn or error (default info)");
   cmd->add_option("--lease-ttl", f.lease_ttl,
                   "writer lease TTL, e.g. 15s or 1500ms (default 15s, 1s to 1h)");
+  cmd->add_option("--max-changelog-backlog", f.max_changelog_backlog,
+                  "refuse writes while more changelog records than this are not archived "
+                  "to backup storage (default 100000, 0 = no limit)");
+  cmd->add_option("--shutdown-grace", f.shutdown_grace,
+                  "at SIGTERM, how long in-flight RPCs may run before blocked writes fail "
+                  "(default 30s; the process exits at most 10s later)");
   // --auth-token-file is a global option: the server requires the token it names,
   // clients send it.
   cmd->callback([&global, action, args] {

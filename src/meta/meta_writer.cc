@@ -35,20 +35,23 @@ Status MetaWriter::Open() {
 }
 
 Status MetaWriter::LoadHeadLocked() {
-  CAIRN_ASSIGN_OR_RETURN(last_seq_, ReadCounter(store_, keys::kChangelogSeq));
-  if (last_seq_ == 0) return Status::OK();
-  // The head record may be trimmed already (archived and older than retention); the
-  // storage engine raises the epochs with what it loads then.
-  CAIRN_ASSIGN_OR_RETURN(auto head, store_->Get(keys::ChangelogKey(last_seq_)));
+  CAIRN_ASSIGN_OR_RETURN(uint64_t seq, ReadCounter(store_, keys::kChangelogSeq));
+  last_seq_ = seq;
+  if (seq == 0) return Status::OK();
+  // The head record may be trimmed already (older than retention, and archived when
+  // there is backup storage); the storage engine raises the epochs with what it loads.
+  CAIRN_ASSIGN_OR_RETURN(auto head, store_->Get(keys::ChangelogKey(seq)));
   if (!head) return Status::OK();
   auto record = DecodeChangelogRecord(head->value);
   if (record.ok()) epochs_.Raise(record->epoch);
   return Status::OK();
 }
 
-uint64_t MetaWriter::last_seq() {
-  std::lock_guard lock(mu_);
-  return last_seq_;
+MetaStore::TxnLimits MetaWriter::CallerTxnLimits() const {
+  const MetaStore::TxnLimits limits = store_->BulkTxnLimits();
+  constexpr size_t kRecordOverhead = 4096;  // seq key and value, record header, op tags
+  return {limits.max_ops > 4 ? limits.max_ops - 2 : 1,
+          limits.max_bytes > 2 * kRecordOverhead ? limits.max_bytes / 2 - kRecordOverhead : 1};
 }
 
 Result<CommitInfo> MetaWriter::Commit(Txn txn, uint64_t epoch, const EpochOps& with_epoch) {
@@ -57,7 +60,7 @@ Result<CommitInfo> MetaWriter::Commit(Txn txn, uint64_t epoch, const EpochOps& w
 }
 
 Result<CommitInfo> MetaWriter::CommitLocked(Txn txn, uint64_t epoch, const EpochOps& with_epoch) {
-  CAIRN_RETURN_IF_ERROR(CheckFence());
+  CAIRN_RETURN_IF_ERROR(CheckLeaseFence());
   CommitInfo info;
   info.epoch = epochs_.Stamp(epoch);
   if (with_epoch) with_epoch(info.epoch, &txn);
@@ -92,7 +95,7 @@ Result<CommitInfo> MetaWriter::CommitLocked(Txn txn, uint64_t epoch, const Epoch
 
 Result<uint64_t> MetaWriter::AllocateIds(std::string_view name, uint64_t count) {
   std::lock_guard lock(mu_);
-  CAIRN_RETURN_IF_ERROR(CheckFence());
+  CAIRN_RETURN_IF_ERROR(CheckLeaseFence());
   std::string key = keys::IdKey(name);
   for (int attempt = 0; attempt < 8; ++attempt) {
     CAIRN_ASSIGN_OR_RETURN(auto kv, store_->Get(key));

@@ -3,6 +3,7 @@
 // transaction, so the changelog can never miss a change of any category.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -36,9 +37,17 @@ class MetaWriter {
   // while it returns an error, Commit and AllocateIds return that error before
   // touching the store. Call before the MetaWriter is shared; nullptr = no fence.
   void SetFence(std::function<Status()> fence) { fence_ = std::move(fence); }
-  // The fence's verdict (OK without a fence), for writes outside a meta commit that
-  // must stop with the lease too (vacuum's object deletes).
-  Status CheckFence() const { return fence_ ? fence_() : Status::OK(); }
+  // Installs the admission check for new work (the server's changelog backlog limit):
+  // CheckFence asks it after the fence; Commit does not, so work already admitted and
+  // the engine's own commits (checkpoints, compactions) still complete.
+  void SetAdmission(std::function<Status()> admission) { admission_ = std::move(admission); }
+  // The fence's verdict, then the admission check's (OK without them): asked before new
+  // work (mutating RPCs) and by writes outside a meta commit that must stop with the
+  // lease too (vacuum's object deletes).
+  Status CheckFence() const {
+    CAIRN_RETURN_IF_ERROR(CheckLeaseFence());
+    return admission_ ? admission_() : Status::OK();
+  }
 
   // Commits `txn` plus its changelog record atomically. The record's epoch is
   // epochs().Stamp(epoch): `epoch` (an open reservation) or, for 0, the clock's epoch
@@ -55,11 +64,17 @@ class MetaWriter {
   // Benchmarks only: commit without the changelog record, to measure its cost.
   void DisableChangelogForBenchmark() { changelog_enabled_ = false; }
 
+  // How large a caller's txn may be for it plus its changelog record (which repeats
+  // its ops, plus two ops of its own) to fit the store's BulkTxnLimits: writers that
+  // split bulk work into several commits size each one by this.
+  MetaStore::TxnLimits CallerTxnLimits() const;
+
   MetaStore* store() const { return store_; }
   Clock* clock() const { return clock_; }
   // The epochs of this writer's changelog (reservations for the storage engine).
   EpochClock& epochs() { return epochs_; }
-  uint64_t last_seq();
+  // Lock-free (a fence may ask it while a commit holds the writer).
+  uint64_t last_seq() const { return last_seq_.load(); }
 
  private:
   Result<CommitInfo> CommitLocked(Txn txn, uint64_t epoch, const EpochOps& with_epoch);
@@ -70,9 +85,12 @@ class MetaWriter {
   Clock* const clock_;
   EpochClock epochs_;
   std::mutex mu_;
-  uint64_t last_seq_ = 0;
+  std::atomic<uint64_t> last_seq_{0};  // written with mu_ held
   bool changelog_enabled_ = true;
+  Status CheckLeaseFence() const { return fence_ ? fence_() : Status::OK(); }
+
   std::function<Status()> fence_;
+  std::function<Status()> admission_;
 };
 
 }  // namespace cairn

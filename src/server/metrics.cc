@@ -43,6 +43,14 @@ std::string Metrics::Render(const ClusterStats& s, uint64_t changelog_seq) {
     out += fmt::format("cairn_sst_bytes{{level=\"{}\"}} {}\n", l.level, l.bytes);
   }
   Single(&out, "cairn_compactions_total", "counter", "compactions committed", s.compactions);
+  Single(&out, "cairn_checkpoint_failures_total", "counter", "failed checkpoint attempts",
+         s.checkpoint_failures.total);
+  Single(&out, "cairn_checkpoint_failing", "gauge", "checkpoint attempts failed in a row",
+         s.checkpoint_failures.consecutive);
+  Single(&out, "cairn_compaction_failures_total", "counter", "failed compactions",
+         s.compaction_failures.total);
+  Single(&out, "cairn_compaction_failing", "gauge", "compactions failed in a row",
+         s.compaction_failures.consecutive);
   Single(&out, "cairn_vacuum_deleted_objects_total", "counter", "objects deleted by vacuum",
          s.vacuum_deleted);
   Single(&out, "cairn_clock_behind_ms", "gauge", "clock behind the last epoch", s.clock_behind_ms);
@@ -79,6 +87,13 @@ std::string RenderBackupMetrics(const BackupMetrics& b, const ArchiverMetrics& a
          "upper bound on the age of the oldest unarchived record", a.lag_seconds);
   Single(&out, "cairn_changelog_archive_failures_total", "counter", "failed archiver passes",
          a.failures);
+  Single(&out, "cairn_changelog_archive_failing", "gauge", "1 while archiver passes fail",
+         a.failing ? 1 : 0);
+  Single(&out, "cairn_changelog_backlog_records", "gauge",
+         "changelog records committed and not archived, as the write limit counts them",
+         a.backlog_records);
+  Single(&out, "cairn_changelog_backlog_limit_records", "gauge",
+         "backlog past which writes are refused (0 = no limit)", a.max_backlog_records);
   return out;
 }
 

@@ -4,25 +4,39 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "backup/backup_service.h"
 #include "backup/changelog_archive.h"
+#include "backup/changelog_trim.h"
 #include "common/logging.h"
 #include "meta/params.h"
 #include "meta/users.h"
 #include "meta/writer_lease.h"
 #include "meta_store/lazy_meta_store.h"
+#include "server/health.h"
 #include "server/http_server.h"
 #include "server/services.h"
+#include "server/shutdown_signals.h"
 #include "server/token_file.h"
 #include "storage/cluster_guard.h"
 
 namespace cairn::server {
 namespace {
 
-constexpr auto kShutdownGrace = std::chrono::seconds(30);
+constexpr int kMaxRpcThreads = 256;
+constexpr int kMaxConnectionAgeMs = 60 * 60'000;
+constexpr int kMaxConnectionAgeGraceMs = 5 * 60'000;
+
+// After the grace for in-flight RPCs: closing the engine, the archiver's last pass and
+// releasing the lease get this long before the process exits regardless.
+constexpr std::chrono::milliseconds kShutdownCloseBound{10'000};
+constexpr std::chrono::milliseconds kCancelAfterClose{1'000};
 
 Result<ServerOptions> LoadOptions(const ServerOptions& flags, const std::string& config_file) {
   ServerOptions options = flags;
@@ -59,18 +73,10 @@ Status RecordBackupStorage(SystemParams* params, const std::string& url) {
 }
 
 // The writer lease's on_lost: another writer owns the stores now. The SIGTERM reaches
-// WaitForShutdownSignal, and Run returns the lease's error.
+// ShutdownSignals, and Run returns the lease's error.
 void ShutDownOnLostLease(const Status& lost) {
   CAIRN_LOG_ERROR("shutting down: {}", lost.message());
   kill(getpid(), SIGTERM);
-}
-
-// Serves until SIGTERM/SIGINT. The signals are blocked in every thread (they inherit
-// the mask), so sigwait here is the only place they are seen.
-int WaitForShutdownSignal(const sigset_t& signals) {
-  int signal = 0;
-  sigwait(&signals, &signal);
-  return signal;
 }
 
 class Server {
@@ -82,6 +88,11 @@ class Server {
   Status OpenBackups(const std::string& url, const ClusterOptions& cluster_options);
   Status Serve(const ServerOptions& options);
   void Shutdown();
+  // Waits for the RPCs to drain up to the grace, then closes the engine, which fails the
+  // writes still waiting for a checkpoint (Aborted) so that their RPCs return; gRPC
+  // cancels the rest a second later.
+  void DrainRpcs();
+  HealthInput HealthNow();
 
   SystemClock* clock_ = SystemClock::Default();
   Random random_{std::random_device{}() ^
@@ -97,7 +108,13 @@ class Server {
   std::unique_ptr<BackupService> backups_;
   std::unique_ptr<FencedMetaStore> archiver_meta_;
   std::unique_ptr<ChangelogArchiver> archiver_;
+  // Set once the archiver exists; the MetaWriter's fence reads it from any thread.
+  std::atomic<ChangelogArchiver*> backlog_gate_{nullptr};
+  std::unique_ptr<FencedMetaStore> trimmer_meta_;
+  std::unique_ptr<ChangelogTrimmer> trimmer_;  // without backup storage
+  uint64_t max_changelog_backlog_ = 0;
   int64_t checkpoint_interval_ms_ = 1000;
+  std::chrono::milliseconds shutdown_grace_{30'000};
   std::unique_ptr<TokenAuth> auth_;
   Metrics metrics_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
@@ -130,6 +147,11 @@ Status Server::Open(const ServerOptions& options) {
 
   writer_ = std::make_unique<MetaWriter>(meta_.get(), clock_);
   writer_->SetFence([lease = lease_.get()] { return lease->Check(); });
+  // New work (mutating RPCs) waits for the archiving backlog too (docs/pitr.md).
+  writer_->SetAdmission([this] {
+    ChangelogArchiver* archiver = backlog_gate_.load();
+    return archiver ? archiver->CheckBacklog(writer_->last_seq()) : Status::OK();
+  });
   CAIRN_RETURN_IF_ERROR(writer_->Open());
   CAIRN_ASSIGN_OR_RETURN(std::string cluster_id,
                          EstablishClusterIdentity(writer_.get(), objects_.get(), survey, &random_));
@@ -142,6 +164,7 @@ Status Server::Open(const ServerOptions& options) {
   if (!cluster.ok()) return cluster.status().WithContext("cannot open cluster");
   cluster_ = std::move(cluster).value();
   checkpoint_interval_ms_ = cluster_options.checkpoint_interval_ms;
+  max_changelog_backlog_ = options.max_changelog_backlog_records;
   CAIRN_RETURN_IF_ERROR(OpenBackups(options.backup_storage, cluster_options));
 
   ServiceEnv env{cluster_.get(),
@@ -164,9 +187,15 @@ Status Server::Open(const ServerOptions& options) {
 }
 
 // Backup storage is optional: without it, backup RPCs answer with a clear error and
-// the changelog is not archived.
+// the changelog is not archived but trimmed to the last pitr_retention.
 Status Server::OpenBackups(const std::string& url, const ClusterOptions& cluster_options) {
-  if (url.empty()) return Status::OK();
+  if (url.empty()) {
+    trimmer_meta_ = std::make_unique<FencedMetaStore>(
+        meta_.get(), [lease = lease_.get()] { return lease->Check(); });
+    trimmer_ = std::make_unique<ChangelogTrimmer>(trimmer_meta_.get(), clock_,
+                                                  cluster_options.pitr_retention_ms);
+    return Status::OK();
+  }
   auto storage = OpenObjectStore(url);
   if (!storage.ok()) return storage.status().WithContext("cannot open backup storage");
   backup_storage_ = std::move(storage).value();
@@ -183,13 +212,30 @@ Status Server::OpenBackups(const std::string& url, const ClusterOptions& cluster
   ChangelogArchiverOptions archiver_options;
   archiver_options.clock = clock_;
   archiver_options.pitr_retention_ms = cluster_options.pitr_retention_ms;
+  archiver_options.max_backlog_records = max_changelog_backlog_;
   // The archiver uses the meta store directly: through the lease's fence, so that once
   // the lease is lost no pass (Stop()'s last one included) ships or trims anything.
   archiver_meta_ = std::make_unique<FencedMetaStore>(
       meta_.get(), [lease = lease_.get()] { return lease->Check(); });
   archiver_ = std::make_unique<ChangelogArchiver>(archiver_meta_.get(), backup_storage_.get(),
                                                   archiver_options);
+  backlog_gate_ = archiver_.get();
   return Status::OK();
+}
+
+HealthInput Server::HealthNow() {
+  HealthInput in;
+  in.lease = lease_->Check();
+  ClusterStats stats = cluster_->Stats();
+  in.checkpoint = stats.checkpoint_failures;
+  in.compaction = stats.compaction_failures;
+  if (archiver_) {
+    in.archiving = true;
+    in.archiver = archiver_->metrics();
+    in.archiver.backlog_records = archiver_->BacklogRecords(writer_->last_seq());
+    in.backlog = archiver_->CheckBacklog(writer_->last_seq());
+  }
+  return in;
 }
 
 Status Server::Serve(const ServerOptions& options) {
@@ -204,6 +250,20 @@ Status Server::Serve(const ServerOptions& options) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
+  // Bounded resources (docs/server.md, "Resources"): a call that finds every RPC thread
+  // busy fails with RESOURCE_EXHAUSTED; keepalive finds dead clients; idle connections
+  // close; a connection (with a scan stream its client stopped reading, which holds a
+  // thread and a version) is closed at most kMaxConnectionAge + grace after it opened.
+  grpc::ResourceQuota quota("cairn-server");
+  quota.SetMaxThreads(kMaxRpcThreads);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 10 * 60'000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, kMaxConnectionAgeMs);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, kMaxConnectionAgeGraceMs);
   for (auto& service : services_) builder.RegisterService(service.get());
   grpc_ = builder.BuildAndStart();
   if (!grpc_ || grpc_port == 0) {
@@ -215,10 +275,18 @@ Status Server::Serve(const ServerOptions& options) {
   CAIRN_RETURN_IF_ERROR(
       ParseHostPort(options.http_listen, "--http-listen", &http_host, &http_port));
   http_ = std::make_unique<HttpServer>([this](const std::string& path) {
-    if (path == "/healthz") return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+    if (path == "/healthz") {
+      Health health = ComputeHealth(HealthNow(), clock_->NowMillis());
+      return HttpResponse{health.http_status, "text/plain; charset=utf-8", health.body};
+    }
     if (path == "/metrics") {
       std::string text = metrics_.Render(cluster_->Stats(), writer_->last_seq());
-      if (backups_) text += RenderBackupMetrics(backups_->metrics(), archiver_->metrics());
+      if (backups_) {
+        ArchiverMetrics archiver = archiver_->metrics();
+        archiver.backlog_records = archiver_->BacklogRecords(writer_->last_seq());
+        archiver.max_backlog_records = max_changelog_backlog_;
+        text += RenderBackupMetrics(backups_->metrics(), archiver);
+      }
       return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", text};
     }
     return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
@@ -226,21 +294,49 @@ Status Server::Serve(const ServerOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(http_port, http_->Start(http_host, http_port));
 
   if (archiver_) archiver_->Start(checkpoint_interval_ms_);
+  if (trimmer_) trimmer_->Start(checkpoint_interval_ms_);
   std::cout << "listening on " << host << ":" << grpc_port << "\n"
             << "metrics on http://" << http_host << ":" << http_port << "/metrics" << std::endl;
   CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}:{}", host, grpc_port, http_host, http_port);
   return Status::OK();
 }
 
+void Server::DrainRpcs() {
+  if (!grpc_) return;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool drained = false;
+  std::thread closer([&] {
+    std::unique_lock lock(mu);
+    if (cv.wait_for(lock, shutdown_grace_, [&] { return drained; }) || !cluster_) return;
+    CAIRN_LOG_WARN(
+        "RPCs still running {} ms after the shutdown began: failing the writes "
+        "that wait for a checkpoint",
+        shutdown_grace_.count());
+    lock.unlock();
+    (void)cluster_->Close();
+  });
+  // A second later gRPC cancels what is left (a stalled stream): the failed writes'
+  // errors reach their clients first.
+  grpc_->Shutdown(std::chrono::system_clock::now() + shutdown_grace_ + kCancelAfterClose);
+  {
+    std::lock_guard lock(mu);
+    drained = true;
+  }
+  cv.notify_all();
+  closer.join();
+}
+
 void Server::Shutdown() {
   // A lost lease: another writer owns the stores. Close the engine first, so that RPCs
   // waiting for a commit that can no longer happen fail now instead of holding up gRPC.
   if (lease_ && lease_->lost() && cluster_) (void)cluster_->Close();
-  if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  DrainRpcs();
   if (http_) http_->Stop();
   // After the in-flight RPCs: the archiver's last pass ships every committed record
   // (with a lost lease it stops at the fence: a fenced writer ships nothing).
   if (archiver_) archiver_->Stop();
+  if (trimmer_) trimmer_->Stop();
   if (cluster_) {
     Status s = cluster_->Close();
     if (!s.ok()) CAIRN_LOG_ERROR("closing the cluster: {}", s.ToString());
@@ -252,20 +348,22 @@ void Server::Shutdown() {
 }
 
 Status Server::Run(const ServerOptions& options) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  shutdown_grace_ = std::chrono::milliseconds(options.shutdown_grace_ms);
+  ShutdownSignals signals(shutdown_grace_ + kShutdownCloseBound);
+  signals.Start();  // first: every thread started later inherits the blocked signals
   signal(SIGPIPE, SIG_IGN);
 
   Status status = Open(options);
   if (status.ok()) status = Serve(options);
   if (status.ok()) {
-    int sig = WaitForShutdownSignal(signals);
+    signals.Serving();
+    int sig = signals.WaitForShutdown();
     CAIRN_LOG_INFO("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  } else {
+    signals.BeginShutdown();
   }
   Shutdown();
+  signals.Done();
   if (status.ok() && lease_ && lease_->lost()) status = lease_->Check();
   if (status.ok()) CAIRN_LOG_INFO("stopped");
   return status;

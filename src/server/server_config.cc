@@ -20,7 +20,9 @@ std::map<std::string, std::string ServerOptions::*> Fields() {
           {"backup_storage", &ServerOptions::backup_storage},
           {"auth_token_file", &ServerOptions::auth_token_file},
           {"log_level", &ServerOptions::log_level},
-          {"lease_ttl", &ServerOptions::lease_ttl}};
+          {"lease_ttl", &ServerOptions::lease_ttl},
+          {"max_changelog_backlog", &ServerOptions::max_changelog_backlog},
+          {"shutdown_grace", &ServerOptions::shutdown_grace}};
 }
 
 std::string Where(const std::string& path, const toml::source_region& source) {
@@ -37,6 +39,29 @@ Result<int64_t> ResolveLeaseTtl(const std::string& text) {
                                    FormatDurationMs(kMaxLeaseTtlMs));
   }
   return *ms;
+}
+
+Result<int64_t> ResolveShutdownGrace(const std::string& text) {
+  if (text.empty()) return kDefaultShutdownGraceMs;
+  auto ms = ParseDurationMs(text);
+  if (!ms.ok()) return ms.status().WithContext("--shutdown-grace");
+  if (*ms < 0 || *ms > kMaxShutdownGraceMs) {
+    return Status::InvalidArgument("--shutdown-grace '" + text +
+                                   "' is out of range: must be 0s to " +
+                                   FormatDurationMs(kMaxShutdownGraceMs));
+  }
+  return *ms;
+}
+
+Result<uint64_t> ResolveBacklog(const std::string& text) {
+  if (text.empty()) return kDefaultMaxChangelogBacklog;
+  uint64_t records = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), records);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Status::InvalidArgument("--max-changelog-backlog '" + text +
+                                   "': expected a number of changelog records (0 = no limit)");
+  }
+  return records;
 }
 
 }  // namespace
@@ -105,6 +130,9 @@ Result<ServerOptions> ResolveServerOptions(ServerOptions options) {
   if (options.http_listen.empty()) options.http_listen = "127.0.0.1:0";
   if (options.log_level.empty()) options.log_level = "info";
   CAIRN_ASSIGN_OR_RETURN(options.lease_ttl_ms, ResolveLeaseTtl(options.lease_ttl));
+  CAIRN_ASSIGN_OR_RETURN(options.max_changelog_backlog_records,
+                         ResolveBacklog(options.max_changelog_backlog));
+  CAIRN_ASSIGN_OR_RETURN(options.shutdown_grace_ms, ResolveShutdownGrace(options.shutdown_grace));
   std::string host;
   int port = 0;
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));

@@ -21,19 +21,33 @@ struct ServerOptions {
   std::string auth_token_file;
   std::string log_level;
   std::string lease_ttl;  // writer lease TTL as a duration ("15s", "1500ms")
+  // Unarchived changelog records past which writes are refused (decimal; "0" = never).
+  std::string max_changelog_backlog;
+  // How long in-flight RPCs get at shutdown before blocked writes are failed.
+  std::string shutdown_grace;
 
-  // Resolved by ResolveServerOptions from lease_ttl; not a flag or config key.
+  // Resolved by ResolveServerOptions from lease_ttl and max_changelog_backlog; not
+  // flags or config keys.
   int64_t lease_ttl_ms = 0;
+  uint64_t max_changelog_backlog_records = 0;
+  int64_t shutdown_grace_ms = 0;
 };
 
 inline constexpr int64_t kDefaultLeaseTtlMs = 15'000;
 inline constexpr int64_t kMinLeaseTtlMs = 1'000;
 inline constexpr int64_t kMaxLeaseTtlMs = 3'600'000;
 
+// About a day of checkpoints at the default 1 s interval; docs/server.md.
+inline constexpr uint64_t kDefaultMaxChangelogBacklog = 100'000;
+
+inline constexpr int64_t kDefaultShutdownGraceMs = 30'000;
+inline constexpr int64_t kMaxShutdownGraceMs = 600'000;
+
 inline constexpr const char* kDefaultListen = "127.0.0.1:7600";
 
 // Reads a TOML config file. Keys: data_dir, listen, http_listen, meta_store,
-// object_store, backup_storage, auth_token_file, log_level, lease_ttl (all strings).
+// object_store, backup_storage, auth_token_file, log_level, lease_ttl,
+// max_changelog_backlog, shutdown_grace (all strings).
 // Unknown keys and parse errors are InvalidArgument naming the file and line.
 Result<ServerOptions> ReadConfigFile(const std::string& path);
 
@@ -41,8 +55,10 @@ Result<ServerOptions> ReadConfigFile(const std::string& path);
 ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags);
 
 // Fills defaults from data_dir (creating D, D/data, D/backup), the listen addresses
-// and the lease TTL (lease_ttl_ms). InvalidArgument when neither data_dir nor both
-// store URLs are given, or lease_ttl is not a duration in [1s, 1h].
+// the lease TTL (lease_ttl_ms) and the backlog limit. InvalidArgument when neither
+// data_dir nor both store URLs are given, lease_ttl is not a duration in [1s, 1h], or
+// max_changelog_backlog is not a decimal number, or shutdown_grace is not a duration
+// in [0s, 10m].
 Result<ServerOptions> ResolveServerOptions(ServerOptions options);
 
 // Splits "HOST:PORT"; InvalidArgument naming the flag for anything else.

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/failure_log.h"
 #include "common/result.h"
 #include "meta/meta_writer.h"
 #include "meta_store/meta_store.h"
@@ -121,6 +122,9 @@ struct ClusterStats {
   // times that was detected. See docs/pitr.md, "Clock steps".
   int64_t clock_behind_ms = 0;
   uint64_t clock_steps = 0;
+  // Background work failing now (consecutive > 0) or before: /healthz and /metrics.
+  FailureState checkpoint_failures;
+  FailureState compaction_failures;
 };
 
 class Cluster {

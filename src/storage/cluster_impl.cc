@@ -195,9 +195,10 @@ Status ClusterImpl::CheckpointOne(const std::shared_ptr<Memtable>& mem) {
     // The sealed memtable stays and the next checkpoint retries it. If the commit did
     // apply after all (lost ack, reload failed), the retry writes the same versions
     // again, which readers and compaction treat as duplicates.
-    CAIRN_LOG_WARN("checkpoint of epoch {} failed: {}", mem->epoch(), s.ToString());
+    checkpoint_failures_.Failed(s.WithContext("epoch " + std::to_string(mem->epoch())));
     return s;
   }
+  checkpoint_failures_.Succeeded();
   std::erase(imm_, mem);
   meta_->epochs().Release(mem->epoch());
   durable_epoch_ = std::max(durable_epoch_, mem->epoch());
@@ -350,9 +351,10 @@ void ClusterImpl::CompactionLoop() {
     while (did_work) {
       Status s = CompactOnce(/*full=*/false, &did_work);
       if (!s.ok()) {
-        CAIRN_LOG_WARN("compaction failed: {}", s.ToString());
+        compaction_failures_.Failed(s);
         break;
       }
+      compaction_failures_.Succeeded();
       std::lock_guard check(mu_);
       if (closing_) break;
     }
@@ -368,6 +370,8 @@ ClusterStats ClusterImpl::Stats() {
   EpochClockStats clock = meta_->epochs().stats();
   stats.clock_behind_ms = clock.clock_behind_ms;
   stats.clock_steps = clock.clock_steps;
+  stats.checkpoint_failures = checkpoint_failures_.state();
+  stats.compaction_failures = compaction_failures_.state();
   stats.levels.clear();
   for (int i = 0; i < kNumLevels; ++i) {
     stats.levels.push_back(LevelStats{i, version_->level(i).size(), version_->LevelBytes(i)});

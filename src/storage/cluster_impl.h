@@ -161,6 +161,8 @@ class ClusterImpl final : public Cluster {
   bool compaction_requested_ = false;
   bool closing_ = false;
   ClusterStats stats_;
+  FailureLog checkpoint_failures_{"checkpoint", clock_};  // logs once a minute
+  FailureLog compaction_failures_{"compaction", clock_};
 
   std::thread checkpoint_thread_;
   std::thread compaction_thread_;

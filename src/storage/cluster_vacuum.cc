@@ -56,17 +56,31 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
     doomed.push_back(id);
   }
   if (!options.dry_run) {
-    CAIRN_RETURN_IF_ERROR(DeleteObjects(doomed));
-    forget.insert(forget.end(), doomed.begin(), doomed.end());
-  }
-  if (!options.dry_run && !forget.empty()) {
-    Txn txn;
-    for (uint64_t id : forget) txn.ops.push_back(Op::Delete(keys::StaleKey(id)));
-    std::lock_guard version_lock(version_mu_);
-    // Stamped by the MetaWriter (epoch of now, bounded by pending writes' epochs).
-    CAIRN_RETURN_IF_ERROR(meta_->Commit(std::move(txn)).status());
-    std::lock_guard lock(mu_);
-    for (uint64_t id : forget) stale_.erase(id);
+    // In chunks that fit one meta-store commit (etcd: 128 ops): each chunk's objects go
+    // first, then its stale keys. A failure between the two leaves stale keys of objects
+    // that are gone, which the next vacuum forgets (above); the other order would leave
+    // objects that nothing names but a full vacuum.
+    const size_t chunk = meta_->CallerTxnLimits().max_ops;
+    auto forget_stale = [&](const std::vector<uint64_t>& ids) -> Status {
+      Txn txn;
+      for (uint64_t id : ids) txn.ops.push_back(Op::Delete(keys::StaleKey(id)));
+      std::lock_guard version_lock(version_mu_);
+      // Stamped by the MetaWriter (epoch of now, bounded by pending writes' epochs).
+      CAIRN_RETURN_IF_ERROR(meta_->Commit(std::move(txn)).status());
+      std::lock_guard lock(mu_);
+      for (uint64_t id : ids) stale_.erase(id);
+      return Status::OK();
+    };
+    for (size_t i = 0; i < doomed.size(); i += chunk) {
+      std::vector<uint64_t> ids(doomed.begin() + i,
+                                doomed.begin() + std::min(doomed.size(), i + chunk));
+      CAIRN_RETURN_IF_ERROR(DeleteObjects(ids));
+      CAIRN_RETURN_IF_ERROR(forget_stale(ids));
+    }
+    for (size_t i = 0; i < forget.size(); i += chunk) {
+      CAIRN_RETURN_IF_ERROR(forget_stale(std::vector<uint64_t>(
+          forget.begin() + i, forget.begin() + std::min(forget.size(), i + chunk))));
+    }
   }
 
   // 2. Full: objects referenced by neither the version, the stale list nor an upload in

@@ -25,6 +25,12 @@ const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new EtcdEnv
 MetaStoreConformanceParam EtcdParam() {
   MetaStoreConformanceParam param;
   param.name = "etcd";
+  // etcd's defaults, as scripts/test-servers.sh runs it.
+  param.server_max_txn_ops = 128;
+  param.server_max_request_bytes = 1536 * 1024;
+  // One put per key in commits of BulkTxnLimits().max_ops (120): 1M keys would take
+  // 8334 commits.
+  param.scan_keys = 120'000;
   param.open = [](const std::string& test_id) {
     return OpenMetaStore(WithPrefix(ServerUrl(), test_id));
   };

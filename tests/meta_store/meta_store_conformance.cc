@@ -533,13 +533,16 @@ TEST_P(MetaStoreConformance, ConcurrentIncrementsWithCompareOnRevision) {
       << "every successful increment is exactly one revision";
 }
 
+// Values as large as one commit within the store's BulkTxnLimits may carry.
 TEST_P(MetaStoreConformance, LargeValues) {
-  const size_t size = GetParam().large_value_bytes;
+  const MetaStore::TxnLimits limits = store_->BulkTxnLimits();
+  const size_t size = std::min(GetParam().large_value_bytes, limits.max_bytes - 4096);
   std::string big(size, '\0');
   for (size_t i = 0; i < size; ++i) big[i] = static_cast<char>((i * 7 + i / 4096) & 0xFF);
   std::string big2 = big;
   big2[size / 2] ^= 1;
-  EXPECT_EQ(MustCommit(PutTxn({{"big", big}, {"big2", big2}, {"small", "s"}})), 1);
+  EXPECT_EQ(MustCommit(PutTxn({{"big", big}, {"small", "s"}})), 1);
+  EXPECT_EQ(MustCommit(PutTxn({{"big2", big2}})), 2);
 
   auto snapshot = store_->Snapshot();
   ASSERT_TRUE(snapshot.ok());
@@ -550,6 +553,72 @@ TEST_P(MetaStoreConformance, LargeValues) {
   ASSERT_TRUE(range.ok());
   ASSERT_EQ(range->size(), 2u);
   EXPECT_TRUE((*range)[1].value == big2);
+}
+
+// A commit of BulkTxnLimits().max_ops puts totalling max_bytes succeeds. One beyond the
+// server's own limits (when it has any) is InvalidArgument naming the limit, and writes
+// nothing; where the server has none, BulkTxnLimits is advice and the same commit applies.
+TEST_P(MetaStoreConformance, CommitsWithinTheLimitsApplyAndBeyondThemFailCleanly) {
+  const MetaStore::TxnLimits limits = store_->BulkTxnLimits();
+  const size_t value_bytes = limits.max_bytes / limits.max_ops - 32;
+  Txn within;
+  for (size_t i = 0; i < limits.max_ops; ++i) {
+    within.ops.push_back(
+        Op::Put(Numbered("in/", static_cast<int>(i)), std::string(value_bytes, 'w')));
+  }
+  const int64_t base = MustCommit(within);
+  ASSERT_EQ(base, 1);
+  auto in = store_->Range("in/", PrefixEnd("in/"), limits.max_ops + 1);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(in->size(), limits.max_ops);
+
+  struct Over {
+    const char* what;
+    Txn txn;
+    size_t server_limit;
+    const char* flag;
+  };
+  std::vector<Over> overs;
+  const size_t ops = std::max(GetParam().server_max_txn_ops, limits.max_ops) + 8;
+  Over many{"too many ops", {}, GetParam().server_max_txn_ops, "--max-txn-ops"};
+  for (size_t i = 0; i < ops; ++i)
+    many.txn.ops.push_back(Op::Put(Numbered("many/", static_cast<int>(i)), "v"));
+  overs.push_back(std::move(many));
+  const size_t bytes = std::max(GetParam().server_max_request_bytes, limits.max_bytes) + 4096;
+  Over big{"too many bytes", {}, GetParam().server_max_request_bytes, "--max-request-bytes"};
+  big.txn.ops.push_back(Op::Put("big/a", std::string(bytes / 2, 'a')));
+  big.txn.ops.push_back(Op::Put("big/b", std::string(bytes / 2, 'b')));
+  overs.push_back(std::move(big));
+
+  int64_t revision = base;
+  for (auto& over : overs) {
+    auto first = MustGet(Numbered("in/", 0));
+    ASSERT_TRUE(first.has_value());
+    over.txn.compares.push_back(Compare::RevisionEquals(Numbered("in/", 0), first->mod_revision));
+    over.txn.ops.push_back(Op::Delete(Numbered("in/", 0)));
+    auto r = store_->Commit(over.txn);
+    if (over.server_limit == 0) {
+      ASSERT_TRUE(r.ok()) << over.what << ": " << r.status().ToString();
+      EXPECT_EQ(*r, ++revision) << over.what;
+      EXPECT_FALSE(MustGet(Numbered("in/", 0)).has_value()) << over.what;
+      MustPut(Numbered("in/", 0), "restored");
+      ++revision;
+      continue;
+    }
+    ASSERT_FALSE(r.ok()) << over.what << " was accepted";
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(over.flag), std::string::npos) << r.status().ToString();
+    auto snapshot = store_->Snapshot();
+    ASSERT_TRUE(snapshot.ok());
+    EXPECT_EQ((*snapshot)->revision(), revision) << over.what << " must not write";
+    auto kept = (*snapshot)->Get(Numbered("in/", 0));
+    ASSERT_TRUE(kept.ok() && kept->has_value()) << over.what << " applied its delete";
+    for (const std::string prefix : {"big/", "many/"}) {
+      auto stray = (*snapshot)->Range(prefix, PrefixEnd(prefix), 1);
+      ASSERT_TRUE(stray.ok());
+      EXPECT_TRUE(stray->empty()) << over.what << " applied a put under " << prefix;
+    }
+  }
 }
 
 TEST_P(MetaStoreConformance, OversizedKeysAndValuesAreRejectedAndNothingIsWritten) {
@@ -576,12 +645,12 @@ TEST_P(MetaStoreConformance, OversizedKeysAndValuesAreRejectedAndNothingIsWritte
 
 TEST_P(MetaStoreConformance, MillionKeyRangeScanInPages) {
   const int n = static_cast<int>(GetParam().scan_keys);
-  constexpr int kBatch = 100'000;
+  const int batch = static_cast<int>(store_->BulkTxnLimits().max_ops);
   int64_t revision = 0;
-  for (int start = 0; start < n; start += kBatch) {
+  for (int start = 0; start < n; start += batch) {
     Txn txn;
-    txn.ops.reserve(kBatch);
-    for (int i = start; i < std::min(n, start + kBatch); ++i) {
+    txn.ops.reserve(batch);
+    for (int i = start; i < std::min(n, start + batch); ++i) {
       txn.ops.push_back(Op::Put(Numbered("scan/", i), std::to_string(i * 3)));
     }
     revision = MustCommit(txn);

@@ -29,9 +29,14 @@ struct MetaStoreConformanceParam {
   std::function<Result<std::unique_ptr<MetaStore>>(const std::string& test_id)> open;
   // Removes whatever the test left behind (optional).
   std::function<void(const std::string& test_id)> cleanup;
-  // Scale knobs, for servers with smaller request limits or slower bulk loads.
+  // Scale knobs, for slower bulk loads. Every commit the suite expects to succeed fits
+  // the store's own MetaStore::BulkTxnLimits.
   size_t large_value_bytes = 16 << 20;
   size_t scan_keys = 1'000'000;
+  // The server's hard limits on one commit, where it has any (etcd: --max-txn-ops,
+  // --max-request-bytes); 0 = none beyond kMaxMetaKeySize / kMaxMetaValueSize.
+  size_t server_max_txn_ops = 0;
+  size_t server_max_request_bytes = 0;
 };
 
 class MetaStoreConformance : public ::testing::TestWithParam<MetaStoreConformanceParam> {

@@ -5,10 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
+#include "backup/changelog_trim.h"
 #include "backup/pitr_segment.h"
 #include "common/epoch.h"
 #include "meta/keys.h"
+#include "object_store/fault_object_store.h"
 #include "pitr/pitr_fixture.h"
 
 namespace cairn::pitr_test {
@@ -247,6 +251,81 @@ TEST_F(ChangelogArchiverTest, MetricsReportLagAndTheLoopArchivesOnStop) {
   ASSERT_TRUE(archiver_->RunOnce().ok());
   EXPECT_TRUE(MetaSeqs().empty());
   EXPECT_EQ(archiver_->metrics().records_trimmed, Head());
+}
+
+// Without backup storage nothing reads the records: all older than the retention go,
+// archived or not, in one range delete that is not itself a record; later archives (once
+// backup storage is configured) start at the first record left.
+TEST_F(ChangelogArchiverTest, WithoutBackupStorageTheTrimmerKeepsOnlyTheRetention) {
+  for (int i = 1; i <= 4; ++i) SetParam(i);
+  const uint64_t old_head = Head();
+  clock_.Advance(kRetentionMs / 2);
+  SetParam(5);
+  SetParam(6);
+  clock_.Advance(kRetentionMs / 2 + 1);
+  ChangelogTrimmer trimmer(source_.meta.get(), &clock_, kRetentionMs);
+  auto trimmed = trimmer.RunOnce();
+  ASSERT_TRUE(trimmed.ok()) << trimmed.status().ToString();
+  EXPECT_EQ(trimmed->records, old_head);
+  EXPECT_EQ(trimmed->through_seq, old_head);
+  EXPECT_EQ(MetaSeqs(), (std::vector<uint64_t>{old_head + 1, Head()}));
+  EXPECT_EQ((*source_.meta->Get(keys::kChangelogSeq))->value, std::to_string(Head()));
+  EXPECT_EQ(trimmer.RunOnce()->records, 0u) << "nothing more is old enough";
+
+  // The background loop trims on its own (retention 0: everything older than now).
+  ChangelogTrimmer all(source_.meta.get(), &clock_, 0);
+  clock_.Advance(1);
+  all.Start(/*interval_ms=*/1);
+  for (int i = 0; i < 2000 && !MetaSeqs().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  all.Stop();
+  EXPECT_TRUE(MetaSeqs().empty());
+  EXPECT_EQ(all.records_trimmed(), 2u);
+
+  SetParam(7);  // writers continue; a first archive starts at the first record left
+  auto archived = archiver_->ArchiveOnce();
+  ASSERT_TRUE(archived.ok()) << archived.status().ToString();
+  EXPECT_EQ(archived->records, 1u);
+  EXPECT_EQ(ListSegments(backups_.get())->front().first_seq, Head());
+}
+
+// While backup storage is unreachable the backlog grows; past the limit CheckBacklog
+// refuses with an error naming the storage and the limit, and writes resume once the
+// archiver catches up. Failing passes show in the metrics.
+TEST_F(ChangelogArchiverTest, BacklogPastTheLimitRefusesUntilArchivingCatchesUp) {
+  FaultInjectingObjectStore broken(backups_.get(), /*seed=*/1, &clock_);
+  ChangelogArchiverOptions options;
+  options.clock = &clock_;
+  options.max_backlog_records = 3;
+  ChangelogArchiver archiver(source_.meta.get(), &broken, options);
+  SetParam(1);
+  ASSERT_TRUE(archiver.RunOnce().ok());
+  EXPECT_TRUE(archiver.CheckBacklog(Head()).ok());
+
+  broken.SetFailureRate(1.0);
+  for (int i = 2; i <= 4; ++i) SetParam(i);
+  EXPECT_FALSE(archiver.RunOnce().ok());
+  EXPECT_TRUE(archiver.metrics().failing);
+  EXPECT_EQ(archiver.BacklogRecords(Head()), 3u);
+  EXPECT_TRUE(archiver.CheckBacklog(Head()).ok()) << "at the limit, not past it";
+  SetParam(5);
+  Status refused = archiver.CheckBacklog(Head());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), ErrorCode::kFailedPrecondition) << refused.ToString();
+  EXPECT_NE(refused.message().find("4 changelog records are not archived"), std::string::npos)
+      << refused.ToString();
+  EXPECT_NE(refused.message().find("--max-changelog-backlog"), std::string::npos);
+  EXPECT_NE(refused.message().find(broken.DescribeForLog()), std::string::npos);
+
+  broken.Reset();
+  ASSERT_TRUE(archiver.RunOnce().ok());
+  EXPECT_FALSE(archiver.metrics().failing);
+  EXPECT_EQ(archiver.BacklogRecords(Head()), 0u);
+  EXPECT_TRUE(archiver.CheckBacklog(Head()).ok());
+  auto segments = *ListSegments(backups_.get());
+  EXPECT_EQ(segments.back().last_seq, Head());
+  EXPECT_TRUE(SegmentGaps(segments).empty());
 }
 
 }  // namespace

@@ -102,5 +102,36 @@ TEST(ServerConfigTest, MissingStoresAndBadAddressesAreRejected) {
   }
 }
 
+TEST(ServerConfigTest, BacklogLimitAndShutdownGraceDefaultsAndBadValues) {
+  auto options = ResolveServerOptions(Options(
+      {{&ServerOptions::meta_store, "mem://m"}, {&ServerOptions::object_store, "mem://o"}}));
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->max_changelog_backlog_records, kDefaultMaxChangelogBacklog);
+  EXPECT_EQ(options->shutdown_grace_ms, kDefaultShutdownGraceMs);
+  options = ResolveServerOptions(Options({{&ServerOptions::meta_store, "mem://m"},
+                                          {&ServerOptions::object_store, "mem://o"},
+                                          {&ServerOptions::max_changelog_backlog, "0"},
+                                          {&ServerOptions::shutdown_grace, "1500ms"}}));
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->max_changelog_backlog_records, 0u);
+  EXPECT_EQ(options->shutdown_grace_ms, 1500);
+  for (const char* bad : {"-1", "10k", " 5"}) {
+    auto r = ResolveServerOptions(Options({{&ServerOptions::meta_store, "mem://m"},
+                                           {&ServerOptions::object_store, "mem://o"},
+                                           {&ServerOptions::max_changelog_backlog, bad}}));
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("--max-changelog-backlog"), std::string::npos)
+        << r.status().ToString();
+  }
+  for (const char* bad : {"11m", "soon"}) {
+    auto r = ResolveServerOptions(Options({{&ServerOptions::meta_store, "mem://m"},
+                                           {&ServerOptions::object_store, "mem://o"},
+                                           {&ServerOptions::shutdown_grace, bad}}));
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("--shutdown-grace"), std::string::npos)
+        << r.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace cairn::server

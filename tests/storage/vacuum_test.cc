@@ -3,10 +3,12 @@
 
 #include "common/random.h"
 #include "storage/storage_test_env.h"
+#include "testing/limited_meta_store.h"
 
 namespace cairn {
 namespace {
 
+using testing::LimitedMetaStore;
 using testing::ScanAll;
 using testing::StorageEnv;
 
@@ -110,6 +112,74 @@ TEST(VacuumTest, NeverDeletesAReferencedObject) {
       ASSERT_TRUE(ScanAll(env.cluster.get(), t->id).ok());
     }
   }
+}
+
+// Regression (issue #14): on etcd at its default limits (128 ops per txn) a vacuum that
+// freed more than ~120 objects deleted them and then failed its one commit, every time.
+// Now it commits in chunks within BulkTxnLimits, each after deleting the chunk's objects.
+TEST(VacuumTest, FreesMoreObjectsThanOneCommitHoldsInCommitsThatFit) {
+  StorageEnv env;
+  ASSERT_TRUE(env.Open().ok());
+  LimitedMetaStore limited(env.meta());
+  ASSERT_TRUE(env.Open(&limited).ok());
+  auto t = env.cluster->CreateTable("t");
+  ASSERT_TRUE(t.ok());
+  // Rounds of 20 checkpoints and a compaction: each commit stays small.
+  for (int round = 0; round < 16; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      WriteBatch b;
+      b.Put(t->id, "k" + std::to_string(round * 20 + i), "v");
+      ASSERT_TRUE(env.cluster->Write(b).ok());
+    }
+    ASSERT_TRUE(env.cluster->Compact().ok());
+  }
+  const std::set<uint64_t> stale = env.StaleObjects();
+  ASSERT_GT(stale.size(), 2 * limited.BulkTxnLimits().max_ops) << "not enough to need chunks";
+  ASSERT_EQ(limited.refused(), 0u) << "building the state must not need large commits";
+  const uint64_t commits_before = limited.commits();
+  env.clock.Advance(1);  // past the (zero) retention window
+
+  auto report = env.cluster->Vacuum({});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->deleted, stale.size());
+  EXPECT_EQ(limited.refused(), 0u);
+  EXPECT_LE(limited.max_ops(), 128u);
+  EXPECT_GE(limited.commits() - commits_before, 3u) << "one commit per chunk";
+  EXPECT_TRUE(env.StaleObjects().empty()) << "every chunk's stale keys are committed";
+  for (uint64_t id : stale) {
+    EXPECT_TRUE(env.objects()->Head(SstObjectKey(id)).status().IsNotFound()) << id;
+  }
+  EXPECT_EQ(env.StoredObjects(), env.VersionObjects());
+  EXPECT_EQ(ScanAll(env.cluster.get(), t->id)->size(), 320u);
+}
+
+// Stale keys whose objects are already gone (a vacuum that failed between a chunk's
+// deletes and its commit) are forgotten in commits that fit too.
+TEST(VacuumTest, ForgetsManyStaleKeysOfMissingObjectsInCommitsThatFit) {
+  StorageEnv env;
+  ASSERT_TRUE(env.Open().ok());
+  LimitedMetaStore limited(env.meta());
+  ASSERT_TRUE(env.Open(&limited).ok());
+  auto t = env.cluster->CreateTable("t");
+  ASSERT_TRUE(t.ok());
+  for (int round = 0; round < 16; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      WriteBatch b;
+      b.Put(t->id, "k" + std::to_string(i), std::to_string(round));
+      ASSERT_TRUE(env.cluster->Write(b).ok());
+    }
+    ASSERT_TRUE(env.cluster->Compact().ok());
+  }
+  const std::set<uint64_t> stale = env.StaleObjects();
+  ASSERT_GT(stale.size(), 2 * limited.BulkTxnLimits().max_ops);
+  for (uint64_t id : stale) ASSERT_TRUE(env.objects()->Delete(SstObjectKey(id)).ok());
+
+  auto report = env.cluster->Vacuum({});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->deleted, 0u);
+  EXPECT_EQ(limited.refused(), 0u);
+  EXPECT_TRUE(env.StaleObjects().empty());
+  EXPECT_EQ(ScanAll(env.cluster.get(), t->id)->size(), 20u);
 }
 
 }  // namespace
