@@ -98,7 +98,8 @@ TEST_F(CliTest, TablesKeysAndScan) {
       << metrics;
   EXPECT_NE(metrics.find("cairn_rpc_errors_total{method=\"Kv.Put\"} 1"), std::string::npos);
   EXPECT_NE(metrics.find("cairn_committed_epoch "), std::string::npos);
-  EXPECT_EQ(HttpGet(server_->metrics_addr(), "/healthz"), "ok\n");
+  EXPECT_EQ(HttpGet(server_->metrics_addr(), "/healthz"),
+            "ok\nlease: ok\ncheckpoint: ok\ncompaction: ok\narchiver: ok\n");
 }
 
 TEST_F(CliTest, ParamsAndUsers) {
