@@ -182,5 +182,42 @@ TEST(VacuumTest, ForgetsManyStaleKeysOfMissingObjectsInCommitsThatFit) {
   EXPECT_EQ(ScanAll(env.cluster.get(), t->id)->size(), 20u);
 }
 
+// The same on a real etcd at its default limits (scripts/test-servers.sh): hundreds of
+// stale objects are freed and their stale keys removed, every commit accepted.
+TEST(VacuumTest, OnEtcdAtDefaultLimitsFreesHundredsOfObjects) {
+  CAIRN_REQUIRE_EXTERNAL(etcd, "CAIRN_TEST_ETCD_URL");
+  auto meta = OpenMetaStore(etcd + "/cairn-test/vacuum-" + std::to_string(getpid()));
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  StorageEnv env;
+  ASSERT_TRUE(env.Open(meta->get()).ok());
+  auto t = env.cluster->CreateTable("t");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  for (int round = 0; round < 8; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      WriteBatch b;
+      b.Put(t->id, "k" + std::to_string(round * 20 + i), "v");
+      ASSERT_TRUE(env.cluster->Write(b).ok());
+    }
+    Status compacted = env.cluster->Compact();
+    ASSERT_TRUE(compacted.ok()) << compacted.ToString();
+  }
+  auto stale = [&] {
+    auto kvs =
+        (*meta)->Range(keys::kStorageStalePrefix, PrefixEnd(keys::kStorageStalePrefix), 100000);
+    EXPECT_TRUE(kvs.ok());
+    return kvs.ok() ? kvs->size() : 0;
+  };
+  const size_t before = stale();
+  ASSERT_GT(before, 128u) << "more than one etcd txn can hold";
+  env.clock.Advance(1);
+  auto report = env.cluster->Vacuum({});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->deleted, before);
+  EXPECT_EQ(stale(), 0u);
+  EXPECT_EQ(ScanAll(env.cluster.get(), t->id)->size(), 160u);
+  env.Close();
+  (void)(*meta)->Commit({{}, {Op::DeleteRange(std::string(1, '\0'), "")}});
+}
+
 }  // namespace
 }  // namespace cairn
