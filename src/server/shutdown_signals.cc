@@ -44,7 +44,8 @@ void ShutdownSignals::Done() {
   if (thread_.joinable()) thread_.join();
 }
 
-// Only async-signal-safe calls: the process may be stuck anywhere.
+// _exit, not exit: other threads may be stuck holding locks that destructors and atexit
+// handlers would wait for.
 void ShutdownSignals::ExitNow(const char* why) {
   std::string line = std::string("error: ") + why + "\n";
   (void)!write(STDERR_FILENO, line.data(), line.size());
