@@ -14,9 +14,12 @@
 #include "meta/users.h"
 #include "meta/writer_lease.h"
 #include "meta_store/lazy_meta_store.h"
+#include "server/backup_scheduler.h"
 #include "server/http_server.h"
+#include "server/live_params.h"
 #include "server/services.h"
 #include "server/token_file.h"
+#include "server/vacuum_scheduler.h"
 #include "storage/cluster_guard.h"
 
 namespace cairn::server {
@@ -82,6 +85,11 @@ class Server {
   Status OpenBackups(const std::string& url, const ClusterOptions& cluster_options);
   Status Serve(const ServerOptions& options);
   void Shutdown();
+  // Live params and the background backup schedule and vacuum (docs/server.md).
+  Status OpenOperatorTasks();
+  void StartOperatorTasks();
+  void StopOperatorTasks();
+  void ApplyLiveValues(const LiveValues& values);
 
   SystemClock* clock_ = SystemClock::Default();
   Random random_{std::random_device{}() ^
@@ -97,6 +105,9 @@ class Server {
   std::unique_ptr<BackupService> backups_;
   std::unique_ptr<FencedMetaStore> archiver_meta_;
   std::unique_ptr<ChangelogArchiver> archiver_;
+  std::unique_ptr<LiveParams> live_;
+  std::unique_ptr<BackupScheduler> backup_scheduler_;  // with backups_
+  std::unique_ptr<VacuumScheduler> vacuum_scheduler_;
   int64_t checkpoint_interval_ms_ = 1000;
   std::unique_ptr<TokenAuth> auth_;
   Metrics metrics_;
@@ -143,6 +154,7 @@ Status Server::Open(const ServerOptions& options) {
   cluster_ = std::move(cluster).value();
   checkpoint_interval_ms_ = cluster_options.checkpoint_interval_ms;
   CAIRN_RETURN_IF_ERROR(OpenBackups(options.backup_storage, cluster_options));
+  CAIRN_RETURN_IF_ERROR(OpenOperatorTasks());
 
   ServiceEnv env{cluster_.get(),
                  writer_.get(),
@@ -154,9 +166,11 @@ Status Server::Open(const ServerOptions& options) {
                  meta_->DescribeForLog(),
                  objects_->DescribeForLog(),
                  backups_.get(),
-                 backup_storage_.get(),
-                 cluster_options.checkpoint_interval_ms,
-                 cluster_options.pitr_retention_ms};
+                 backup_storage_.get()};
+  env.live = live_.get();
+  env.params_changed = [this] { return live_->Reload(); };
+  env.backup_scheduler = backup_scheduler_.get();
+  env.clock = clock_;
   services_ = MakeServices(env);
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
                  env.meta_store, env.object_store, token.empty() ? "off" : "on");
@@ -192,6 +206,40 @@ Status Server::OpenBackups(const std::string& url, const ClusterOptions& cluster
   return Status::OK();
 }
 
+Status Server::OpenOperatorTasks() {
+  live_ = std::make_unique<LiveParams>(params_.get());
+  CAIRN_RETURN_IF_ERROR(live_->Load());
+  live_->OnChange([this](const LiveValues& values) { ApplyLiveValues(values); });
+  vacuum_scheduler_ = std::make_unique<VacuumScheduler>(
+      cluster_.get(), clock_, [live = live_.get()] { return live->vacuum_interval_ms(); });
+  if (backups_) {
+    backup_scheduler_ = std::make_unique<BackupScheduler>(
+        meta_.get(), backups_.get(), clock_,
+        [live = live_.get()] { return live->pitr_retention_ms(); });
+  }
+  return Status::OK();
+}
+
+void Server::ApplyLiveValues(const LiveValues& v) {
+  cluster_->SetTunables({v.checkpoint_interval_ms, v.pitr_retention_ms, v.vacuum_min_age_ms});
+  if (archiver_) {
+    archiver_->SetRetention(v.pitr_retention_ms);
+    archiver_->SetInterval(v.checkpoint_interval_ms);
+  }
+  vacuum_scheduler_->Wake();
+}
+
+void Server::StartOperatorTasks() {
+  vacuum_scheduler_->Start();
+  if (backup_scheduler_) backup_scheduler_->Start();
+}
+
+// Before the archiver's last pass and the engine's close: no job starts after them.
+void Server::StopOperatorTasks() {
+  if (backup_scheduler_) backup_scheduler_->Stop();
+  if (vacuum_scheduler_) vacuum_scheduler_->Stop();
+}
+
 Status Server::Serve(const ServerOptions& options) {
   std::string host;
   int port = 0;
@@ -219,6 +267,9 @@ Status Server::Serve(const ServerOptions& options) {
     if (path == "/metrics") {
       std::string text = metrics_.Render(cluster_->Stats(), writer_->last_seq());
       if (backups_) text += RenderBackupMetrics(backups_->metrics(), archiver_->metrics());
+      text += RenderSchedulerMetrics(
+          backup_scheduler_ ? backup_scheduler_->state() : BackupSchedulerState{},
+          vacuum_scheduler_->stats(), live_->values());
       return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", text};
     }
     return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
@@ -226,6 +277,7 @@ Status Server::Serve(const ServerOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(http_port, http_->Start(http_host, http_port));
 
   if (archiver_) archiver_->Start(checkpoint_interval_ms_);
+  StartOperatorTasks();
   std::cout << "listening on " << host << ":" << grpc_port << "\n"
             << "metrics on http://" << http_host << ":" << http_port << "/metrics" << std::endl;
   CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}:{}", host, grpc_port, http_host, http_port);
@@ -238,6 +290,7 @@ void Server::Shutdown() {
   if (lease_ && lease_->lost() && cluster_) (void)cluster_->Close();
   if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   if (http_) http_->Stop();
+  StopOperatorTasks();
   // After the in-flight RPCs: the archiver's last pass ships every committed record
   // (with a lost lease it stops at the fence: a fenced writer ships nothing).
   if (archiver_) archiver_->Stop();
