@@ -276,7 +276,18 @@ void ChangelogArchiver::Start(int64_t interval_ms) {
   std::lock_guard lock(loop_mu_);
   if (thread_.joinable()) return;
   stop_ = false;
-  thread_ = std::thread([this, interval_ms] { Loop(interval_ms); });
+  interval_ms_ = interval_ms;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ChangelogArchiver::SetInterval(int64_t interval_ms) {
+  {
+    std::lock_guard lock(loop_mu_);
+    if (interval_ms == interval_ms_) return;
+    interval_ms_ = interval_ms;
+    interval_changed_ = true;
+  }
+  loop_cv_.notify_all();
 }
 
 void ChangelogArchiver::Stop() {
@@ -289,15 +300,17 @@ void ChangelogArchiver::Stop() {
   thread_.join();
 }
 
-void ChangelogArchiver::Loop(int64_t interval_ms) {
+void ChangelogArchiver::Loop() {
   constexpr int64_t kLogEveryMs = 60'000;
   std::unique_lock lock(loop_mu_);
   bool failing = false;
   int64_t logged_ms = 0;  // a persistent failure is logged once a minute, not every pass
   for (;;) {
     // Real time, not the injected clock: this only paces the loop.
-    bool stopping =
-        loop_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [&] { return stop_; });
+    loop_cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_),
+                      [&] { return stop_ || interval_changed_; });
+    bool stopping = stop_;
+    interval_changed_ = false;
     lock.unlock();
     Status status = RunOnce();
     const int64_t now = clock_->NowMillis();

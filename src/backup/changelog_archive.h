@@ -107,6 +107,9 @@ class ChangelogArchiver {
   // The background pass trims and expires with this retention (param `pitr_retention`
   // may change while the server runs).
   void SetRetention(int64_t retention_ms) { retention_ms_ = retention_ms; }
+  // The background loop's interval from now on (param `checkpoint_interval` changed):
+  // the current wait ends, a pass runs, then the loop waits `interval_ms`.
+  void SetInterval(int64_t interval_ms);
 
  private:
   Status LoadArchivedSeq();
@@ -115,7 +118,7 @@ class ChangelogArchiver {
   Status PublishTimelineHistory();
   Result<uint64_t> ReadHeadSeq();
   Status WriteSegment(std::vector<ChangelogRecord>* pending, ArchiveReport* report);
-  void Loop(int64_t interval_ms);
+  void Loop();
 
   MetaStore* const meta_;
   ObjectStore* const backups_;
@@ -135,6 +138,8 @@ class ChangelogArchiver {
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;
   bool stop_ = false;
+  bool interval_changed_ = false;
+  int64_t interval_ms_ = 1000;  // guarded by loop_mu_
   std::thread thread_;
   std::atomic<int> passes_{0};
   // For CheckBacklog: the archived seq (kUnknownSeq until a pass or the first check).

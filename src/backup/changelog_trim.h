@@ -40,13 +40,15 @@ class ChangelogTrimmer {
   void Start(int64_t interval_ms);
   void Stop();
   uint64_t records_trimmed() const { return records_trimmed_; }
+  // Param `pitr_retention` may change while the server runs (live params).
+  void SetRetention(int64_t retention_ms) { retention_ms_ = retention_ms; }
 
  private:
   void Loop(int64_t interval_ms);
 
   MetaStore* const meta_;
   Clock* const clock_;
-  const int64_t retention_ms_;
+  std::atomic<int64_t> retention_ms_;
   std::atomic<uint64_t> records_trimmed_{0};
 
   std::mutex mu_;

@@ -72,11 +72,17 @@ void PrintTimelineLine(const rpc::TimelineInfo& t) {
             << "\n";
 }
 
-// One line per backup: ID, created time, SSTs, snapshot bytes, timeline, remarks.
-void PrintBackupLine(const rpc::Backup& b) {
-  std::cout << b.id() << "\t" << FormatRfc3339Millis(b.created_ms()) << "\t" << b.sst_count()
-            << " ssts\t" << b.file_size() << " bytes\ttimeline "
-            << (b.timeline() ? b.timeline() : 1) << "\t" << EscapeBytes(b.remarks()) << "\n";
+// The backup table: ID, created time, timeline, SSTs, their bytes, snapshot file size,
+// remarks (escaped: one backup per line).
+void PrintBackupTable(const rpc::ListBackupsResponse& response) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& b : response.backups()) {
+    rows.push_back({std::to_string(b.id()), FormatRfc3339Millis(b.created_ms()),
+                    std::to_string(b.timeline() ? b.timeline() : 1), std::to_string(b.sst_count()),
+                    HumanBytes(b.sst_bytes()), HumanBytes(b.file_size()),
+                    EscapeBytes(b.remarks())});
+  }
+  PrintTable({"ID", "CREATED", "TIMELINE", "SSTS", "SST DATA", "SNAPSHOT", "REMARKS"}, rows);
 }
 
 Result<uint64_t> ParseBackupId(const std::string& text) {
@@ -164,7 +170,7 @@ void RegisterList(CLI::App* backup, const GlobalOptions& global, Action* action)
                    {"timelines", timelines}});
         return Status::OK();
       }
-      for (const auto& b : response.backups()) PrintBackupLine(b);
+      PrintBackupTable(response);
       if (response.timelines_size() > 1) {
         for (const auto& t : response.timelines()) PrintTimelineLine(t);
       }
@@ -274,6 +280,7 @@ void RegisterBackupCommands(CLI::App& app, const GlobalOptions& global, Action* 
                  return Status::OK();
                });
   RegisterVerify(backup, global, action);
+  RegisterBackupScheduleCommands(backup, global, action);
   RegisterRestoreCommand(app, action);
 }
 

@@ -28,6 +28,8 @@ void RegisterAdminCommands(CLI::App& app, const GlobalOptions& global, Action* a
 void RegisterParamCommands(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterUserCommands(CLI::App& app, const GlobalOptions& global, Action* action);
 void RegisterBackupCommands(CLI::App& app, const GlobalOptions& global, Action* action);
+// `backup schedule set|show|clear`, under `backup`.
+void RegisterBackupScheduleCommands(CLI::App* backup, const GlobalOptions& global, Action* action);
 // Offline: talks to the stores directly, not to a server.
 void RegisterRestoreCommand(CLI::App& app, Action* action);
 

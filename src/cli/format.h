@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn::cli {
 
@@ -18,5 +19,13 @@ std::string UnescapeBytes(std::string_view text);
 
 // Writes `json` and a newline to stdout.
 void PrintJson(const nlohmann::json& json);
+
+// Binary units with one decimal: "0 B", "812 B", "1.2 KiB", "3.0 MiB", "1.5 GiB".
+std::string HumanBytes(uint64_t bytes);
+
+// Prints `header` and `rows` as columns separated by two spaces, each as wide as its
+// widest cell (the last column unpadded).
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace cairn::cli

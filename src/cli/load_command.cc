@@ -1,6 +1,8 @@
 // cairn load TABLE --rows N [--value-size B] [--seed S]: writes N deterministic rows
-// (key k0000000000.., value derived from seed and row number) in batches. A row counts
-// as loaded only once a checkpoint acknowledged after its batch covers it.
+// (key k0000000000.., value derived from seed and row number) in batches of at most
+// 1000 rows and about 4 MiB (a batch ends at the row that reaches 4 MiB; one row of the
+// 4 MiB maximum value size is a batch of its own). A row counts as loaded only once a
+// checkpoint acknowledged after its batch covers it.
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,6 +15,7 @@ namespace cairn::cli {
 namespace {
 
 constexpr uint64_t kBatchRows = 1000;
+constexpr uint64_t kBatchBytes = 4 << 20;
 // Every this many batches (and after the last) the client asks for a checkpoint and
 // waits for it, bounding how much unacknowledged data is in flight.
 constexpr uint64_t kBatchesPerCheckpoint = 20;
@@ -31,12 +34,14 @@ Status RunLoad(const GlobalOptions& global, const LoadArgs& args) {
   for (uint64_t next = 0; next < args.rows; ++batches) {
     rpc::WriteRequest request;
     request.set_table(args.table);
-    uint64_t end = std::min(args.rows, next + kBatchRows);
-    for (; next < end; ++next) {
+    uint64_t row_limit = std::min(args.rows, next + kBatchRows);
+    for (uint64_t bytes = 0; next < row_limit && bytes < kBatchBytes; ++next) {
       auto* row = request.add_puts();
       row->set_key(LoadKey(next));
       row->set_value(LoadValue(args.seed, next, args.value_size));
+      bytes += row->key().size() + row->value().size();
     }
+    uint64_t end = next;
     rpc::WriteResponse response;
     Status status = client->Check(
         client->kv().Write(client->Context(std::chrono::seconds(600)).get(), request, &response));

@@ -40,6 +40,10 @@ inline constexpr std::string_view kClusterTimeline = "cluster/timeline";
 inline constexpr std::string_view kUserPrefix = "user/";      // user/<name> -> UserRecord
 inline constexpr std::string_view kParamPrefix = "param/";    // param/<name> -> value text
 inline constexpr std::string_view kBackupPrefix = "backup/";  // backup pins and state
+// schedule/backup -> the backup schedule (backup/schedule_policy.h EncodeSchedule); absent
+// = no schedule. Snapshotted: a restore brings the schedule back.
+inline constexpr std::string_view kSchedulePrefix = "schedule/";
+inline constexpr std::string_view kBackupSchedule = "schedule/backup";
 // backup/pin/<backup id: 16 hex> -> "epoch max_object_id [storage_id created_ms]"
 // (docs/backup-format.md)
 inline constexpr std::string_view kBackupPinPrefix = "backup/pin/";
@@ -66,10 +70,11 @@ inline constexpr std::string_view kRestorePrefix = "restore/";
 inline constexpr std::string_view kRestoreMarker = "restore/in_progress";
 
 // Every prefix that backups include; the rest of the keyspace is excluded.
-inline constexpr std::array<std::string_view, 12> kSnapshotPrefixes = {
+inline constexpr std::array<std::string_view, 13> kSnapshotPrefixes = {
     kStorageVersion,     kStorageSstPrefix,  kStorageStalePrefix, kCatalogVersion,
     kCatalogTablePrefix, kCatalogNamePrefix, kIdPrefix,           kClusterId,
-    kClusterTimeline,    kUserPrefix,        kParamPrefix,        kChangelogSeq};
+    kClusterTimeline,    kUserPrefix,        kParamPrefix,        kChangelogSeq,
+    kSchedulePrefix};
 // Prefixes deliberately left out of snapshots (with the reason above).
 inline constexpr std::array<std::string_view, 4> kExcludedPrefixes = {
     kChangelogPrefix, kTransientPrefix, kBackupPrefix, kRestorePrefix};

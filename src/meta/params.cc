@@ -20,17 +20,20 @@ struct ParamSpec {
   ParamKind kind;
   int64_t min_ms = 0;  // durations: the documented range (docs/cli.md, "Params")
   int64_t max_ms = 0;
+  bool zero_is_off = false;  // "0" is accepted below min_ms and means "off"
 };
 
 constexpr ParamSpec kParams[] = {
     {"checkpoint_interval", "1s", ParamKind::kDuration, 10, 3'600'000},
     {"pitr_retention", "0", ParamKind::kDuration, 0, 3650 * kDayMs},
     {"vacuum_min_age", "6h", ParamKind::kDuration, 0, 3650 * kDayMs},
+    {"vacuum_interval", "10m", ParamKind::kDuration, 1000, 30 * kDayMs, true},
     {"backup_storage_url", "", ParamKind::kUrlOrEmpty},
 };
 
 std::string RangeText(const ParamSpec& spec) {
-  return FormatDurationMs(spec.min_ms) + " .. " + FormatDurationMs(spec.max_ms);
+  return (spec.zero_is_off ? "0 (off) or " : "") + FormatDurationMs(spec.min_ms) + " .. " +
+         FormatDurationMs(spec.max_ms);
 }
 
 Result<const ParamSpec*> FindSpec(std::string_view name) {
@@ -62,7 +65,7 @@ Status ValidateParam(std::string_view name, std::string_view value) {
     case ParamKind::kDuration: {
       auto ms = ParseDurationMs(value);
       if (!ms.ok()) return ms.status().WithContext(context);
-      if (*ms < spec->min_ms || *ms > spec->max_ms) {
+      if ((*ms < spec->min_ms && !(spec->zero_is_off && *ms == 0)) || *ms > spec->max_ms) {
         return Status::InvalidArgument(context + ": '" + std::string(value) + "' is out of range " +
                                        RangeText(*spec));
       }
@@ -108,6 +111,7 @@ Result<int64_t> SystemParams::GetDurationMs(std::string_view name) {
     return Status::Corruption("param " + std::string(name) + " holds an invalid duration '" +
                               param.value + "'");
   }
+  if (spec->zero_is_off && *ms == 0) return 0;
   int64_t bounded = std::clamp(*ms, spec->min_ms, spec->max_ms);
   if (bounded != *ms) {
     // Written before the bounds existed (or restored from such a backup): use the bound

@@ -24,7 +24,8 @@ const std::vector<std::string>& SystemParamNames();
 
 // InvalidArgument naming the param when the name is unknown or the value is invalid.
 // Durations must lie in the param's range (docs/cli.md, "Params"): checkpoint_interval
-// 10ms .. 1h, pitr_retention and vacuum_min_age 0 .. 3650d.
+// 10ms .. 1h, pitr_retention and vacuum_min_age 0 .. 3650d, vacuum_interval 0 (off) or
+// 1s .. 30d.
 Status ValidateParam(std::string_view name, std::string_view value);
 
 class SystemParams {

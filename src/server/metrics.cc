@@ -97,4 +97,31 @@ std::string RenderBackupMetrics(const BackupMetrics& b, const ArchiverMetrics& a
   return out;
 }
 
+std::string RenderSchedulerMetrics(const BackupSchedulerState& b, const VacuumSchedulerStats& v,
+                                   const LiveValues& p) {
+  std::string out;
+  Single(&out, "cairn_backup_schedule_interval_seconds", "gauge",
+         "backup schedule interval (0 = no schedule)",
+         b.schedule ? b.schedule->every_ms / 1000.0 : 0.0);
+  Single(&out, "cairn_backup_schedule_next_due_timestamp_seconds", "gauge",
+         "when the next scheduled backup is due (0 = no schedule)", b.next_due_ms / 1000.0);
+  Single(&out, "cairn_backup_last_success_timestamp_seconds", "gauge",
+         "creation time of the newest scheduled backup (0 = none)", b.last_success_ms / 1000.0);
+  Single(&out, "cairn_backup_schedule_runs_total", "counter", "scheduled backup runs", b.runs);
+  Single(&out, "cairn_backup_schedule_failures_total", "counter",
+         "scheduled backup runs that failed (backup or retention)", b.failures);
+  Single(&out, "cairn_vacuum_interval_seconds", "gauge", "background vacuum interval (0 = off)",
+         p.vacuum_interval_ms / 1000.0);
+  Single(&out, "cairn_vacuum_runs_total", "counter", "background vacuum runs", v.runs);
+  Single(&out, "cairn_vacuum_failures_total", "counter", "background vacuum runs that failed",
+         v.failures);
+  Single(&out, "cairn_vacuum_last_success_timestamp_seconds", "gauge",
+         "end of the last successful background vacuum (0 = none)", v.last_success_ms / 1000.0);
+  Single(&out, "cairn_checkpoint_interval_seconds", "gauge", "checkpoint_interval in force",
+         p.checkpoint_interval_ms / 1000.0);
+  Single(&out, "cairn_pitr_retention_seconds", "gauge", "pitr_retention in force",
+         p.pitr_retention_ms / 1000.0);
+  return out;
+}
+
 }  // namespace cairn::server

@@ -8,6 +8,9 @@
 
 #include "backup/backup_service.h"
 #include "backup/changelog_archive.h"
+#include "server/backup_scheduler.h"
+#include "server/live_params.h"
+#include "server/vacuum_scheduler.h"
 #include "storage/cluster.h"
 
 namespace cairn::server {
@@ -30,5 +33,9 @@ class Metrics {
 
 // Backup job and changelog archiver metrics (docs/server.md).
 std::string RenderBackupMetrics(const BackupMetrics& backups, const ArchiverMetrics& archiver);
+
+// The backup schedule, the background vacuum and the live params (docs/server.md).
+std::string RenderSchedulerMetrics(const BackupSchedulerState& backups,
+                                   const VacuumSchedulerStats& vacuum, const LiveValues& params);
 
 }  // namespace cairn::server

@@ -20,10 +20,13 @@
 #include "meta/writer_lease.h"
 #include "meta_store/lazy_meta_store.h"
 #include "server/health.h"
+#include "server/backup_scheduler.h"
 #include "server/http_server.h"
+#include "server/live_params.h"
 #include "server/services.h"
 #include "server/shutdown_signals.h"
 #include "server/token_file.h"
+#include "server/vacuum_scheduler.h"
 #include "storage/cluster_guard.h"
 
 namespace cairn::server {
@@ -93,6 +96,11 @@ class Server {
   // cancels the rest a second later.
   void DrainRpcs();
   HealthInput HealthNow();
+  // Live params and the background backup schedule and vacuum (docs/server.md).
+  Status OpenOperatorTasks();
+  void StartOperatorTasks();
+  void StopOperatorTasks();
+  void ApplyLiveValues(const LiveValues& values);
 
   SystemClock* clock_ = SystemClock::Default();
   Random random_{std::random_device{}() ^
@@ -113,6 +121,9 @@ class Server {
   std::unique_ptr<FencedMetaStore> trimmer_meta_;
   std::unique_ptr<ChangelogTrimmer> trimmer_;  // without backup storage
   uint64_t max_changelog_backlog_ = 0;
+  std::unique_ptr<LiveParams> live_;
+  std::unique_ptr<BackupScheduler> backup_scheduler_;  // with backups_
+  std::unique_ptr<VacuumScheduler> vacuum_scheduler_;
   int64_t checkpoint_interval_ms_ = 1000;
   std::chrono::milliseconds shutdown_grace_{30'000};
   std::unique_ptr<TokenAuth> auth_;
@@ -166,6 +177,7 @@ Status Server::Open(const ServerOptions& options) {
   checkpoint_interval_ms_ = cluster_options.checkpoint_interval_ms;
   max_changelog_backlog_ = options.max_changelog_backlog_records;
   CAIRN_RETURN_IF_ERROR(OpenBackups(options.backup_storage, cluster_options));
+  CAIRN_RETURN_IF_ERROR(OpenOperatorTasks());
 
   ServiceEnv env{cluster_.get(),
                  writer_.get(),
@@ -177,9 +189,11 @@ Status Server::Open(const ServerOptions& options) {
                  meta_->DescribeForLog(),
                  objects_->DescribeForLog(),
                  backups_.get(),
-                 backup_storage_.get(),
-                 cluster_options.checkpoint_interval_ms,
-                 cluster_options.pitr_retention_ms};
+                 backup_storage_.get()};
+  env.live = live_.get();
+  env.params_changed = [this] { return live_->Reload(); };
+  env.backup_scheduler = backup_scheduler_.get();
+  env.clock = clock_;
   services_ = MakeServices(env);
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
                  env.meta_store, env.object_store, token.empty() ? "off" : "on");
@@ -238,6 +252,41 @@ HealthInput Server::HealthNow() {
   return in;
 }
 
+Status Server::OpenOperatorTasks() {
+  live_ = std::make_unique<LiveParams>(params_.get());
+  CAIRN_RETURN_IF_ERROR(live_->Load());
+  live_->OnChange([this](const LiveValues& values) { ApplyLiveValues(values); });
+  vacuum_scheduler_ = std::make_unique<VacuumScheduler>(
+      cluster_.get(), clock_, [live = live_.get()] { return live->vacuum_interval_ms(); });
+  if (backups_) {
+    backup_scheduler_ = std::make_unique<BackupScheduler>(
+        meta_.get(), backups_.get(), clock_,
+        [live = live_.get()] { return live->pitr_retention_ms(); });
+  }
+  return Status::OK();
+}
+
+void Server::ApplyLiveValues(const LiveValues& v) {
+  cluster_->SetTunables({v.checkpoint_interval_ms, v.pitr_retention_ms, v.vacuum_min_age_ms});
+  if (archiver_) {
+    archiver_->SetRetention(v.pitr_retention_ms);
+    archiver_->SetInterval(v.checkpoint_interval_ms);
+  }
+  if (trimmer_) trimmer_->SetRetention(v.pitr_retention_ms);
+  vacuum_scheduler_->Wake();
+}
+
+void Server::StartOperatorTasks() {
+  vacuum_scheduler_->Start();
+  if (backup_scheduler_) backup_scheduler_->Start();
+}
+
+// Before the archiver's last pass and the engine's close: no job starts after them.
+void Server::StopOperatorTasks() {
+  if (backup_scheduler_) backup_scheduler_->Stop();
+  if (vacuum_scheduler_) vacuum_scheduler_->Stop();
+}
+
 Status Server::Serve(const ServerOptions& options) {
   std::string host;
   int port = 0;
@@ -287,6 +336,9 @@ Status Server::Serve(const ServerOptions& options) {
         archiver.max_backlog_records = max_changelog_backlog_;
         text += RenderBackupMetrics(backups_->metrics(), archiver);
       }
+      text += RenderSchedulerMetrics(
+          backup_scheduler_ ? backup_scheduler_->state() : BackupSchedulerState{},
+          vacuum_scheduler_->stats(), live_->values());
       return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", text};
     }
     return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
@@ -295,6 +347,7 @@ Status Server::Serve(const ServerOptions& options) {
 
   if (archiver_) archiver_->Start(checkpoint_interval_ms_);
   if (trimmer_) trimmer_->Start(checkpoint_interval_ms_);
+  StartOperatorTasks();
   std::cout << "listening on " << host << ":" << grpc_port << "\n"
             << "metrics on http://" << http_host << ":" << http_port << "/metrics" << std::endl;
   CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}:{}", host, grpc_port, http_host, http_port);
@@ -333,6 +386,7 @@ void Server::Shutdown() {
   if (lease_ && lease_->lost() && cluster_) (void)cluster_->Close();
   DrainRpcs();
   if (http_) http_->Stop();
+  StopOperatorTasks();
   // After the in-flight RPCs: the archiver's last pass ships every committed record
   // (with a lost lease it stops at the fence: a fenced writer ships nothing).
   if (archiver_) archiver_->Stop();

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "backup/pitr_restore.h"
+#include "backup/schedule_store.h"
 #include "cairn.grpc.pb.h"
 #include "common/logging.h"
 #include "meta/time_spec.h"
@@ -236,9 +237,8 @@ class ParamsService final : public rpc::Params::Service {
                    rpc::SetParamResponse*) override {
     return Handle(env_, "Params.Set", true, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(env_.params->Set(req->name(), req->value()));
-      CAIRN_LOG_INFO("param {} set to '{}' (takes effect at the next server start)", req->name(),
-                     req->value());
-      return Status::OK();
+      CAIRN_LOG_INFO("param {} set to '{}'", req->name(), req->value());
+      return env_.params_changed ? env_.params_changed() : Status::OK();
     });
   }
   grpc::Status List(grpc::ServerContext* ctx, const rpc::ListParamsRequest*,
@@ -365,6 +365,36 @@ void ToProto(const TimelineRange& t, rpc::TimelineInfo* out) {
   out->set_recoverable_to_epoch(t.range.to_epoch);
 }
 
+// --- backup schedule conversions (ops, issue 15) ---
+BackupSchedule FromProto(const rpc::BackupSchedule& p) {
+  BackupSchedule s;
+  s.every_ms = p.every_ms();
+  s.keep_last = p.keep_last();
+  s.keep_hourly = p.keep_hourly();
+  s.keep_daily = p.keep_daily();
+  s.keep_weekly = p.keep_weekly();
+  return s;
+}
+
+void ToProto(const BackupSchedule& s, rpc::BackupSchedule* out) {
+  out->set_every_ms(s.every_ms);
+  out->set_keep_last(s.keep_last);
+  out->set_keep_hourly(s.keep_hourly);
+  out->set_keep_daily(s.keep_daily);
+  out->set_keep_weekly(s.keep_weekly);
+  out->set_set_ms(s.set_ms);
+}
+
+void ToProto(const ScheduleRun& r, rpc::ScheduleRun* out) {
+  out->set_started_ms(r.started_ms);
+  out->set_duration_ms(r.duration_ms);
+  out->set_ok(r.ok);
+  out->set_error(r.error);
+  out->set_backup_id(r.backup_id);
+  for (uint64_t id : r.expired) out->add_expired(id);
+}
+// --- end of backup schedule conversions ---
+
 class BackupsService final : public rpc::Backups::Service {
  public:
   explicit BackupsService(const ServiceEnv& env) : env_(env) {}
@@ -388,8 +418,8 @@ class BackupsService final : public rpc::Backups::Service {
       BackupStorage storage(env_.backup_storage);
       if (manifest.snapshots.empty()) return Status::OK();  // nothing to recover from yet
       CAIRN_ASSIGN_OR_RETURN(std::vector<TimelineRange> timelines,
-                             ComputeTimelineRanges(&storage, env_.checkpoint_interval_ms, nullptr,
-                                                   env_.pitr_retention_ms));
+                             ComputeTimelineRanges(&storage, env_.live->checkpoint_interval_ms(),
+                                                   nullptr, env_.live->pitr_retention_ms()));
       for (const auto& t : timelines) ToProto(t, resp->add_timelines());
       const RecoverableRange& range = timelines.back().range;  // the newest: restore's default
       resp->set_newest_timeline(timelines.back().timeline);
@@ -434,6 +464,49 @@ class BackupsService final : public rpc::Backups::Service {
       return Status::OK();
     });
   }
+  // --- backup schedule (ops, issue 15): SetSchedule, ShowSchedule, ClearSchedule ---
+  grpc::Status SetSchedule(grpc::ServerContext* ctx, const rpc::SetBackupScheduleRequest* req,
+                           rpc::SetBackupScheduleResponse* resp) override {
+    return Handle(env_, "Backups.SetSchedule", true, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(Configured());
+      BackupSchedule schedule = FromProto(req->schedule());
+      schedule.set_ms = env_.clock->NowMillis();
+      CAIRN_RETURN_IF_ERROR(SaveBackupSchedule(env_.writer, schedule));
+      CAIRN_LOG_INFO("backup schedule set: {}", EncodeSchedule(schedule));
+      env_.backup_scheduler->Wake();
+      ToProto(schedule, resp->mutable_schedule());
+      return Status::OK();
+    });
+  }
+  grpc::Status ShowSchedule(grpc::ServerContext* ctx, const rpc::ShowBackupScheduleRequest*,
+                            rpc::ShowBackupScheduleResponse* resp) override {
+    return Handle(env_, "Backups.ShowSchedule", false, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(Configured());
+      CAIRN_ASSIGN_OR_RETURN(auto schedule, LoadBackupSchedule(env_.writer->store()));
+      BackupSchedulerState state = env_.backup_scheduler->state();
+      if (schedule) {
+        ToProto(*schedule, resp->mutable_schedule());
+        // The scheduler may not have seen a change made just now.
+        if (state.schedule == schedule) resp->set_next_due_ms(state.next_due_ms);
+      }
+      if (state.last_run) ToProto(*state.last_run, resp->mutable_last_run());
+      resp->set_runs(state.runs);
+      resp->set_failures(state.failures);
+      resp->set_last_success_ms(state.last_success_ms);
+      return Status::OK();
+    });
+  }
+  grpc::Status ClearSchedule(grpc::ServerContext* ctx, const rpc::ClearBackupScheduleRequest*,
+                             rpc::ClearBackupScheduleResponse*) override {
+    return Handle(env_, "Backups.ClearSchedule", true, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(Configured());
+      CAIRN_RETURN_IF_ERROR(ClearBackupSchedule(env_.writer));
+      CAIRN_LOG_INFO("backup schedule cleared");
+      env_.backup_scheduler->Wake();
+      return Status::OK();
+    });
+  }
+  // --- end of backup schedule ---
 
  private:
   // Logs a deep verify's progress every 10 s; stops it when the client has gone away.

@@ -13,6 +13,8 @@
 #include "meta/params.h"
 #include "meta/users.h"
 #include "server/auth.h"
+#include "server/backup_scheduler.h"
+#include "server/live_params.h"
 #include "server/metrics.h"
 #include "storage/cluster.h"
 
@@ -30,8 +32,12 @@ struct ServiceEnv {
   std::string object_store;               // redacted
   BackupService* backups = nullptr;       // null when no backup storage is configured
   ObjectStore* backup_storage = nullptr;  // for the PITR recoverable range
-  int64_t checkpoint_interval_ms = 1000;
-  int64_t pitr_retention_ms = 0;  // clamps the recoverable ranges `backup list` shows
+  // The params in force (checkpoint_interval, pitr_retention clamp the recoverable
+  // ranges `backup list` shows); `params_changed` applies a `param set` at once.
+  const LiveParams* live = nullptr;
+  std::function<Status()> params_changed;
+  BackupScheduler* backup_scheduler = nullptr;  // null when backups is
+  Clock* clock = nullptr;                       // stamps the schedule's set time
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);

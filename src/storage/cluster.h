@@ -46,6 +46,14 @@ struct ClusterOptions {
   std::function<void(VacuumStep)> vacuum_hook;
 };
 
+// The params a running cluster applies at once (`param set`, docs/server.md "Live
+// params"); ClusterOptions holds their values at Open.
+struct ClusterTunables {
+  int64_t checkpoint_interval_ms = 1000;
+  int64_t pitr_retention_ms = 0;
+  int64_t vacuum_min_age_ms = 6 * 3600 * 1000;
+};
+
 struct TableInfo {
   uint32_t id = 0;
   std::string name;
@@ -159,6 +167,13 @@ class Cluster {
   // Compacts until no compaction is pending (a full merge for tests and `cairn compact`).
   virtual Status Compact() = 0;
   virtual Result<VacuumReport> Vacuum(const VacuumOptions& options) = 0;
+
+  // Applies new tunables to everything after the call: the next checkpoint wait (a
+  // changed interval also checkpoints now), compaction's MVCC watermark, vacuum's
+  // gate. A raised pitr_retention cannot bring back history compaction or vacuum
+  // already dropped: as-of reads stay refused before the old window's start until the
+  // new window has moved past it.
+  virtual void SetTunables(const ClusterTunables& tunables) = 0;
 
   virtual uint64_t committed_epoch() const = 0;
   virtual ClusterStats Stats() = 0;

@@ -44,6 +44,9 @@ ClusterImpl::ClusterImpl(MetaWriter* meta, ObjectStore* objects, const ClusterOp
       objects_(objects),
       options_(options),
       clock_(options.clock ? options.clock : SystemClock::Default()),
+      checkpoint_interval_ms_(options.checkpoint_interval_ms),
+      pitr_retention_ms_(options.pitr_retention_ms),
+      vacuum_min_age_ms_(options.vacuum_min_age_ms),
       block_cache_(options.block_cache_bytes) {}
 
 ClusterImpl::~ClusterImpl() { (void)Close(); }
@@ -78,7 +81,7 @@ uint64_t ClusterImpl::CurrentEpochLocked() {
 }
 
 uint64_t ClusterImpl::WatermarkEpoch() {
-  return WindowStartEpoch(clock_->NowMillis(), options_.pitr_retention_ms);
+  return WindowStartEpoch(clock_->NowMillis(), pitr_retention_ms_.load());
 }
 
 uint64_t ClusterImpl::StaleEpoch(uint64_t record_epoch, uint64_t committed_epoch) {
@@ -330,7 +333,7 @@ Status ClusterImpl::ReloadStorageLocked() {
 void ClusterImpl::CheckpointLoop() {
   std::unique_lock lock(mu_);
   while (!closing_) {
-    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(options_.checkpoint_interval_ms),
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(checkpoint_interval_ms_.load()),
                             [&] { return closing_ || flush_requested_; });
     if (closing_) break;
     flush_requested_ = false;

@@ -4,6 +4,7 @@
 // version_mu_ serialises the commits that change the version.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -48,6 +49,8 @@ class ClusterImpl final : public Cluster {
   Status Compact() override;
   Result<VacuumReport> Vacuum(const VacuumOptions& options) override;
 
+  void SetTunables(const ClusterTunables& tunables) override;  // cluster_tunables.cc
+
   uint64_t committed_epoch() const override;
   ClusterStats Stats() override;
   Status Close() override;
@@ -59,6 +62,9 @@ class ClusterImpl final : public Cluster {
   uint64_t CurrentEpochLocked();
   // The oldest epoch reads must stay exact for: now - pitr_retention, saturating.
   uint64_t WatermarkEpoch();
+  // The oldest epoch as-of reads are exact for: WatermarkEpoch, or later while a
+  // raised pitr_retention's window still reaches before the old one's start.
+  uint64_t ReadableEpoch();
   // The stale epoch of SSTs removed by a commit at changelog epoch `record_epoch`:
   // max(record epoch, committed epoch, epoch of now), so a removed SST is kept for the
   // retention window counted from when it left the version.
@@ -123,6 +129,13 @@ class ClusterImpl final : public Cluster {
   ObjectStore* const objects_;
   const ClusterOptions options_;
   Clock* const clock_;
+  // Live tunables (SetTunables); start as options_'s values.
+  std::atomic<int64_t> checkpoint_interval_ms_;
+  std::atomic<int64_t> pitr_retention_ms_;
+  std::atomic<int64_t> vacuum_min_age_ms_;
+  // Wall time before which history may be gone although inside the window (a raised
+  // retention); 0 = none.
+  std::atomic<int64_t> retention_floor_ms_{0};
   sst::BlockCache block_cache_;
 
   std::mutex checkpoint_mu_;

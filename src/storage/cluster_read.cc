@@ -38,10 +38,10 @@ Result<ClusterImpl::ReadContext> ClusterImpl::PrepareRead(uint32_t table_id,
     if (options.as_of_epoch < committed_epoch_) {
       // Compaction keeps every version newer than the watermark, so only reads at or
       // above it are guaranteed to be exact.
-      if (options.as_of_epoch < WatermarkEpoch()) {
+      if (options.as_of_epoch < ReadableEpoch()) {
         return Status::InvalidArgument("as-of epoch " + std::to_string(options.as_of_epoch) +
                                        " is older than the PITR retention window (pitr_retention " +
-                                       std::to_string(options_.pitr_retention_ms) + " ms)");
+                                       std::to_string(pitr_retention_ms_.load()) + " ms)");
       }
       ctx.epoch = options.as_of_epoch;
     }

@@ -14,8 +14,8 @@ namespace cairn {
 Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
   std::lock_guard vacuum(vacuum_mu_);
   VacuumReport report;
-  DeletionGate gate(meta_->store(), DeletionGateOptions{clock_, options_.pitr_retention_ms,
-                                                        options_.vacuum_min_age_ms});
+  DeletionGate gate(meta_->store(), DeletionGateOptions{clock_, pitr_retention_ms_.load(),
+                                                        vacuum_min_age_ms_.load()});
 
   // 1. Stale objects: they left the version at a known epoch.
   if (options_.vacuum_hook) options_.vacuum_hook(VacuumStep::kTakingCandidates);

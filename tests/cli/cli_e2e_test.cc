@@ -134,7 +134,7 @@ TEST_F(CliTest, ParamsAndUsers) {
 TEST_F(CliTest, AsOfReadsWithinRetentionSetByParam) {
   StartServer();
   ExpectOk(Cairn({"table", "create", "t"}));
-  // Params are read at server start.
+  // A param set survives a restart (it also applies at once: ops_e2e_test).
   ExpectOk(Cairn({"param", "set", "pitr_retention", "1h"}));
   EXPECT_EQ(server_->Stop(), 0);
   StartServer();

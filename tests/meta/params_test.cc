@@ -22,6 +22,7 @@ TEST_F(ParamsTest, UnsetParamsReadAsDefaults) {
   EXPECT_EQ(values, (std::map<std::string, std::string>{{"checkpoint_interval", "1s"},
                                                         {"pitr_retention", "0"},
                                                         {"vacuum_min_age", "6h"},
+                                                        {"vacuum_interval", "10m"},
                                                         {"backup_storage_url", ""}}));
   EXPECT_EQ(*params.GetDurationMs("checkpoint_interval"), 1000);
   EXPECT_EQ(*params.GetDurationMs("vacuum_min_age"), 6 * 3'600'000);
@@ -90,7 +91,8 @@ TEST_F(ParamsTest, DurationsOutsideTheirRangeAreRejectedAndNothingIsWritten) {
   };
   for (Case c : {Case{"pitr_retention", "36500d"}, Case{"pitr_retention", "3651d"},
                  Case{"vacuum_min_age", "36500d"}, Case{"checkpoint_interval", "9ms"},
-                 Case{"checkpoint_interval", "61m"}, Case{"checkpoint_interval", "0"}}) {
+                 Case{"checkpoint_interval", "61m"}, Case{"checkpoint_interval", "0"},
+                 Case{"vacuum_interval", "999ms"}, Case{"vacuum_interval", "31d"}}) {
     Status status = params.Set(c.name, c.value);
     ASSERT_EQ(status.code(), ErrorCode::kInvalidArgument) << c.name << "=" << c.value;
     // One line an operator can act on: the param, the value and the range.
@@ -115,6 +117,11 @@ TEST_F(ParamsTest, DurationsOutsideTheirRangeAreRejectedAndNothingIsWritten) {
   }
   EXPECT_EQ(*params.GetDurationMs("checkpoint_interval"), 3'600'000);
   EXPECT_EQ(*params.GetDurationMs("pitr_retention"), 3650 * 86'400'000LL);
+  // vacuum_interval: 0 is "off", below its 1s minimum.
+  EXPECT_NE(params.Set("vacuum_interval", "500ms").message().find("0 (off) or 1s .. 30d"),
+            std::string::npos);
+  for (const char* v : {"1s", "30d", "0"}) ASSERT_TRUE(params.Set("vacuum_interval", v).ok()) << v;
+  EXPECT_EQ(*params.GetDurationMs("vacuum_interval"), 0);
 }
 
 TEST_F(ParamsTest, AnOutOfRangeStoredValueReadsAsItsBound) {

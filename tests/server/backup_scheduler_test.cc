@@ -1,0 +1,170 @@
+// BackupScheduler and VacuumScheduler driven by a ManualClock (RunDue, no threads): when
+// a backup is due, what retention deletes, failures and restarts.
+#include "server/backup_scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include "backup/schedule_store.h"
+#include "common/random.h"
+#include "meta/cluster_id.h"
+#include "object_store/fault_object_store.h"
+#include "server/vacuum_scheduler.h"
+#include "storage/cluster.h"
+
+namespace cairn::server {
+namespace {
+
+std::string UniqueName(const char* what) {
+  static int counter = 0;
+  return std::string("mem://scheduler-") + what + "-" + std::to_string(++counter) + "-" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
+class BackupSchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ObjectStoreOptions options;
+    options.clock = &clock_;
+    objects_ = *OpenObjectStore(UniqueName("data"), options);
+    backups_ = *OpenObjectStore(UniqueName("backup"), options);
+    meta_ = *OpenMetaStore(UniqueName("meta"));
+    writer_ = std::make_unique<MetaWriter>(meta_.get(), &clock_);
+    ASSERT_TRUE(writer_->Open().ok());
+    Random random(7);
+    ASSERT_TRUE(EnsureClusterId(writer_.get(), &random).ok());
+    ClusterOptions cluster_options;
+    cluster_options.clock = &clock_;
+    cluster_options.background_threads = false;
+    cluster_ = *Cluster::Open(writer_.get(), objects_.get(), cluster_options);
+    service_ =
+        std::make_unique<BackupService>(writer_.get(), objects_.get(), backups_.get(), &clock_);
+    NewScheduler();
+  }
+  void TearDown() override { EXPECT_TRUE(cluster_->Close().ok()); }
+
+  void NewScheduler() {
+    scheduler_ = std::make_unique<BackupScheduler>(meta_.get(), service_.get(), &clock_,
+                                                   [this] { return retention_ms_; });
+  }
+  void SetSchedule(int64_t every_ms, int64_t keep_last) {
+    BackupSchedule s;
+    s.every_ms = every_ms;
+    s.keep_last = keep_last;
+    s.set_ms = clock_.NowMillis();
+    ASSERT_TRUE(SaveBackupSchedule(writer_.get(), s).ok());
+  }
+  std::vector<uint64_t> Listed() {
+    std::vector<uint64_t> ids;
+    auto manifest = service_->List();
+    EXPECT_TRUE(manifest.ok()) << manifest.status().ToString();
+    if (!manifest.ok()) return ids;
+    for (const auto& e : manifest->snapshots) ids.push_back(e.id);
+    return ids;
+  }
+
+  ManualClock clock_;
+  int64_t retention_ms_ = 0;
+  std::unique_ptr<ObjectStore> objects_, backups_;
+  std::unique_ptr<FaultInjectingObjectStore> faulty_;
+  std::unique_ptr<MetaStore> meta_;
+  std::unique_ptr<MetaWriter> writer_;
+  std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<BackupService> service_;
+  std::unique_ptr<BackupScheduler> scheduler_;
+};
+
+TEST_F(BackupSchedulerTest, NothingWithoutASchedule) {
+  EXPECT_GT(scheduler_->RunDue(), 0);
+  EXPECT_TRUE(Listed().empty());
+  EXPECT_FALSE(scheduler_->state().schedule.has_value());
+}
+
+TEST_F(BackupSchedulerTest, TakesABackupEveryIntervalAndKeepsTheNewest) {
+  SetSchedule(10'000, 2);
+  EXPECT_EQ(scheduler_->RunDue(), 10'000);  // first one due one interval after the set
+  EXPECT_TRUE(Listed().empty());
+  clock_.Advance(9'999);
+  EXPECT_EQ(scheduler_->RunDue(), 1);
+  EXPECT_TRUE(Listed().empty());
+  for (int i = 1; i <= 4; ++i) {
+    clock_.Advance(i == 1 ? 1 : 10'000);
+    EXPECT_EQ(scheduler_->RunDue(), 10'000);
+  }
+  EXPECT_EQ(Listed(), (std::vector<uint64_t>{3, 4}));
+  BackupSchedulerState state = scheduler_->state();
+  EXPECT_EQ(state.runs, 4u);
+  EXPECT_EQ(state.failures, 0u);
+  ASSERT_TRUE(state.last_run.has_value());
+  EXPECT_TRUE(state.last_run->ok);
+  EXPECT_EQ(state.last_run->backup_id, 4u);
+  EXPECT_EQ(state.last_run->expired, std::vector<uint64_t>{2});
+  EXPECT_EQ(state.last_success_ms, clock_.NowMillis());
+  EXPECT_EQ(state.next_due_ms, clock_.NowMillis() + 10'000);
+}
+
+TEST_F(BackupSchedulerTest, BackupsByHandStayAndAreNotCountedAsScheduled) {
+  ASSERT_TRUE(service_->Create("by hand").ok());
+  SetSchedule(1'000, 1);
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(1'000);
+    scheduler_->RunDue();
+  }
+  EXPECT_EQ(Listed(), (std::vector<uint64_t>{1, 4}));
+}
+
+TEST_F(BackupSchedulerTest, ARestartedSchedulerWaitsForTheNewestScheduledBackup) {
+  SetSchedule(10'000, 0);
+  clock_.Advance(10'000);
+  scheduler_->RunDue();
+  ASSERT_EQ(Listed().size(), 1u);
+  clock_.Advance(4'000);
+  NewScheduler();  // a server restart: state is rebuilt from the manifest
+  EXPECT_EQ(scheduler_->RunDue(), 6'000);
+  EXPECT_EQ(Listed().size(), 1u);
+  EXPECT_EQ(scheduler_->state().last_success_ms, clock_.NowMillis() - 4'000);
+}
+
+TEST_F(BackupSchedulerTest, AFailedRunIsCountedAndRetried) {
+  faulty_ = std::make_unique<FaultInjectingObjectStore>(backups_.get(), 1, &clock_);
+  FaultInjectingObjectStore* faults = faulty_.get();
+  service_ = std::make_unique<BackupService>(writer_.get(), objects_.get(), faults, &clock_);
+  NewScheduler();
+  SetSchedule(600'000, 1);
+  EXPECT_EQ(scheduler_->RunDue(), 60'000);  // seen (the manifest read); due in 10 min
+  clock_.Advance(600'000);
+  faults->SetFailureRate(1.0);
+  EXPECT_EQ(scheduler_->RunDue(), 60'000);  // retry after min(every, 1 min)
+  BackupSchedulerState state = scheduler_->state();
+  EXPECT_EQ(state.failures, 1u);
+  ASSERT_TRUE(state.last_run.has_value());
+  EXPECT_FALSE(state.last_run->ok);
+  EXPECT_FALSE(state.last_run->error.empty());
+  EXPECT_EQ(state.last_run->backup_id, 0u);
+  faults->SetFailureRate(0);
+  clock_.Advance(60'000);
+  scheduler_->RunDue();
+  EXPECT_EQ(scheduler_->state().failures, 1u);
+  EXPECT_TRUE(scheduler_->state().last_run->ok);
+  EXPECT_EQ(Listed().size(), 1u);
+}
+
+TEST_F(BackupSchedulerTest, VacuumSchedulerRunsEveryIntervalAndNotWhenOff) {
+  int64_t interval = 0;
+  VacuumScheduler vacuum(cluster_.get(), &clock_, [&] { return interval; });
+  vacuum.RunDue();
+  clock_.Advance(3'600'000);
+  vacuum.RunDue();
+  EXPECT_EQ(vacuum.stats().runs, 0u);  // off
+  interval = 5'000;
+  EXPECT_EQ(vacuum.RunDue(), 5'000);  // the new interval counts from now
+  clock_.Advance(5'000);
+  vacuum.RunDue();
+  EXPECT_EQ(vacuum.stats().runs, 1u);
+  EXPECT_EQ(vacuum.stats().last_success_ms, clock_.NowMillis());
+  clock_.Advance(4'999);
+  vacuum.RunDue();
+  EXPECT_EQ(vacuum.stats().runs, 1u);
+}
+
+}  // namespace
+}  // namespace cairn::server
