@@ -403,6 +403,11 @@ class BackupsService final : public rpc::Backups::Service {
                       rpc::CreateBackupResponse* resp) override {
     return Handle(env_, "Backups.Create", true, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
+      // Retention treats these remarks as "taken by the schedule" (schedule_policy.h).
+      if (req->remarks() == kScheduledRemarks) {
+        return Status::InvalidArgument("remarks '" + req->remarks() +
+                                       "' are reserved for the backup schedule");
+      }
       CAIRN_ASSIGN_OR_RETURN(SnapshotEntry entry, env_.backups->Create(req->remarks()));
       ToProto(entry, resp->mutable_backup());
       return Status::OK();

@@ -127,10 +127,23 @@ TEST_F(OpsTest, ScheduleBadInputIsRefusedAndNothingIsStored) {
     EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
   }
   ExpectError(Cairn({"backup", "schedule", "clear"}), "no backup schedule");
+  ExpectError(Cairn({"backup", "create", "--remarks", "scheduled"}), "reserved");
   json show = CairnJson({"backup", "schedule", "show"});
   EXPECT_TRUE(show["schedule"].is_null()) << show.dump();
   EXPECT_EQ(show["runs"], 0) << show.dump();
   EXPECT_TRUE(BackupIds("scheduled").empty());
+}
+
+TEST_F(OpsTest, ScheduleChangesNeedTheToken) {
+  std::string token_file = dir_.Sub("token");
+  WriteFile(token_file, "t0ken-value-123\n");
+  StartServer({"--auth-token-file", token_file});
+  ExpectError(Cairn({"backup", "schedule", "set", "--every", "1h"}), "permission denied");
+  ExpectOk(Cairn({"backup", "schedule", "show"}));  // reads need no token
+  EXPECT_TRUE(CairnJson({"backup", "schedule", "show"})["schedule"].is_null());
+  ExpectOk(Cairn({"backup", "schedule", "set", "--every", "1h", "--auth-token-file", token_file}));
+  ExpectError(Cairn({"backup", "schedule", "clear"}), "permission denied");
+  EXPECT_EQ(CairnJson({"backup", "schedule", "show"})["schedule"]["every"], "1h");
 }
 
 TEST_F(OpsTest, ScheduledBackupsAppearAndRetentionKeepsTheNewest) {
