@@ -14,6 +14,7 @@
 #include "meta/users.h"
 #include "meta/writer_lease.h"
 #include "meta_store/lazy_meta_store.h"
+#include "server/api_routes.h"
 #include "server/http_server.h"
 #include "server/services.h"
 #include "server/token_file.h"
@@ -81,6 +82,8 @@ class Server {
   Status Open(const ServerOptions& options);
   Status OpenBackups(const std::string& url, const ClusterOptions& cluster_options);
   Status Serve(const ServerOptions& options);
+  // /healthz, /metrics, the JSON API and the console (docs/api.md).
+  void AddHttpRoutes(const std::string& grpc_address, const std::string& http_address);
   void Shutdown();
 
   SystemClock* clock_ = SystemClock::Default();
@@ -99,6 +102,10 @@ class Server {
   std::unique_ptr<ChangelogArchiver> archiver_;
   int64_t checkpoint_interval_ms_ = 1000;
   std::unique_ptr<TokenAuth> auth_;
+  std::unique_ptr<HttpAuth> http_auth_;
+  ApiActivity api_activity_;
+  HttpRouter router_;  // complete before the HTTP listener serves
+  ServiceEnv service_env_;
   Metrics metrics_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> grpc_;
@@ -111,6 +118,7 @@ Status Server::Open(const ServerOptions& options) {
     CAIRN_ASSIGN_OR_RETURN(token, ReadTokenFile(options.auth_token_file));
   }
   auth_ = std::make_unique<TokenAuth>(token);
+  http_auth_ = std::make_unique<HttpAuth>(token);
   // Created at the first write: a refused start leaves no new file behind.
   auto meta = OpenMetaStoreLazily(options.meta_store);
   if (!meta.ok()) return meta.status().WithContext("cannot open meta store");
@@ -144,22 +152,21 @@ Status Server::Open(const ServerOptions& options) {
   checkpoint_interval_ms_ = cluster_options.checkpoint_interval_ms;
   CAIRN_RETURN_IF_ERROR(OpenBackups(options.backup_storage, cluster_options));
 
-  ServiceEnv env{cluster_.get(),
-                 writer_.get(),
-                 params_.get(),
-                 users_.get(),
-                 &metrics_,
-                 auth_.get(),
-                 cluster_id,
-                 meta_->DescribeForLog(),
-                 objects_->DescribeForLog(),
-                 backups_.get(),
-                 backup_storage_.get(),
-                 cluster_options.checkpoint_interval_ms,
-                 cluster_options.pitr_retention_ms};
-  services_ = MakeServices(env);
+  service_env_ = ServiceEnv{cluster_.get(),
+                            writer_.get(),
+                            params_.get(),
+                            users_.get(),
+                            &metrics_,
+                            auth_.get(),
+                            cluster_id,
+                            meta_->DescribeForLog(),
+                            objects_->DescribeForLog(),
+                            backups_.get(),
+                            backup_storage_.get(),
+                            cluster_options.checkpoint_interval_ms,
+                            cluster_options.pitr_retention_ms};
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
-                 env.meta_store, env.object_store, token.empty() ? "off" : "on");
+                 service_env_.meta_store, service_env_.object_store, token.empty() ? "off" : "on");
   return Status::OK();
 }
 
@@ -192,10 +199,21 @@ Status Server::OpenBackups(const std::string& url, const ClusterOptions& cluster
   return Status::OK();
 }
 
+// The HTTP listener is bound first (so that Status can report its address) and serves
+// last, once the router is complete.
 Status Server::Serve(const ServerOptions& options) {
-  std::string host;
-  int port = 0;
+  std::string host, http_host;
+  int port = 0, http_port = 0;
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));
+  CAIRN_RETURN_IF_ERROR(
+      ParseHostPort(options.http_listen, "--http-listen", &http_host, &http_port));
+  http_ = std::make_unique<HttpServer>(
+      [this](const HttpRequest& request) { return router_.Route(request); });
+  CAIRN_ASSIGN_OR_RETURN(http_port, http_->Bind(http_host, http_port));
+  std::string http_address = http_host + ":" + std::to_string(http_port);
+
+  service_env_.http_address = http_address;
+  services_ = MakeServices(service_env_);
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &grpc_port);
@@ -209,27 +227,47 @@ Status Server::Serve(const ServerOptions& options) {
   if (!grpc_ || grpc_port == 0) {
     return Status::IOError("cannot listen on " + options.listen + " (address in use?)");
   }
-
-  std::string http_host;
-  int http_port = 0;
-  CAIRN_RETURN_IF_ERROR(
-      ParseHostPort(options.http_listen, "--http-listen", &http_host, &http_port));
-  http_ = std::make_unique<HttpServer>([this](const std::string& path) {
-    if (path == "/healthz") return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
-    if (path == "/metrics") {
-      std::string text = metrics_.Render(cluster_->Stats(), writer_->last_seq());
-      if (backups_) text += RenderBackupMetrics(backups_->metrics(), archiver_->metrics());
-      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", text};
-    }
-    return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
-  });
-  CAIRN_ASSIGN_OR_RETURN(http_port, http_->Start(http_host, http_port));
+  AddHttpRoutes(host + ":" + std::to_string(grpc_port), http_address);
+  http_->Serve();
 
   if (archiver_) archiver_->Start(checkpoint_interval_ms_);
   std::cout << "listening on " << host << ":" << grpc_port << "\n"
-            << "metrics on http://" << http_host << ":" << http_port << "/metrics" << std::endl;
-  CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}:{}", host, grpc_port, http_host, http_port);
+            << "metrics on http://" << http_address << "/metrics\n"
+            << "console on http://" << http_address << "/" << std::endl;
+  CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}", host, grpc_port, http_address);
   return Status::OK();
+}
+
+void Server::AddHttpRoutes(const std::string& grpc_address, const std::string& http_address) {
+  router_.Add("GET", "/healthz", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; charset=utf-8", "ok\n", {}};
+  });
+  router_.Add("GET", "/metrics",
+              http_auth_->Guard(
+                  [this](const HttpRequest&) {
+                    std::string text = metrics_.Render(cluster_->Stats(), writer_->last_seq());
+                    if (backups_)
+                      text += RenderBackupMetrics(backups_->metrics(), archiver_->metrics());
+                    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", text, {}};
+                  },
+                  false));
+  ApiEnv api{cluster_.get(),
+             writer_.get(),
+             params_.get(),
+             backups_.get(),
+             backup_storage_.get(),
+             archiver_.get(),
+             &api_activity_,
+             clock_,
+             service_env_.cluster_id,
+             service_env_.meta_store,
+             service_env_.object_store,
+             grpc_address,
+             http_address,
+             http_auth_->enabled(),
+             service_env_.checkpoint_interval_ms,
+             service_env_.pitr_retention_ms};
+  AddApiRoutes(api, *http_auth_, &router_);
 }
 
 void Server::Shutdown() {

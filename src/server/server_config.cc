@@ -102,7 +102,7 @@ Result<ServerOptions> ResolveServerOptions(ServerOptions options) {
         "no storage configured: pass --data-dir, or both --meta-store and --object-store");
   }
   if (options.listen.empty()) options.listen = kDefaultListen;
-  if (options.http_listen.empty()) options.http_listen = "127.0.0.1:0";
+  if (options.http_listen.empty()) options.http_listen = kDefaultHttpListen;
   if (options.log_level.empty()) options.log_level = "info";
   CAIRN_ASSIGN_OR_RETURN(options.lease_ttl_ms, ResolveLeaseTtl(options.lease_ttl));
   std::string host;

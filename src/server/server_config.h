@@ -14,7 +14,7 @@ struct ServerOptions {
   // Empty means "not set" for every field; ResolveServerOptions fills defaults.
   std::string data_dir;
   std::string listen;       // gRPC, HOST:PORT (port 0 = ephemeral)
-  std::string http_listen;  // /metrics and /healthz, HOST:PORT
+  std::string http_listen;  // /metrics, /healthz, /api/v1, the console: HOST:PORT
   std::string meta_store;
   std::string object_store;
   std::string backup_storage;
@@ -31,6 +31,7 @@ inline constexpr int64_t kMinLeaseTtlMs = 1'000;
 inline constexpr int64_t kMaxLeaseTtlMs = 3'600'000;
 
 inline constexpr const char* kDefaultListen = "127.0.0.1:7600";
+inline constexpr const char* kDefaultHttpListen = "127.0.0.1:7601";
 
 // Reads a TOML config file. Keys: data_dir, listen, http_listen, meta_store,
 // object_store, backup_storage, auth_token_file, log_level, lease_ttl (all strings).

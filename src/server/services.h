@@ -32,6 +32,7 @@ struct ServiceEnv {
   ObjectStore* backup_storage = nullptr;  // for the PITR recoverable range
   int64_t checkpoint_interval_ms = 1000;
   int64_t pitr_retention_ms = 0;  // clamps the recoverable ranges `backup list` shows
+  std::string http_address;       // the HTTP listener's HOST:PORT, for Status
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);

@@ -82,7 +82,7 @@ TEST(ServerConfigTest, DataDirAloneGivesEmbeddedDefaults) {
   EXPECT_TRUE(std::filesystem::is_directory(d + "/data"));
   EXPECT_TRUE(std::filesystem::is_directory(d + "/backup"));
   EXPECT_EQ(options->listen, "127.0.0.1:7600");
-  EXPECT_EQ(options->http_listen, "127.0.0.1:0");
+  EXPECT_EQ(options->http_listen, "127.0.0.1:7601");
   // Explicit URLs win over the data dir defaults.
   auto mixed = ResolveServerOptions(
       Options({{&ServerOptions::data_dir, dir.Sub("d")}, {&ServerOptions::meta_store, "mem://m"}}));
