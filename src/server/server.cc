@@ -16,6 +16,7 @@
 #include "meta_store/lazy_meta_store.h"
 #include "server/api_routes.h"
 #include "server/http_server.h"
+#include "server/http_tls.h"
 #include "server/services.h"
 #include "server/token_file.h"
 #include "storage/cluster_guard.h"
@@ -72,6 +73,17 @@ int WaitForShutdownSignal(const sigset_t& signals) {
   int signal = 0;
   sigwait(&signals, &signal);
   return signal;
+}
+
+// The HTTP listener's defaults, with TLS from the same PEM files as gRPC when set.
+Result<HttpServerOptions> HttpListenerOptions(const ServerOptions& options) {
+  HttpServerOptions http;
+  if (options.tls_cert_file.empty()) return http;
+  CAIRN_ASSIGN_OR_RETURN(
+      auto tls,
+      TlsServerContext::Open(options.tls_cert_file, options.tls_key_file, options.tls_ca_file));
+  http.transport = [tls](int fd) { return tls->Wrap(fd); };
+  return http;
 }
 
 class Server {
@@ -207,8 +219,9 @@ Status Server::Serve(const ServerOptions& options) {
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));
   CAIRN_RETURN_IF_ERROR(
       ParseHostPort(options.http_listen, "--http-listen", &http_host, &http_port));
+  CAIRN_ASSIGN_OR_RETURN(HttpServerOptions http_options, HttpListenerOptions(options));
   http_ = std::make_unique<HttpServer>(
-      [this](const HttpRequest& request) { return router_.Route(request); });
+      [this](const HttpRequest& request) { return router_.Route(request); }, http_options);
   CAIRN_ASSIGN_OR_RETURN(http_port, http_->Bind(http_host, http_port));
   std::string http_address = http_host + ":" + std::to_string(http_port);
 
@@ -231,9 +244,10 @@ Status Server::Serve(const ServerOptions& options) {
   http_->Serve();
 
   if (archiver_) archiver_->Start(checkpoint_interval_ms_);
+  std::string scheme = options.tls_cert_file.empty() ? "http://" : "https://";
   std::cout << "listening on " << host << ":" << grpc_port << "\n"
-            << "metrics on http://" << http_address << "/metrics\n"
-            << "console on http://" << http_address << "/" << std::endl;
+            << "metrics on " << scheme << http_address << "/metrics\n"
+            << "console on " << scheme << http_address << "/" << std::endl;
   CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}", host, grpc_port, http_address);
   return Status::OK();
 }

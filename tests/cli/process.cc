@@ -146,11 +146,11 @@ bool ServerProcess::Start(const std::vector<std::string>& args,
   while (Clock::now() < deadline) {
     std::string out = ReadFile(out_path_);
     size_t listen = out.find("listening on ");
-    size_t metrics = out.find("metrics on http://");
+    size_t metrics = out.find("metrics on http");  // http:// or https://
     if (listen != std::string::npos && metrics != std::string::npos &&
         out.find('\n', metrics) != std::string::npos) {
       addr_ = out.substr(listen + 13, out.find('\n', listen) - listen - 13);
-      size_t begin = metrics + 18;
+      size_t begin = out.find("://", metrics) + 3;
       metrics_addr_ = out.substr(begin, out.find('/', begin) - begin);
       return true;
     }

@@ -214,5 +214,44 @@ TEST_F(ApiTest, WithoutAuthTheApiIsOpen) {
   EXPECT_EQ(json::parse(list.out)["backups"].size(), 2u);
 }
 
+// TLS on the HTTP listener with the gRPC certificate files (a throwaway CA from the
+// openssl CLI), checked with curl.
+TEST_F(ApiTest, HttpsWithTheServerCertificate) {
+  std::string d = dir_.path().string();
+  WriteFile(dir_.Sub("make.sh"),
+            "set -e; cd " + d +
+                "; for ca in ca other; do openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+                "-subj /CN=$ca -keyout $ca.key -out $ca.pem 2>/dev/null; done"
+                "; printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext"
+                "; openssl req -newkey rsa:2048 -nodes -subj /CN=server -keyout server.key "
+                "-out server.csr 2>/dev/null; openssl x509 -req -in server.csr -CA ca.pem -CAkey "
+                "ca.key -CAcreateserial -days 2 -extfile san.ext -out server.pem 2>/dev/null\n");
+  ASSERT_EQ(RunProcess({"/bin/bash", dir_.Sub("make.sh")}).exit_code, 0);
+  // A key that is not the certificate's: one error line, nothing served.
+  ServerProcess wrong(kCairn, d);
+  EXPECT_FALSE(wrong.Start({"--data-dir", data_dir_, "--listen", "127.0.0.1:0", "--tls-cert",
+                            dir_.Sub("server.pem"), "--tls-key", dir_.Sub("other.key")}));
+  EXPECT_NE(wrong.error().find("error: --tls-key " + dir_.Sub("other.key")), std::string::npos)
+      << wrong.error();
+
+  StartServer({"--tls-cert", dir_.Sub("server.pem"), "--tls-key", dir_.Sub("server.key")});
+  std::string base = "https://" + server_->metrics_addr();
+  RunResult health =
+      RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.Sub("ca.pem"), base + "/healthz"});
+  EXPECT_EQ(health.exit_code, 0) << health.err;
+  EXPECT_EQ(health.out, "ok\n");
+  RunResult status =
+      RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.Sub("ca.pem"), base + "/api/v1/status"});
+  EXPECT_EQ(json::parse(status.out)["http_address"], server_->metrics_addr()) << status.out;
+  RunResult untrusted =
+      RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.Sub("other.pem"), base + "/healthz"});
+  EXPECT_NE(untrusted.exit_code, 0);
+  EXPECT_NE(untrusted.err.find("certificate"), std::string::npos) << untrusted.err;
+  EXPECT_EQ(Call("GET", "/healthz").code, 0);  // plaintext gets no HTTP answer
+  EXPECT_EQ(
+      RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.Sub("ca.pem"), base + "/healthz"}).out,
+      "ok\n");
+}
+
 }  // namespace
 }  // namespace cairn::testing
