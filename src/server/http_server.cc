@@ -61,6 +61,10 @@ void HttpServer::Stop() {
   if (stop_.exchange(true)) return;
   Wake();
   if (loop_.joinable()) loop_.join();
+  {
+    // Under the lock: a worker between its predicate check and its wait sees stop_.
+    std::lock_guard<std::mutex> lock(mu_);
+  }
   work_cv_.notify_all();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
