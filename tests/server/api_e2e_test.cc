@@ -1,9 +1,16 @@
 // The JSON API (/api/v1) and the console on a real `cairn server`, next to the CLI:
 // what the API shows matches the CLI, actions need the admin token when auth is on
 // (401 and nothing changes without it), unknown backups are 404 with a JSON error.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli_fixture.h"
 #include "http_client.h"
@@ -212,6 +219,42 @@ TEST_F(ApiTest, WithoutAuthTheApiIsOpen) {
   EXPECT_EQ(created.code, 201) << created.body;
   RunResult list = Cairn({"backup", "list", "--json"});
   EXPECT_EQ(json::parse(list.out)["backups"].size(), 2u);
+}
+
+// The slow client against the real server and its default timeouts: one byte
+// every 1.9 s. /healthz and /metrics answer meanwhile; the trickler gets 408.
+TEST_F(ApiTest, TricklingClientHoldsNeitherHealthzNorMetrics) {
+  StartServer();
+  std::string addr = server_->metrics_addr();
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1))));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: slow\r\n\r\n";
+  auto trickle = std::async(std::launch::async, [&] {
+    size_t sent = 0;
+    for (char c : request) {
+      if (send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
+      ++sent;
+      pollfd pfd{fd, POLLIN, 0};
+      if (poll(&pfd, 1, 1900) > 0) break;  // answered
+    }
+    return sent;
+  });
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Call("GET", "/healthz").body, "ok\n");
+    EXPECT_NE(Call("GET", "/metrics").body.find("cairn_committed_epoch"), std::string::npos);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  size_t sent = trickle.get();
+  char buf[256];
+  ssize_t n = read(fd, buf, sizeof(buf));
+  close(fd);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)).rfind("HTTP/1.1 408", 0), 0u);
+  EXPECT_LT(sent, request.size());
 }
 
 // TLS on the HTTP listener with the gRPC certificate files (a throwaway CA from the
