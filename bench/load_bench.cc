@@ -96,7 +96,7 @@ double ThroughServer(const std::string& dir, uint64_t rows, uint64_t value_size)
     dup2(fd, 1);
     dup2(null, 2);
     execl(kCairn.c_str(), kCairn.c_str(), "server", "--data-dir", dir.c_str(), "--listen",
-          "127.0.0.1:0", nullptr);
+          "127.0.0.1:0", "--http-listen", "127.0.0.1:0", nullptr);
     _exit(127);
   }
   std::string addr;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian package cairn builds and tests with, and the npm S3 server
-# used by the real-backend tests. Idempotent: skips what is already installed.
+# Installs every Debian package cairn builds and tests with, the npm S3 server used
+# by the real-backend tests and playwright-core for the browser test. Idempotent:
+# skips what is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,8 @@ APT_PACKAGES=(
   libzstd-dev liblz4-dev libxxhash-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev librocksdb-dev librapidcheck-dev
   postgresql etcd-server nodejs npm curl procps
+  # The web console's browser test (tests/browser/): headless Chromium.
+  chromium
   # Sanitizer build and fuzzing (scripts/test-asan.sh, scripts/fuzz.sh): clang, its
   # ASan/UBSan/libFuzzer runtimes, and llvm-symbolizer for readable reports.
   clang libclang-rt-14-dev llvm

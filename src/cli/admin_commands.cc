@@ -48,6 +48,7 @@ Status RunStatus(const GlobalOptions& global, bool json) {
                {"cluster_id", r.cluster_id()},
                {"meta_store", r.meta_store()},
                {"object_store", r.object_store()},
+               {"http_address", r.http_address()},
                {"version_id", r.version_id()},
                {"committed_epoch", r.committed_epoch()},
                {"committed_time", committed_time},
@@ -63,6 +64,7 @@ Status RunStatus(const GlobalOptions& global, bool json) {
             << "cluster_id: " << r.cluster_id() << "\n"
             << "meta_store: " << r.meta_store() << "\n"
             << "object_store: " << r.object_store() << "\n"
+            << "http_address: " << r.http_address() << "\n"
             << "version_id: " << r.version_id() << "\n"
             << "committed_epoch: " << r.committed_epoch() << " (" << committed_time << ")\n"
             << "changelog_seq: " << r.changelog_seq() << "\n"

@@ -2,6 +2,7 @@
 //              [--object-store URL] [--backup-storage URL] [--config FILE]
 //              [--auth-token-file F] [--log-level L] [--lease-ttl DURATION]
 //              [--max-changelog-backlog N] [--shutdown-grace DURATION]
+//              [--tls-cert F --tls-key F [--tls-ca F]]
 #include "cli/commands.h"
 #include "server/server.h"
 
@@ -33,6 +34,10 @@ void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* a
   cmd->add_option("--shutdown-grace", f.shutdown_grace,
                   "at SIGTERM, how long in-flight RPCs may run before blocked writes fail "
                   "(default 30s; the process exits at most 10s later)");
+  cmd->add_option("--tls-cert", f.tls_cert_file, "PEM certificate chain: serve TLS");
+  cmd->add_option("--tls-key", f.tls_key_file, "PEM private key of --tls-cert");
+  cmd->add_option("--tls-ca", f.tls_ca_file,
+                  "PEM CA certificates: require client certificates signed by them");
   // --auth-token-file is a global option: the server requires the token it names,
   // clients send it.
   cmd->callback([&global, action, args] {

@@ -19,9 +19,11 @@
 #include "meta/users.h"
 #include "meta/writer_lease.h"
 #include "meta_store/lazy_meta_store.h"
-#include "server/health.h"
+#include "server/api_routes.h"
 #include "server/backup_scheduler.h"
+#include "server/health.h"
 #include "server/http_server.h"
+#include "server/http_tls.h"
 #include "server/live_params.h"
 #include "server/services.h"
 #include "server/shutdown_signals.h"
@@ -82,6 +84,17 @@ void ShutDownOnLostLease(const Status& lost) {
   kill(getpid(), SIGTERM);
 }
 
+// The HTTP listener's defaults, with TLS from the same PEM files as gRPC when set.
+Result<HttpServerOptions> HttpListenerOptions(const ServerOptions& options) {
+  HttpServerOptions http;
+  if (options.tls_cert_file.empty()) return http;
+  CAIRN_ASSIGN_OR_RETURN(
+      auto tls,
+      TlsServerContext::Open(options.tls_cert_file, options.tls_key_file, options.tls_ca_file));
+  http.transport = [tls](int fd) { return tls->Wrap(fd); };
+  return http;
+}
+
 class Server {
  public:
   Status Run(const ServerOptions& options);
@@ -90,6 +103,9 @@ class Server {
   Status Open(const ServerOptions& options);
   Status OpenBackups(const std::string& url, const ClusterOptions& cluster_options);
   Status Serve(const ServerOptions& options);
+  // /healthz, /metrics, the JSON API and the console (docs/api.md).
+  void AddHttpRoutes(const std::string& grpc_address, const std::string& http_address);
+  std::string MetricsText();  // GET /metrics
   void Shutdown();
   // Waits for the RPCs to drain up to the grace, then closes the engine, which fails the
   // writes still waiting for a checkpoint (Aborted) so that their RPCs return; gRPC
@@ -127,6 +143,10 @@ class Server {
   int64_t checkpoint_interval_ms_ = 1000;
   std::chrono::milliseconds shutdown_grace_{30'000};
   std::unique_ptr<TokenAuth> auth_;
+  std::unique_ptr<HttpAuth> http_auth_;
+  ApiActivity api_activity_;
+  HttpRouter router_;  // complete before the HTTP listener serves
+  ServiceEnv service_env_;
   Metrics metrics_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> grpc_;
@@ -139,6 +159,7 @@ Status Server::Open(const ServerOptions& options) {
     CAIRN_ASSIGN_OR_RETURN(token, ReadTokenFile(options.auth_token_file));
   }
   auth_ = std::make_unique<TokenAuth>(token);
+  http_auth_ = std::make_unique<HttpAuth>(token);
   // Created at the first write: a refused start leaves no new file behind.
   auto meta = OpenMetaStoreLazily(options.meta_store);
   if (!meta.ok()) return meta.status().WithContext("cannot open meta store");
@@ -179,24 +200,23 @@ Status Server::Open(const ServerOptions& options) {
   CAIRN_RETURN_IF_ERROR(OpenBackups(options.backup_storage, cluster_options));
   CAIRN_RETURN_IF_ERROR(OpenOperatorTasks());
 
-  ServiceEnv env{cluster_.get(),
-                 writer_.get(),
-                 params_.get(),
-                 users_.get(),
-                 &metrics_,
-                 auth_.get(),
-                 cluster_id,
-                 meta_->DescribeForLog(),
-                 objects_->DescribeForLog(),
-                 backups_.get(),
-                 backup_storage_.get()};
-  env.live = live_.get();
-  env.params_changed = [this] { return live_->Reload(); };
-  env.backup_scheduler = backup_scheduler_.get();
-  env.clock = clock_;
-  services_ = MakeServices(env);
+  service_env_ = ServiceEnv{cluster_.get(),
+                            writer_.get(),
+                            params_.get(),
+                            users_.get(),
+                            &metrics_,
+                            auth_.get(),
+                            cluster_id,
+                            meta_->DescribeForLog(),
+                            objects_->DescribeForLog(),
+                            backups_.get(),
+                            backup_storage_.get()};
+  service_env_.live = live_.get();
+  service_env_.params_changed = [this] { return live_->Reload(); };
+  service_env_.backup_scheduler = backup_scheduler_.get();
+  service_env_.clock = clock_;
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
-                 env.meta_store, env.object_store, token.empty() ? "off" : "on");
+                 service_env_.meta_store, service_env_.object_store, token.empty() ? "off" : "on");
   return Status::OK();
 }
 
@@ -287,10 +307,22 @@ void Server::StopOperatorTasks() {
   if (vacuum_scheduler_) vacuum_scheduler_->Stop();
 }
 
+// The HTTP listener is bound first (so that Status can report its address) and serves
+// last, once the router is complete.
 Status Server::Serve(const ServerOptions& options) {
-  std::string host;
-  int port = 0;
+  std::string host, http_host;
+  int port = 0, http_port = 0;
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));
+  CAIRN_RETURN_IF_ERROR(
+      ParseHostPort(options.http_listen, "--http-listen", &http_host, &http_port));
+  CAIRN_ASSIGN_OR_RETURN(HttpServerOptions http_options, HttpListenerOptions(options));
+  http_ = std::make_unique<HttpServer>(
+      [this](const HttpRequest& request) { return router_.Route(request); }, http_options);
+  CAIRN_ASSIGN_OR_RETURN(http_port, http_->Bind(http_host, http_port));
+  std::string http_address = http_host + ":" + std::to_string(http_port);
+
+  service_env_.http_address = http_address;
+  services_ = MakeServices(service_env_);
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &grpc_port);
@@ -318,39 +350,17 @@ Status Server::Serve(const ServerOptions& options) {
   if (!grpc_ || grpc_port == 0) {
     return Status::IOError("cannot listen on " + options.listen + " (address in use?)");
   }
-
-  std::string http_host;
-  int http_port = 0;
-  CAIRN_RETURN_IF_ERROR(
-      ParseHostPort(options.http_listen, "--http-listen", &http_host, &http_port));
-  http_ = std::make_unique<HttpServer>([this](const std::string& path) {
-    if (path == "/healthz") {
-      Health health = ComputeHealth(HealthNow(), clock_->NowMillis());
-      return HttpResponse{health.http_status, "text/plain; charset=utf-8", health.body};
-    }
-    if (path == "/metrics") {
-      std::string text = metrics_.Render(cluster_->Stats(), writer_->last_seq());
-      if (backups_) {
-        ArchiverMetrics archiver = archiver_->metrics();
-        archiver.backlog_records = archiver_->BacklogRecords(writer_->last_seq());
-        archiver.max_backlog_records = max_changelog_backlog_;
-        text += RenderBackupMetrics(backups_->metrics(), archiver);
-      }
-      text += RenderSchedulerMetrics(
-          backup_scheduler_ ? backup_scheduler_->state() : BackupSchedulerState{},
-          vacuum_scheduler_->stats(), live_->values());
-      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", text};
-    }
-    return HttpResponse{404, "text/plain; charset=utf-8", "not found\n"};
-  });
-  CAIRN_ASSIGN_OR_RETURN(http_port, http_->Start(http_host, http_port));
+  AddHttpRoutes(host + ":" + std::to_string(grpc_port), http_address);
+  http_->Serve();
 
   if (archiver_) archiver_->Start(checkpoint_interval_ms_);
   if (trimmer_) trimmer_->Start(checkpoint_interval_ms_);
   StartOperatorTasks();
+  std::string scheme = options.tls_cert_file.empty() ? "http://" : "https://";
   std::cout << "listening on " << host << ":" << grpc_port << "\n"
-            << "metrics on http://" << http_host << ":" << http_port << "/metrics" << std::endl;
-  CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}:{}", host, grpc_port, http_host, http_port);
+            << "metrics on " << scheme << http_address << "/metrics\n"
+            << "console on " << scheme << http_address << "/" << std::endl;
+  CAIRN_LOG_INFO("serving gRPC on {}:{}, HTTP on {}", host, grpc_port, http_address);
   return Status::OK();
 }
 
@@ -378,6 +388,50 @@ void Server::DrainRpcs() {
   }
   cv.notify_all();
   closer.join();
+}
+
+void Server::AddHttpRoutes(const std::string& grpc_address, const std::string& http_address) {
+  router_.Add("GET", "/healthz", [this](const HttpRequest&) {
+    Health health = ComputeHealth(HealthNow(), clock_->NowMillis());
+    return HttpResponse{health.http_status, "text/plain; charset=utf-8", health.body, {}};
+  });
+  router_.Add("GET", "/metrics",
+              http_auth_->Guard(
+                  [this](const HttpRequest&) {
+                    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                                        MetricsText(), {}};
+                  },
+                  false));
+  ApiEnv api{cluster_.get(),
+             writer_.get(),
+             params_.get(),
+             backups_.get(),
+             backup_storage_.get(),
+             archiver_.get(),
+             &api_activity_,
+             clock_,
+             service_env_.cluster_id,
+             service_env_.meta_store,
+             service_env_.object_store,
+             grpc_address,
+             http_address,
+             http_auth_->enabled(),
+             live_.get()};
+  AddApiRoutes(api, *http_auth_, &router_);
+}
+
+std::string Server::MetricsText() {
+  std::string text = metrics_.Render(cluster_->Stats(), writer_->last_seq());
+  if (backups_) {
+    ArchiverMetrics archiver = archiver_->metrics();
+    archiver.backlog_records = archiver_->BacklogRecords(writer_->last_seq());
+    archiver.max_backlog_records = max_changelog_backlog_;
+    text += RenderBackupMetrics(backups_->metrics(), archiver);
+  }
+  text += RenderSchedulerMetrics(
+      backup_scheduler_ ? backup_scheduler_->state() : BackupSchedulerState{},
+      vacuum_scheduler_->stats(), live_->values());
+  return text;
 }
 
 void Server::Shutdown() {

@@ -22,7 +22,10 @@ std::map<std::string, std::string ServerOptions::*> Fields() {
           {"log_level", &ServerOptions::log_level},
           {"lease_ttl", &ServerOptions::lease_ttl},
           {"max_changelog_backlog", &ServerOptions::max_changelog_backlog},
-          {"shutdown_grace", &ServerOptions::shutdown_grace}};
+          {"shutdown_grace", &ServerOptions::shutdown_grace},
+          {"tls_cert", &ServerOptions::tls_cert_file},
+          {"tls_key", &ServerOptions::tls_key_file},
+          {"tls_ca", &ServerOptions::tls_ca_file}};
 }
 
 std::string Where(const std::string& path, const toml::source_region& source) {
@@ -62,6 +65,16 @@ Result<uint64_t> ResolveBacklog(const std::string& text) {
                                    "': expected a number of changelog records (0 = no limit)");
   }
   return records;
+}
+
+Status CheckTlsFiles(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Status::InvalidArgument("--tls-cert and --tls-key must be given together");
+  }
+  if (!options.tls_ca_file.empty() && options.tls_cert_file.empty()) {
+    return Status::InvalidArgument("--tls-ca (client certificates) needs --tls-cert and --tls-key");
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -127,12 +140,13 @@ Result<ServerOptions> ResolveServerOptions(ServerOptions options) {
         "no storage configured: pass --data-dir, or both --meta-store and --object-store");
   }
   if (options.listen.empty()) options.listen = kDefaultListen;
-  if (options.http_listen.empty()) options.http_listen = "127.0.0.1:0";
+  if (options.http_listen.empty()) options.http_listen = kDefaultHttpListen;
   if (options.log_level.empty()) options.log_level = "info";
   CAIRN_ASSIGN_OR_RETURN(options.lease_ttl_ms, ResolveLeaseTtl(options.lease_ttl));
   CAIRN_ASSIGN_OR_RETURN(options.max_changelog_backlog_records,
                          ResolveBacklog(options.max_changelog_backlog));
   CAIRN_ASSIGN_OR_RETURN(options.shutdown_grace_ms, ResolveShutdownGrace(options.shutdown_grace));
+  CAIRN_RETURN_IF_ERROR(CheckTlsFiles(options));
   std::string host;
   int port = 0;
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));

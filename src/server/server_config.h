@@ -14,7 +14,7 @@ struct ServerOptions {
   // Empty means "not set" for every field; ResolveServerOptions fills defaults.
   std::string data_dir;
   std::string listen;       // gRPC, HOST:PORT (port 0 = ephemeral)
-  std::string http_listen;  // /metrics and /healthz, HOST:PORT
+  std::string http_listen;  // /metrics, /healthz, /api/v1, the console: HOST:PORT
   std::string meta_store;
   std::string object_store;
   std::string backup_storage;
@@ -25,6 +25,11 @@ struct ServerOptions {
   std::string max_changelog_backlog;
   // How long in-flight RPCs get at shutdown before blocked writes are failed.
   std::string shutdown_grace;
+  // TLS for the gRPC and HTTP listeners: PEM certificate chain and private key (both or
+  // neither); with tls_ca_file, clients must present a certificate signed by that CA.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_file;
 
   // Resolved by ResolveServerOptions from lease_ttl and max_changelog_backlog; not
   // flags or config keys.
@@ -44,10 +49,11 @@ inline constexpr int64_t kDefaultShutdownGraceMs = 30'000;
 inline constexpr int64_t kMaxShutdownGraceMs = 600'000;
 
 inline constexpr const char* kDefaultListen = "127.0.0.1:7600";
+inline constexpr const char* kDefaultHttpListen = "127.0.0.1:7601";
 
 // Reads a TOML config file. Keys: data_dir, listen, http_listen, meta_store,
 // object_store, backup_storage, auth_token_file, log_level, lease_ttl,
-// max_changelog_backlog, shutdown_grace (all strings).
+// max_changelog_backlog, shutdown_grace, tls_cert, tls_key, tls_ca (all strings).
 // Unknown keys and parse errors are InvalidArgument naming the file and line.
 Result<ServerOptions> ReadConfigFile(const std::string& path);
 
@@ -56,9 +62,10 @@ ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags
 
 // Fills defaults from data_dir (creating D, D/data, D/backup), the listen addresses
 // the lease TTL (lease_ttl_ms) and the backlog limit. InvalidArgument when neither
-// data_dir nor both store URLs are given, lease_ttl is not a duration in [1s, 1h], or
-// max_changelog_backlog is not a decimal number, or shutdown_grace is not a duration
-// in [0s, 10m].
+// data_dir nor both store URLs are given, lease_ttl is not a duration in [1s, 1h],
+// max_changelog_backlog is not a decimal number, shutdown_grace is not a duration in
+// [0s, 10m], only one of tls_cert_file and tls_key_file is set, or tls_ca_file is set
+// without them.
 Result<ServerOptions> ResolveServerOptions(ServerOptions options);
 
 // Splits "HOST:PORT"; InvalidArgument naming the flag for anything else.

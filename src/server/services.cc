@@ -197,6 +197,7 @@ class AdminService final : public rpc::Admin::Service {
       resp->set_version_id(stats.version_id);
       resp->set_committed_epoch(stats.committed_epoch);
       resp->set_changelog_seq(env_.writer->last_seq());
+      resp->set_http_address(env_.http_address);
       resp->set_checkpoints(stats.checkpoints);
       resp->set_last_checkpoint_ms(stats.last_checkpoint_ms);
       resp->set_compactions(stats.compactions);

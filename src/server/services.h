@@ -38,6 +38,7 @@ struct ServiceEnv {
   std::function<Status()> params_changed;
   BackupScheduler* backup_scheduler = nullptr;  // null when backups is
   Clock* clock = nullptr;                       // stamps the schedule's set time
+  std::string http_address;  // the HTTP listener's HOST:PORT, for Status
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);

@@ -277,8 +277,13 @@ TEST_F(CliTest, ServerStartupErrors) {
   server_addr_ = server_->addr();
   ExpectOk(Cairn({"table", "create", "from_config"}));
   // A busy port is an error, not a silently shared port.
-  start_fails({"--data-dir", dir_.Sub("other"), "--listen", server_addr_},
-              "cannot listen on " + server_addr_);
+  start_fails(
+      {"--data-dir", dir_.Sub("other"), "--listen", server_addr_, "--http-listen", "127.0.0.1:0"},
+      "cannot listen on " + server_addr_);
+  // Likewise the HTTP port (bound first).
+  start_fails({"--data-dir", dir_.Sub("other"), "--listen", "127.0.0.1:0", "--http-listen",
+               server_->metrics_addr()},
+              "cannot listen on " + server_->metrics_addr() + " for HTTP");
   EXPECT_EQ(server_->Stop(), 0);
 }
 

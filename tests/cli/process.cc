@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -136,16 +137,20 @@ bool ServerProcess::Start(const std::vector<std::string>& args,
   err_path_ = dir_ + "/server-" + std::to_string(n) + ".err";
   std::vector<std::string> argv = {binary_, "server"};
   argv.insert(argv.end(), args.begin(), args.end());
+  // Not the fixed default port: tests run in parallel.
+  if (std::find(args.begin(), args.end(), "--http-listen") == args.end()) {
+    argv.insert(argv.end(), {"--http-listen", "127.0.0.1:0"});
+  }
   pid_ = SpawnProcess(argv, out_path_, err_path_, env);
   auto deadline = Clock::now() + std::chrono::seconds(120);
   while (Clock::now() < deadline) {
     std::string out = ReadFile(out_path_);
     size_t listen = out.find("listening on ");
-    size_t metrics = out.find("metrics on http://");
+    size_t metrics = out.find("metrics on http");  // http:// or https://
     if (listen != std::string::npos && metrics != std::string::npos &&
         out.find('\n', metrics) != std::string::npos) {
       addr_ = out.substr(listen + 13, out.find('\n', listen) - listen - 13);
-      size_t begin = metrics + 18;
+      size_t begin = out.find("://", metrics) + 3;
       metrics_addr_ = out.substr(begin, out.find('/', begin) - begin);
       return true;
     }
