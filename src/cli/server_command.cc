@@ -1,6 +1,7 @@
 // cairn server [--data-dir D] [--listen ADDR] [--http-listen ADDR] [--meta-store URL]
 //              [--object-store URL] [--backup-storage URL] [--config FILE]
 //              [--auth-token-file F] [--log-level L] [--lease-ttl DURATION]
+//              [--tls-cert F --tls-key F [--tls-ca F]]
 #include "cli/commands.h"
 #include "server/server.h"
 
@@ -26,6 +27,10 @@ void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* a
   cmd->add_option("--log-level", f.log_level, "debug, info, warn or error (default info)");
   cmd->add_option("--lease-ttl", f.lease_ttl,
                   "writer lease TTL, e.g. 15s or 1500ms (default 15s, 1s to 1h)");
+  cmd->add_option("--tls-cert", f.tls_cert_file, "PEM certificate chain: serve TLS");
+  cmd->add_option("--tls-key", f.tls_key_file, "PEM private key of --tls-cert");
+  cmd->add_option("--tls-ca", f.tls_ca_file,
+                  "PEM CA certificates: require client certificates signed by them");
   // --auth-token-file is a global option: the server requires the token it names,
   // clients send it.
   cmd->callback([&global, action, args] {

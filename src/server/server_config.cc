@@ -20,7 +20,10 @@ std::map<std::string, std::string ServerOptions::*> Fields() {
           {"backup_storage", &ServerOptions::backup_storage},
           {"auth_token_file", &ServerOptions::auth_token_file},
           {"log_level", &ServerOptions::log_level},
-          {"lease_ttl", &ServerOptions::lease_ttl}};
+          {"lease_ttl", &ServerOptions::lease_ttl},
+          {"tls_cert", &ServerOptions::tls_cert_file},
+          {"tls_key", &ServerOptions::tls_key_file},
+          {"tls_ca", &ServerOptions::tls_ca_file}};
 }
 
 std::string Where(const std::string& path, const toml::source_region& source) {
@@ -37,6 +40,16 @@ Result<int64_t> ResolveLeaseTtl(const std::string& text) {
                                    FormatDurationMs(kMaxLeaseTtlMs));
   }
   return *ms;
+}
+
+Status CheckTlsFiles(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Status::InvalidArgument("--tls-cert and --tls-key must be given together");
+  }
+  if (!options.tls_ca_file.empty() && options.tls_cert_file.empty()) {
+    return Status::InvalidArgument("--tls-ca (client certificates) needs --tls-cert and --tls-key");
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -105,6 +118,7 @@ Result<ServerOptions> ResolveServerOptions(ServerOptions options) {
   if (options.http_listen.empty()) options.http_listen = "127.0.0.1:0";
   if (options.log_level.empty()) options.log_level = "info";
   CAIRN_ASSIGN_OR_RETURN(options.lease_ttl_ms, ResolveLeaseTtl(options.lease_ttl));
+  CAIRN_RETURN_IF_ERROR(CheckTlsFiles(options));
   std::string host;
   int port = 0;
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));

@@ -21,6 +21,11 @@ struct ServerOptions {
   std::string auth_token_file;
   std::string log_level;
   std::string lease_ttl;  // writer lease TTL as a duration ("15s", "1500ms")
+  // TLS for the gRPC and HTTP listeners: PEM certificate chain and private key (both or
+  // neither); with tls_ca_file, clients must present a certificate signed by that CA.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_file;
 
   // Resolved by ResolveServerOptions from lease_ttl; not a flag or config key.
   int64_t lease_ttl_ms = 0;
@@ -33,7 +38,8 @@ inline constexpr int64_t kMaxLeaseTtlMs = 3'600'000;
 inline constexpr const char* kDefaultListen = "127.0.0.1:7600";
 
 // Reads a TOML config file. Keys: data_dir, listen, http_listen, meta_store,
-// object_store, backup_storage, auth_token_file, log_level, lease_ttl (all strings).
+// object_store, backup_storage, auth_token_file, log_level, lease_ttl, tls_cert,
+// tls_key, tls_ca (all strings).
 // Unknown keys and parse errors are InvalidArgument naming the file and line.
 Result<ServerOptions> ReadConfigFile(const std::string& path);
 
@@ -42,7 +48,8 @@ ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags
 
 // Fills defaults from data_dir (creating D, D/data, D/backup), the listen addresses
 // and the lease TTL (lease_ttl_ms). InvalidArgument when neither data_dir nor both
-// store URLs are given, or lease_ttl is not a duration in [1s, 1h].
+// store URLs are given, lease_ttl is not a duration in [1s, 1h], only one of
+// tls_cert_file and tls_key_file is set, or tls_ca_file is set without them.
 Result<ServerOptions> ResolveServerOptions(ServerOptions options);
 
 // Splits "HOST:PORT"; InvalidArgument naming the flag for anything else.

@@ -30,7 +30,9 @@ TEST(ServerConfigTest, ReadsEveryKey) {
                                       "data_dir = \"/d\"\nlisten = \"0.0.0.0:1\"\n"
                                       "http_listen = \"127.0.0.1:2\"\nmeta_store = \"mem://m\"\n"
                                       "object_store = \"mem://o\"\nbackup_storage = \"mem://b\"\n"
-                                      "auth_token_file = \"/t\"\nlog_level = \"debug\"\n"));
+                                      "auth_token_file = \"/t\"\nlog_level = \"debug\"\n"
+                                      "tls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n"
+                                      "tls_ca = \"/ca.pem\"\n"));
   ASSERT_TRUE(options.ok()) << options.status().ToString();
   EXPECT_EQ(options->data_dir, "/d");
   EXPECT_EQ(options->listen, "0.0.0.0:1");
@@ -40,6 +42,9 @@ TEST(ServerConfigTest, ReadsEveryKey) {
   EXPECT_EQ(options->backup_storage, "mem://b");
   EXPECT_EQ(options->auth_token_file, "/t");
   EXPECT_EQ(options->log_level, "debug");
+  EXPECT_EQ(options->tls_cert_file, "/c.pem");
+  EXPECT_EQ(options->tls_key_file, "/k.pem");
+  EXPECT_EQ(options->tls_ca_file, "/ca.pem");
 }
 
 TEST(ServerConfigTest, ErrorsNameFileAndLine) {
@@ -100,6 +105,29 @@ TEST(ServerConfigTest, MissingStoresAndBadAddressesAreRejected) {
     ASSERT_FALSE(options.ok()) << bad;
     EXPECT_NE(options.status().message().find("--listen"), std::string::npos);
   }
+}
+
+TEST(ServerConfigTest, TlsCertAndKeyGoTogether) {
+  auto resolve =
+      [](std::initializer_list<std::pair<std::string ServerOptions::*, std::string>> tls) {
+        ServerOptions options = Options(tls);
+        options.meta_store = "mem://m";
+        options.object_store = "mem://o";
+        return ResolveServerOptions(options).status();
+      };
+  EXPECT_TRUE(resolve({}).ok());
+  EXPECT_TRUE(
+      resolve({{&ServerOptions::tls_cert_file, "c"}, {&ServerOptions::tls_key_file, "k"}}).ok());
+  EXPECT_TRUE(resolve({{&ServerOptions::tls_cert_file, "c"},
+                       {&ServerOptions::tls_key_file, "k"},
+                       {&ServerOptions::tls_ca_file, "ca"}})
+                  .ok());
+  EXPECT_NE(resolve({{&ServerOptions::tls_cert_file, "c"}}).message().find("together"),
+            std::string::npos);
+  EXPECT_NE(resolve({{&ServerOptions::tls_key_file, "k"}}).message().find("together"),
+            std::string::npos);
+  EXPECT_NE(resolve({{&ServerOptions::tls_ca_file, "ca"}}).message().find("--tls-ca"),
+            std::string::npos);
 }
 
 }  // namespace
