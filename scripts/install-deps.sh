@@ -11,6 +11,8 @@ APT_PACKAGES=(
   libzstd-dev liblz4-dev libxxhash-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev librocksdb-dev librapidcheck-dev
   postgresql etcd-server nodejs npm curl procps
+  # The security tests make a throwaway CA with the openssl CLI.
+  openssl
   # Sanitizer build and fuzzing (scripts/test-asan.sh, scripts/fuzz.sh): clang, its
   # ASan/UBSan/libFuzzer runtimes, and llvm-symbolizer for readable reports.
   clang libclang-rt-14-dev llvm

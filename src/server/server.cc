@@ -2,8 +2,11 @@
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <random>
 
@@ -16,6 +19,7 @@
 #include "meta_store/lazy_meta_store.h"
 #include "server/http_server.h"
 #include "server/services.h"
+#include "server/tls.h"
 #include "server/token_file.h"
 #include "storage/cluster_guard.h"
 
@@ -23,14 +27,31 @@ namespace cairn::server {
 namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(30);
+// Backup create/list/show/verify: 30 at once, then one every 2 s.
+constexpr int kBackupRpcBurst = 30;
+constexpr int64_t kBackupRpcRefillMs = 2000;
 
 Result<ServerOptions> LoadOptions(const ServerOptions& flags, const std::string& config_file) {
+  CAIRN_RETURN_IF_ERROR(RejectSecretsInFlags(flags));
   ServerOptions options = flags;
   if (!config_file.empty()) {
+    if (std::filesystem::exists(config_file)) {
+      CAIRN_RETURN_IF_ERROR(CheckPrivateFile(config_file, "config file"));
+    }
     CAIRN_ASSIGN_OR_RETURN(ServerOptions file, ReadConfigFile(config_file));
     options = MergeOptions(file, flags);
   }
+  CAIRN_RETURN_IF_ERROR(RejectCredentialsInStorageUrls(options));
   return ResolveServerOptions(std::move(options));
+}
+
+// Secrets (the token, TLS key, user passwords in flight) must not end up in a core
+// dump; --allow-core-dumps keeps them for debugging.
+void ProtectSecretsFromCoreDumps(bool allow) {
+  if (allow) return;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    CAIRN_LOG_WARN("prctl(PR_SET_DUMPABLE, 0) failed: core dumps may hold secrets");
+  }
 }
 
 std::string HolderId(Random* random) {
@@ -98,7 +119,8 @@ class Server {
   std::unique_ptr<FencedMetaStore> archiver_meta_;
   std::unique_ptr<ChangelogArchiver> archiver_;
   int64_t checkpoint_interval_ms_ = 1000;
-  std::unique_ptr<TokenAuth> auth_;
+  std::unique_ptr<Authorizer> auth_;
+  std::unique_ptr<RateLimiter> backup_limiter_;
   Metrics metrics_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> grpc_;
@@ -110,7 +132,6 @@ Status Server::Open(const ServerOptions& options) {
   if (!options.auth_token_file.empty()) {
     CAIRN_ASSIGN_OR_RETURN(token, ReadTokenFile(options.auth_token_file));
   }
-  auth_ = std::make_unique<TokenAuth>(token);
   // Created at the first write: a refused start leaves no new file behind.
   auto meta = OpenMetaStoreLazily(options.meta_store);
   if (!meta.ok()) return meta.status().WithContext("cannot open meta store");
@@ -134,7 +155,9 @@ Status Server::Open(const ServerOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(std::string cluster_id,
                          EstablishClusterIdentity(writer_.get(), objects_.get(), survey, &random_));
   params_ = std::make_unique<SystemParams>(writer_.get());
-  users_ = std::make_unique<Users>(writer_.get(), &random_);
+  users_ = std::make_unique<Users>(writer_.get());
+  auth_ = std::make_unique<Authorizer>(token, users_.get());
+  backup_limiter_ = std::make_unique<RateLimiter>(clock_, kBackupRpcBurst, kBackupRpcRefillMs);
   CAIRN_RETURN_IF_ERROR(RecordBackupStorage(params_.get(), options.backup_storage));
   CAIRN_ASSIGN_OR_RETURN(ClusterOptions cluster_options, ClusterOptionsFromParams(params_.get()));
   cluster_options.clock = clock_;
@@ -156,7 +179,8 @@ Status Server::Open(const ServerOptions& options) {
                  backups_.get(),
                  backup_storage_.get(),
                  cluster_options.checkpoint_interval_ms,
-                 cluster_options.pitr_retention_ms};
+                 cluster_options.pitr_retention_ms,
+                 backup_limiter_.get()};
   services_ = MakeServices(env);
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
                  env.meta_store, env.object_store, token.empty() ? "off" : "on");
@@ -198,7 +222,14 @@ Status Server::Serve(const ServerOptions& options) {
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));
   grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &grpc_port);
+  CAIRN_ASSIGN_OR_RETURN(auto credentials, GrpcServerCredentials(options));
+  builder.AddListeningPort(options.listen, credentials, &grpc_port);
+  if (options.tls_cert_file.empty() && !IsLoopbackHost(host)) {
+    CAIRN_LOG_WARN(
+        "listening on {} without TLS: tokens, passwords and data cross the network in the "
+        "clear (pass --tls-cert and --tls-key)",
+        options.listen);
+  }
   // Without this gRPC sets SO_REUSEPORT, and a second server on a busy port would
   // silently share it instead of failing.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -258,6 +289,7 @@ Status Server::Run(const ServerOptions& options) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  ProtectSecretsFromCoreDumps(options.allow_core_dumps);
 
   Status status = Open(options);
   if (status.ok()) status = Serve(options);
@@ -274,6 +306,9 @@ Status Server::Run(const ServerOptions& options) {
 }  // namespace
 
 Status RunServer(const ServerOptions& flags, const std::string& config_file) {
+  // Every file and directory the server creates (meta store, SSTs, backups, temp
+  // files) is private to its user, whatever umask it was started with.
+  umask(077);
   CAIRN_ASSIGN_OR_RETURN(ServerOptions options, LoadOptions(flags, config_file));
   InitLogging(options.log_level);
   Server server;

@@ -29,6 +29,8 @@ struct ServerOptions {
 
   // Resolved by ResolveServerOptions from lease_ttl; not a flag or config key.
   int64_t lease_ttl_ms = 0;
+  // --allow-core-dumps (debugging; not a config key): keep the process dumpable.
+  bool allow_core_dumps = false;
 };
 
 inline constexpr int64_t kDefaultLeaseTtlMs = 15'000;
@@ -51,6 +53,15 @@ ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags
 // store URLs are given, lease_ttl is not a duration in [1s, 1h], only one of
 // tls_cert_file and tls_key_file is set, or tls_ca_file is set without them.
 Result<ServerOptions> ResolveServerOptions(ServerOptions options);
+
+// Secrets stay out of argv (other users see it in `ps`): InvalidArgument when a flag's
+// URL holds a password, saying where it belongs (PGPASSWORD / ~/.pgpass, or the
+// config file, which must be private).
+Status RejectSecretsInFlags(const ServerOptions& flags);
+
+// The object store and backup storage URLs end up in logs and params (and the backup
+// storage URL in every backup): InvalidArgument when one holds a credential.
+Status RejectCredentialsInStorageUrls(const ServerOptions& options);
 
 // Splits "HOST:PORT"; InvalidArgument naming the flag for anything else.
 Status ParseHostPort(const std::string& addr, const char* what, std::string* host, int* port);

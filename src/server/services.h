@@ -1,5 +1,6 @@
 // The gRPC services of proto/cairn.proto, implemented over Cluster, SystemParams and
-// Users. Every handler counts itself in Metrics; mutating handlers check the token.
+// Users. Every handler checks the caller's privilege (the table in docs/server.md) and
+// counts itself in Metrics.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -14,6 +15,7 @@
 #include "meta/users.h"
 #include "server/auth.h"
 #include "server/metrics.h"
+#include "server/rate_limiter.h"
 #include "storage/cluster.h"
 
 namespace cairn::server {
@@ -24,14 +26,15 @@ struct ServiceEnv {
   SystemParams* params = nullptr;
   Users* users = nullptr;
   Metrics* metrics = nullptr;
-  const TokenAuth* auth = nullptr;
+  const Authorizer* auth = nullptr;
   std::string cluster_id;
   std::string meta_store;                 // redacted
   std::string object_store;               // redacted
   BackupService* backups = nullptr;       // null when no backup storage is configured
   ObjectStore* backup_storage = nullptr;  // for the PITR recoverable range
   int64_t checkpoint_interval_ms = 1000;
-  int64_t pitr_retention_ms = 0;  // clamps the recoverable ranges `backup list` shows
+  int64_t pitr_retention_ms = 0;          // clamps the recoverable ranges `backup list` shows
+  RateLimiter* backup_limiter = nullptr;  // expensive backup RPCs; null = unlimited
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);
