@@ -14,6 +14,8 @@ APT_PACKAGES=(
   postgresql etcd-server nodejs npm curl procps
   # The web console's browser test (tests/browser/): headless Chromium.
   chromium
+  # The security tests make a throwaway CA with the openssl CLI.
+  openssl
   # Sanitizer build and fuzzing (scripts/test-asan.sh, scripts/fuzz.sh): clang, its
   # ASan/UBSan/libFuzzer runtimes, and llvm-symbolizer for readable reports.
   clang libclang-rt-14-dev llvm

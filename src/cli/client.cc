@@ -1,5 +1,11 @@
 #include "cli/client.h"
 
+#include <grpc/support/log.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "server/auth.h"
 #include "server/token_file.h"
 
 namespace cairn::cli {
@@ -24,25 +30,80 @@ bool WaitForServer(grpc::Channel* channel) {
   return true;
 }
 
+Result<std::string> ReadFile(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) return Status::IOError(std::string("cannot read ") + what + " " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Result<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const ClientOptions& options) {
+  if (options.tls_ca_file.empty()) {
+    if (!options.tls_cert_file.empty()) {
+      return Status::InvalidArgument("--tls-client-cert needs --tls-ca (TLS)");
+    }
+    return grpc::InsecureChannelCredentials();
+  }
+  grpc::SslCredentialsOptions ssl;
+  CAIRN_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(options.tls_ca_file, "TLS CA file"));
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Status::InvalidArgument("--tls-client-cert and --tls-client-key go together");
+  }
+  if (!options.tls_cert_file.empty()) {
+    CAIRN_RETURN_IF_ERROR(CheckPrivateFile(options.tls_key_file, "TLS key file"));
+    CAIRN_ASSIGN_OR_RETURN(ssl.pem_cert_chain,
+                           ReadFile(options.tls_cert_file, "TLS certificate file"));
+    CAIRN_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadFile(options.tls_key_file, "TLS key file"));
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+// Why the channel failed: one call's error, which carries gRPC's reason (a TLS
+// handshake failure, for instance).
+std::string ConnectFailure(grpc::Channel* channel) {
+  grpc::ClientContext context;
+  context.set_deadline(Deadline(std::chrono::seconds(2)));
+  rpc::StatusRequest request;
+  rpc::StatusResponse response;
+  grpc::Status status =
+      rpc::Admin::NewStub(std::shared_ptr<grpc::Channel>(channel, [](grpc::Channel*) {
+      }))->Status(&context, request, &response);
+  return status.error_message();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Client>> Client::Connect(const ClientOptions& options) {
+  // The CLI prints one `error:` line; gRPC's own log (a TLS handshake failure, for
+  // one) would add more. Its reasons reach the user through call statuses instead.
+  gpr_set_log_function([](gpr_log_func_args*) {});
   auto client = std::make_unique<Client>();
   client->addr_ = options.addr;
   if (!options.auth_token_file.empty()) {
     CAIRN_ASSIGN_OR_RETURN(client->token_, ReadTokenFile(options.auth_token_file));
   }
+  if (options.user.empty() != options.password_file.empty()) {
+    return Status::InvalidArgument(
+        "--user and --password-file go together (env CAIRN_USER, CAIRN_PASSWORD_FILE)");
+  }
+  if (!options.user.empty()) {
+    client->user_ = options.user;
+    CAIRN_ASSIGN_OR_RETURN(client->password_, ReadPasswordFile(options.password_file));
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto credentials, Credentials(options));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
   // Talk to the server directly: an http_proxy meant for web traffic would otherwise
   // intercept the connection and answer with its own errors.
   args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
-  client->channel_ =
-      grpc::CreateCustomChannel(options.addr, grpc::InsecureChannelCredentials(), args);
+  client->channel_ = grpc::CreateCustomChannel(options.addr, credentials, args);
   if (!WaitForServer(client->channel_.get())) {
-    return Status::Unavailable("cannot reach cairn server at " + options.addr +
-                               " (is `cairn server` running? set --addr or CAIRN_ADDR)");
+    std::string reason = ConnectFailure(client->channel_.get());
+    return Status::Unavailable("cannot reach cairn server at " + options.addr + ": " + reason +
+                               " (is `cairn server` running? set --addr or CAIRN_ADDR; a TLS " +
+                               "server needs --tls-ca)");
   }
   client->tables_ = rpc::Tables::NewStub(client->channel_);
   client->kv_ = rpc::Kv::NewStub(client->channel_);
@@ -57,6 +118,10 @@ std::unique_ptr<grpc::ClientContext> Client::Context(std::chrono::seconds timeou
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(Deadline(timeout));
   if (!token_.empty()) context->AddMetadata("authorization", "Bearer " + token_);
+  if (!user_.empty()) {
+    context->AddMetadata(server::kUserHeader, user_);
+    context->AddMetadata(server::kPasswordHeader, password_);
+  }
   return context;
 }
 

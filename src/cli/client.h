@@ -13,14 +13,24 @@
 
 namespace cairn::cli {
 
+// Credentials: the admin token, or a user's name and password (docs/server.md, "Auth").
+// TLS when tls_ca_file is set: the server's certificate must be signed by that CA; a
+// client certificate (for a server started with --tls-ca) is optional.
 struct ClientOptions {
   std::string addr;             // HOST:PORT
   std::string auth_token_file;  // empty = send no token
+  std::string user;             // with password_file
+  std::string password_file;
+  std::string tls_ca_file;
+  std::string tls_cert_file;  // with tls_key_file
+  std::string tls_key_file;
 };
 
 class Client {
  public:
-  // Reads the token file (if any) and connects, waiting at most 5 s for the server.
+  // Reads the credential files (if any) and connects, waiting at most 5 s for the
+  // server. A TLS failure (wrong CA, plaintext client against a TLS server) is
+  // Unavailable with gRPC's reason.
   static Result<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
   // A context with `timeout` and the auth token, for one call.
@@ -40,6 +50,8 @@ class Client {
  private:
   std::string addr_;
   std::string token_;
+  std::string user_;
+  std::string password_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<rpc::Tables::Stub> tables_;
   std::unique_ptr<rpc::Kv::Stub> kv_;

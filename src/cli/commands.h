@@ -17,7 +17,11 @@ using Action = std::function<Status()>;
 struct GlobalOptions {
   std::string addr = "127.0.0.1:7600";
   std::string auth_token_file;
-  ClientOptions client() const { return {addr, auth_token_file}; }
+  std::string user, password_file;
+  std::string tls_ca_file, tls_cert_file, tls_key_file;
+  ClientOptions client() const {
+    return {addr, auth_token_file, user, password_file, tls_ca_file, tls_cert_file, tls_key_file};
+  }
 };
 
 void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* action);

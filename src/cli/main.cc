@@ -25,6 +25,19 @@ int Main(int argc, char** argv) {
   app.add_option("--auth-token-file", global.auth_token_file,
                  "file holding the admin token (the server requires it, clients send it)")
       ->envname("CAIRN_AUTH_TOKEN_FILE");
+  app.add_option("--user", global.user, "authenticate as this user (with --password-file)")
+      ->envname("CAIRN_USER");
+  app.add_option("--password-file", global.password_file,
+                 "file whose first line is --user's password (mode 0600)")
+      ->envname("CAIRN_PASSWORD_FILE");
+  app.add_option("--tls-ca", global.tls_ca_file,
+                 "connect with TLS; PEM CA that signed the server's certificate")
+      ->envname("CAIRN_TLS_CA");
+  app.add_option("--tls-client-cert", global.tls_cert_file,
+                 "PEM client certificate, for a server started with --tls-ca")
+      ->envname("CAIRN_TLS_CLIENT_CERT");
+  app.add_option("--tls-client-key", global.tls_key_file, "PEM key of --tls-client-cert")
+      ->envname("CAIRN_TLS_CLIENT_KEY");
 
   Action action;
   RegisterServerCommand(app, global, &action);

@@ -2,6 +2,7 @@
 // snapshot (--snapshot-id) or to a point in time (--to-time / --to-epoch). Talks to the
 // stores directly. The safety checks (live lease, identity, target) are the restore
 // library's (backup/restore_target.h); the target is created only when writing starts.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -10,6 +11,7 @@
 #include "backup/pitr_restore.h"
 #include "backup/restore.h"
 #include "cli/commands.h"
+#include "common/url.h"
 #include "meta/time_spec.h"
 #include "meta_store/lazy_meta_store.h"
 
@@ -142,6 +144,12 @@ void RegisterRestoreCommand(CLI::App& app, Action* action) {
         return Status::InvalidArgument(
             "--timeline goes with --to-time or --to-epoch; a snapshot knows its timeline");
       }
+      if (HasEmbeddedCredentials(args->meta_store)) {
+        return Status::InvalidArgument(
+            "--meta-store holds a password, which every local user can read in the process "
+            "list; put it in PGPASSWORD or ~/.pgpass (PostgreSQL)");
+      }
+      umask(077);  // the restored meta store is as private as the server's
       CAIRN_ASSIGN_OR_RETURN(Stores stores, OpenStores(*args));
       return !args->snapshot_id.empty() ? RestoreFromSnapshot(*args, &stores)
                                         : RestoreToTime(*args, &stores);

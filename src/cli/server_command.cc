@@ -2,7 +2,7 @@
 //              [--object-store URL] [--backup-storage URL] [--config FILE]
 //              [--auth-token-file F] [--log-level L] [--lease-ttl DURATION]
 //              [--max-changelog-backlog N] [--shutdown-grace DURATION]
-//              [--tls-cert F --tls-key F [--tls-ca F]]
+//              [--tls-cert F --tls-key F [--tls-ca F]] [--allow-core-dumps]
 #include "cli/commands.h"
 #include "server/server.h"
 
@@ -38,6 +38,8 @@ void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* a
   cmd->add_option("--tls-key", f.tls_key_file, "PEM private key of --tls-cert");
   cmd->add_option("--tls-ca", f.tls_ca_file,
                   "PEM CA certificates: require client certificates signed by them");
+  cmd->add_flag("--allow-core-dumps", f.allow_core_dumps,
+                "debugging: let the process dump core (the dump may hold secrets)");
   // --auth-token-file is a global option: the server requires the token it names,
   // clients send it.
   cmd->callback([&global, action, args] {

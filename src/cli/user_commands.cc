@@ -1,22 +1,24 @@
-// cairn user create NAME [--password-file F] | user list [--json] | user drop NAME
+// cairn user create NAME [--password-file F] | user grant NAME read|write|admin
+//   | user list [--json] | user drop NAME
 // The password is read from --password-file or, without it, from the first line of
 // stdin (with echo off on a terminal); it is never taken from the command line, where
 // other users could read it in the process list.
 #include <termios.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "meta/time_spec.h"
+#include "meta/users.h"
+#include "server/token_file.h"
 
 namespace cairn::cli {
 namespace {
 
 struct UserArgs {
-  std::string name, password_file;
+  std::string name, password_file, privilege;
   bool json = false;
 };
 
@@ -27,13 +29,7 @@ std::string TrimNewline(std::string line) {
 
 Result<std::string> ReadPassword(const std::string& password_file) {
   std::string line;
-  if (!password_file.empty()) {
-    std::ifstream in(password_file);
-    if (!in || !std::getline(in, line)) {
-      return Status::IOError("cannot read password file " + password_file);
-    }
-    return TrimNewline(line);
-  }
+  if (!password_file.empty()) return ReadPasswordFile(password_file);
   const bool tty = isatty(STDIN_FILENO);
   termios saved{};
   if (tty) {
@@ -62,6 +58,19 @@ Status RunCreate(const GlobalOptions& global, const UserArgs& args) {
   CAIRN_RETURN_IF_ERROR(
       client->Check(client->users().Create(client->Context().get(), request, &response)));
   std::cout << "created user " << args.name << "\n";
+  return Status::OK();
+}
+
+Status RunGrant(const GlobalOptions& global, const UserArgs& args) {
+  CAIRN_RETURN_IF_ERROR(ParsePrivilege(args.privilege).status());
+  CAIRN_ASSIGN_OR_RETURN(auto client, Client::Connect(global.client()));
+  rpc::GrantUserRequest request;
+  request.set_name(args.name);
+  request.set_privilege(args.privilege);
+  rpc::GrantUserResponse response;
+  CAIRN_RETURN_IF_ERROR(
+      client->Check(client->users().Grant(client->Context().get(), request, &response)));
+  std::cout << "user " << args.name << " has " << args.privilege << " privilege\n";
   return Status::OK();
 }
 
@@ -110,11 +119,17 @@ void RegisterUserCommands(CLI::App& app, const GlobalOptions& global, Action* ac
   auto* user = app.add_subcommand("user", "create, list and drop users");
   user->require_subcommand(1);
   auto* create = user->add_subcommand(
-      "create", "create a user; the password is read from --password-file or stdin");
+      "create",
+      "create a user with read privilege; the password is read from --password-file or stdin");
   create->add_option("NAME", args->name)->required();
   create->add_option("--password-file", args->password_file,
                      "file whose first line is the password");
   bind(create, RunCreate);
+  auto* grant = user->add_subcommand(
+      "grant", "set a user's privilege: read (reads), write (reads and writes) or admin (all)");
+  grant->add_option("NAME", args->name)->required();
+  grant->add_option("PRIVILEGE", args->privilege, "read, write or admin")->required();
+  bind(grant, RunGrant);
   auto* drop = user->add_subcommand("drop", "drop a user");
   drop->add_option("NAME", args->name)->required();
   bind(drop, RunDrop);

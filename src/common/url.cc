@@ -78,7 +78,38 @@ Status ParseAuthority(std::string_view text, std::string_view authority, Url* ur
   return Status::OK();
 }
 
+bool IsSecretQueryKey(std::string key) {
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* name : {"password", "passwd", "secret", "token", "access_key", "secret_key"}) {
+    if (key.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool HasEmbeddedCredentials(std::string_view text) {
+  for (size_t pos = text.find("://"); pos != std::string_view::npos;
+       pos = text.find("://", pos + 3)) {
+    std::string_view rest = text.substr(pos + 3);
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#& \t\n"));
+    size_t at = authority.rfind('@');
+    if (at != std::string_view::npos &&
+        authority.substr(0, at).find(':') != std::string_view::npos) {
+      return true;
+    }
+  }
+  size_t query = text.find('?');
+  while (query != std::string_view::npos) {
+    std::string_view pair = text.substr(query + 1);
+    pair = pair.substr(0, pair.find('&'));
+    auto key = PercentDecode(pair.substr(0, pair.find('=')));
+    if (key.ok() && IsSecretQueryKey(*key)) return true;
+    query = text.find('&', query + 1);
+  }
+  return false;
+}
 
 Result<std::string> PercentDecode(std::string_view text) {
   std::string out;

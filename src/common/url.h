@@ -35,6 +35,11 @@ struct Url {
   Result<std::string> AbsolutePath() const;
 };
 
+// True when `text` holds a secret: a "scheme://user:password@" anywhere in it (an
+// S3 endpoint inside a query included), or a query parameter named like one
+// (password, secret, token, access_key, secret_key).
+bool HasEmbeddedCredentials(std::string_view text);
+
 // Decodes %XX escapes; InvalidArgument on a malformed escape.
 Result<std::string> PercentDecode(std::string_view text);
 

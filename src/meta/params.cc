@@ -47,6 +47,16 @@ Result<const ParamSpec*> FindSpec(std::string_view name) {
                                  ")");
 }
 
+// Params are metadata: shown by `param list`, copied into every backup. A secret must
+// not get there (S3 keys come from the server's environment).
+Status RejectCredentials(std::string_view name, std::string_view value) {
+  if (!HasEmbeddedCredentials(value)) return Status::OK();
+  return Status::InvalidArgument("invalid value for param " + std::string(name) +
+                                 ": it holds a credential, and params are stored in every "
+                                 "backup; S3 keys come from AWS_ACCESS_KEY_ID and "
+                                 "AWS_SECRET_ACCESS_KEY in the server's environment");
+}
+
 }  // namespace
 
 const std::vector<std::string>& SystemParamNames() {
@@ -60,6 +70,7 @@ const std::vector<std::string>& SystemParamNames() {
 
 Status ValidateParam(std::string_view name, std::string_view value) {
   CAIRN_ASSIGN_OR_RETURN(const ParamSpec* spec, FindSpec(name));
+  CAIRN_RETURN_IF_ERROR(RejectCredentials(name, value));
   auto context = "invalid value for param " + std::string(name);
   switch (spec->kind) {
     case ParamKind::kDuration: {

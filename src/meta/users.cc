@@ -1,39 +1,19 @@
 #include "meta/users.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "common/logging.h"
 #include "meta/keys.h"
-#include "meta/sha256.h"
 
 namespace cairn {
 namespace {
 
-// Iterations make an offline guess cost this many hashes; the count is stored per
-// user so it can be raised without breaking existing records.
-constexpr int kHashIterations = 10000;
-constexpr std::string_view kHashScheme = "sha256-iter";
-
-std::string ToHex(const uint8_t* data, size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(digits[data[i] >> 4]);
-    out.push_back(digits[data[i] & 15]);
-  }
-  return out;
-}
-
-std::string HashPassword(std::string_view salt, std::string_view password, int iterations) {
-  std::string input = std::string(salt) + std::string(password);
-  Sha256Digest digest = Sha256(input);
-  for (int i = 1; i < iterations; ++i) {
-    std::string next(reinterpret_cast<const char*>(digest.data()), digest.size());
-    next += input;
-    digest = Sha256(next);
-  }
-  return ToHex(digest.data(), digest.size());
-}
+constexpr const char* kDenied = "permission denied: wrong user name or password";
 
 Result<nlohmann::json> ParseRecord(const KeyValue& kv) {
   auto record = nlohmann::json::parse(kv.value, nullptr, /*allow_exceptions=*/false);
@@ -42,6 +22,7 @@ Result<nlohmann::json> ParseRecord(const KeyValue& kv) {
     ok = ok && record.contains(field) && record[field].is_string();
   }
   ok = ok && record.contains("iterations") && record["iterations"].is_number_integer();
+  ok = ok && (!record.contains("scheme") || record["scheme"].is_string());
   ok = ok && (!record.contains("created_ms") || record["created_ms"].is_number_integer());
   ok = ok && (!record.contains("privileges") || record["privileges"].is_array());
   if (ok && record.contains("privileges")) {
@@ -51,6 +32,29 @@ Result<nlohmann::json> ParseRecord(const KeyValue& kv) {
     return Status::Corruption("meta key " + kv.key + ": malformed user record");
   }
   return record;
+}
+
+PasswordHash HashOf(const nlohmann::json& record) {
+  return {record.value("scheme", std::string(kLegacyScheme)), record["iterations"].get<int>(),
+          record["salt"].get<std::string>(), record["hash"].get<std::string>()};
+}
+
+void SetHash(const PasswordHash& hash, nlohmann::json* record) {
+  (*record)["scheme"] = hash.scheme;
+  (*record)["iterations"] = hash.iterations;
+  (*record)["salt"] = hash.salt;
+  (*record)["hash"] = hash.hash;
+}
+
+// The highest privilege the record names; records written before privileges had
+// levels say "admin", as every user then was.
+Privilege PrivilegeOf(const nlohmann::json& record) {
+  Privilege best = Privilege::kNone;
+  for (const auto& name : record.value("privileges", std::vector<std::string>{})) {
+    auto privilege = ParsePrivilege(name);
+    if (privilege.ok() && *privilege > best) best = *privilege;
+  }
+  return best;
 }
 
 Result<UserInfo> ToInfo(const KeyValue& kv) {
@@ -64,6 +68,28 @@ Result<UserInfo> ToInfo(const KeyValue& kv) {
 
 }  // namespace
 
+Result<Privilege> ParsePrivilege(std::string_view text) {
+  if (text == "read") return Privilege::kRead;
+  if (text == "write") return Privilege::kWrite;
+  if (text == "admin") return Privilege::kAdmin;
+  return Status::InvalidArgument("unknown privilege '" + std::string(text) +
+                                 "': use read, write or admin");
+}
+
+const char* PrivilegeName(Privilege privilege) {
+  switch (privilege) {
+    case Privilege::kRead:
+      return "read";
+    case Privilege::kWrite:
+      return "write";
+    case Privilege::kAdmin:
+      return "admin";
+    case Privilege::kNone:
+      break;
+  }
+  return "none";
+}
+
 Status ValidateUserName(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 64;
   for (char c : name) {
@@ -74,27 +100,25 @@ Status ValidateUserName(std::string_view name) {
                                  "': use 1 to 64 letters, digits, '_', '.' or '-'");
 }
 
-std::string Users::NewSalt() {
-  std::lock_guard lock(random_mu_);
-  uint64_t words[2] = {random_->Next(), random_->Next()};
-  return ToHex(reinterpret_cast<const uint8_t*>(words), sizeof(words));
+Users::Users(MetaWriter* writer, int iterations)
+    : writer_(writer), iterations_(iterations), mac_key_(32, '\0') {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(mac_key_.data()), 32) != 1) {
+    mac_key_.clear();  // the cache stays empty: every login runs the KDF
+  }
 }
 
-Status Users::Create(std::string_view name, std::string_view password) {
+Status Users::Create(std::string_view name, std::string_view password, Privilege privilege) {
   CAIRN_RETURN_IF_ERROR(ValidateUserName(name));
   if (password.empty()) {
     return Status::InvalidArgument("user " + std::string(name) + ": empty password");
   }
-  std::string salt = NewSalt();
+  CAIRN_ASSIGN_OR_RETURN(PasswordHash hash, HashPassword(password, iterations_));
   nlohmann::json record = {
       {"name", name},
-      {"scheme", kHashScheme},
-      {"iterations", kHashIterations},
-      {"salt", salt},
-      {"hash", HashPassword(salt, password, kHashIterations)},
       {"created_ms", writer_->clock()->NowMillis()},
-      {"privileges", {"admin"}},
+      {"privileges", {PrivilegeName(privilege)}},
   };
+  SetHash(hash, &record);
   std::string key = keys::UserKey(name);
   Txn txn;
   txn.compares.push_back(Compare::Absent(key));
@@ -120,6 +144,22 @@ Status Users::Drop(std::string_view name) {
   return committed.status();
 }
 
+Status Users::Grant(std::string_view name, Privilege privilege) {
+  std::string key = keys::UserKey(name);
+  CAIRN_ASSIGN_OR_RETURN(auto kv, writer_->store()->Get(key));
+  if (!kv) return Status::NotFound("user " + std::string(name) + " does not exist");
+  CAIRN_ASSIGN_OR_RETURN(auto record, ParseRecord(*kv));
+  record["privileges"] = {PrivilegeName(privilege)};
+  Txn txn;
+  txn.compares.push_back(Compare::ValueEquals(key, kv->value));
+  txn.ops.push_back(Op::Put(key, record.dump()));
+  auto committed = writer_->Commit(std::move(txn));
+  if (committed.status().IsConflict()) {
+    return Status::Conflict("user " + std::string(name) + " changed meanwhile; try again");
+  }
+  return committed.status();
+}
+
 Result<std::vector<UserInfo>> Users::List() {
   std::vector<UserInfo> out;
   std::string begin(keys::kUserPrefix);
@@ -135,17 +175,58 @@ Result<std::vector<UserInfo>> Users::List() {
   }
 }
 
-Result<bool> Users::CheckPassword(std::string_view name, std::string_view password) {
+std::string Users::PasswordMac(std::string_view stored_hash, std::string_view password) const {
+  std::string input = std::string(stored_hash) + '\0' + std::string(password);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (mac_key_.empty() || HMAC(EVP_sha256(), mac_key_.data(), static_cast<int>(mac_key_.size()),
+                               reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+                               out, &n) == nullptr) {
+    return "";
+  }
+  return std::string(reinterpret_cast<const char*>(out), n);
+}
+
+Result<Privilege> Users::Authenticate(std::string_view name, std::string_view password) {
+  if (!ValidateUserName(name).ok() || password.empty()) return Status::PermissionDenied(kDenied);
   CAIRN_ASSIGN_OR_RETURN(auto kv, writer_->store()->Get(keys::UserKey(name)));
-  if (!kv) return Status::NotFound("user " + std::string(name) + " does not exist");
+  if (!kv) return Status::PermissionDenied(kDenied);
   CAIRN_ASSIGN_OR_RETURN(auto record, ParseRecord(*kv));
-  std::string expected = record["hash"].get<std::string>();
-  std::string actual =
-      HashPassword(record["salt"].get<std::string>(), password, record["iterations"].get<int>());
-  // Constant-time compare: the time taken does not reveal a matching prefix.
-  unsigned diff = expected.size() ^ actual.size();
-  for (size_t i = 0; i < expected.size() && i < actual.size(); ++i) diff |= expected[i] ^ actual[i];
-  return diff == 0;
+  PasswordHash stored = HashOf(record);
+  std::string mac = PasswordMac(stored.hash, password);
+  {
+    std::lock_guard lock(mu_);
+    auto it = verified_.find(std::string(name));
+    if (!mac.empty() && it != verified_.end() && ConstantTimeEquals(it->second, mac)) {
+      return PrivilegeOf(record);
+    }
+  }
+  CAIRN_ASSIGN_OR_RETURN(bool match, VerifyPassword(stored, password));
+  if (!match) return Status::PermissionDenied(kDenied);
+  if (NeedsRehash(stored, iterations_)) {
+    Upgrade(*kv, password);  // the next call verifies the new hash
+  } else if (!mac.empty()) {
+    std::lock_guard lock(mu_);
+    verified_[std::string(name)] = mac;
+  }
+  return PrivilegeOf(record);
+}
+
+// Best effort: a failed upgrade leaves the old (valid) hash for the next login.
+void Users::Upgrade(const KeyValue& kv, std::string_view password) {
+  auto record = ParseRecord(kv);
+  auto hash = HashPassword(password, iterations_);
+  if (!record.ok() || !hash.ok()) return;
+  SetHash(*hash, &*record);
+  Txn txn;
+  txn.compares.push_back(Compare::ValueEquals(kv.key, kv.value));
+  txn.ops.push_back(Op::Put(kv.key, record->dump()));
+  auto committed = writer_->Commit(std::move(txn));
+  if (!committed.ok()) {
+    CAIRN_LOG_WARN("upgrading the password hash of {}: {}", kv.key, committed.status().message());
+    return;
+  }
+  CAIRN_LOG_INFO("upgraded the password hash of {} to {}", kv.key, kPbkdf2Scheme);
 }
 
 }  // namespace cairn

@@ -50,7 +50,7 @@ int MakeDirsErrno(const std::string& dir, std::string* failed) {
   while (pos != std::string::npos) {
     pos = dir.find('/', pos + 1);
     std::string part = dir.substr(0, pos);
-    if (mkdir(part.c_str(), 0755) == 0) {
+    if (mkdir(part.c_str(), 0700) == 0) {
       Status synced = SyncDir(ParentDir(part));
       if (!synced.ok()) {
         *failed = ParentDir(part);
@@ -111,7 +111,7 @@ Result<FsTempFile> FsTempFile::Create(std::string final_path, std::string_view k
   bool made_dirs = false;
   for (int attempt = 0; attempt < kMaxTempNameAttempts; ++attempt) {
     std::string temp = prefix + std::to_string(g_next_temp_id.fetch_add(1));
-    int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd >= 0) return FsTempFile(fd, std::move(temp), std::move(final_path), key);
     int err = errno;
     if (err == EEXIST || err == EINTR) continue;

@@ -1,5 +1,7 @@
 // POSIX file helpers for the fs object store: errno to Status, full writes, directory
 // fsync, mkdir -p, and FsTempFile, the write-then-rename protocol that makes a put atomic.
+// Objects hold metadata and data (password hashes in backups): directories are created
+// 0700 and files 0600, private to the owner under any umask.
 #pragma once
 
 #include <cstdint>

@@ -2,10 +2,13 @@
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -27,6 +30,7 @@
 #include "server/live_params.h"
 #include "server/services.h"
 #include "server/shutdown_signals.h"
+#include "server/tls.h"
 #include "server/token_file.h"
 #include "server/vacuum_scheduler.h"
 #include "storage/cluster_guard.h"
@@ -43,13 +47,31 @@ constexpr int kMaxConnectionAgeGraceMs = 5 * 60'000;
 constexpr std::chrono::milliseconds kShutdownCloseBound{10'000};
 constexpr std::chrono::milliseconds kCancelAfterClose{1'000};
 
+// Backup create/list/show/verify: 30 at once, then one every 2 s.
+constexpr int kBackupRpcBurst = 30;
+constexpr int64_t kBackupRpcRefillMs = 2000;
+
 Result<ServerOptions> LoadOptions(const ServerOptions& flags, const std::string& config_file) {
+  CAIRN_RETURN_IF_ERROR(RejectSecretsInFlags(flags));
   ServerOptions options = flags;
   if (!config_file.empty()) {
+    if (std::filesystem::exists(config_file)) {
+      CAIRN_RETURN_IF_ERROR(CheckPrivateFile(config_file, "config file"));
+    }
     CAIRN_ASSIGN_OR_RETURN(ServerOptions file, ReadConfigFile(config_file));
     options = MergeOptions(file, flags);
   }
+  CAIRN_RETURN_IF_ERROR(RejectCredentialsInStorageUrls(options));
   return ResolveServerOptions(std::move(options));
+}
+
+// Secrets (the token, TLS key, user passwords in flight) must not end up in a core
+// dump; --allow-core-dumps keeps them for debugging.
+void ProtectSecretsFromCoreDumps(bool allow) {
+  if (allow) return;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    CAIRN_LOG_WARN("prctl(PR_SET_DUMPABLE, 0) failed: core dumps may hold secrets");
+  }
 }
 
 std::string HolderId(Random* random) {
@@ -142,7 +164,8 @@ class Server {
   std::unique_ptr<VacuumScheduler> vacuum_scheduler_;
   int64_t checkpoint_interval_ms_ = 1000;
   std::chrono::milliseconds shutdown_grace_{30'000};
-  std::unique_ptr<TokenAuth> auth_;
+  std::unique_ptr<Authorizer> auth_;
+  std::unique_ptr<RateLimiter> backup_limiter_;
   std::unique_ptr<HttpAuth> http_auth_;
   ApiActivity api_activity_;
   HttpRouter router_;  // complete before the HTTP listener serves
@@ -158,7 +181,6 @@ Status Server::Open(const ServerOptions& options) {
   if (!options.auth_token_file.empty()) {
     CAIRN_ASSIGN_OR_RETURN(token, ReadTokenFile(options.auth_token_file));
   }
-  auth_ = std::make_unique<TokenAuth>(token);
   http_auth_ = std::make_unique<HttpAuth>(token);
   // Created at the first write: a refused start leaves no new file behind.
   auto meta = OpenMetaStoreLazily(options.meta_store);
@@ -188,7 +210,9 @@ Status Server::Open(const ServerOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(std::string cluster_id,
                          EstablishClusterIdentity(writer_.get(), objects_.get(), survey, &random_));
   params_ = std::make_unique<SystemParams>(writer_.get());
-  users_ = std::make_unique<Users>(writer_.get(), &random_);
+  users_ = std::make_unique<Users>(writer_.get());
+  auth_ = std::make_unique<Authorizer>(token, users_.get());
+  backup_limiter_ = std::make_unique<RateLimiter>(clock_, kBackupRpcBurst, kBackupRpcRefillMs);
   CAIRN_RETURN_IF_ERROR(RecordBackupStorage(params_.get(), options.backup_storage));
   CAIRN_ASSIGN_OR_RETURN(ClusterOptions cluster_options, ClusterOptionsFromParams(params_.get()));
   cluster_options.clock = clock_;
@@ -215,6 +239,7 @@ Status Server::Open(const ServerOptions& options) {
   service_env_.params_changed = [this] { return live_->Reload(); };
   service_env_.backup_scheduler = backup_scheduler_.get();
   service_env_.clock = clock_;
+  service_env_.backup_limiter = backup_limiter_.get();
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
                  service_env_.meta_store, service_env_.object_store, token.empty() ? "off" : "on");
   return Status::OK();
@@ -325,7 +350,14 @@ Status Server::Serve(const ServerOptions& options) {
   services_ = MakeServices(service_env_);
   grpc::ServerBuilder builder;
   int grpc_port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &grpc_port);
+  CAIRN_ASSIGN_OR_RETURN(auto credentials, GrpcServerCredentials(options));
+  builder.AddListeningPort(options.listen, credentials, &grpc_port);
+  if (options.tls_cert_file.empty() && !IsLoopbackHost(host)) {
+    CAIRN_LOG_WARN(
+        "listening on {} without TLS: tokens, passwords and data cross the network in the "
+        "clear (pass --tls-cert and --tls-key)",
+        options.listen);
+  }
   // Without this gRPC sets SO_REUSEPORT, and a second server on a busy port would
   // silently share it instead of failing.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -460,6 +492,7 @@ Status Server::Run(const ServerOptions& options) {
   ShutdownSignals signals(shutdown_grace_ + kShutdownCloseBound);
   signals.Start();  // first: every thread started later inherits the blocked signals
   signal(SIGPIPE, SIG_IGN);
+  ProtectSecretsFromCoreDumps(options.allow_core_dumps);
 
   Status status = Open(options);
   if (status.ok()) status = Serve(options);
@@ -480,6 +513,9 @@ Status Server::Run(const ServerOptions& options) {
 }  // namespace
 
 Status RunServer(const ServerOptions& flags, const std::string& config_file) {
+  // Every file and directory the server creates (meta store, SSTs, backups, temp
+  // files) is private to its user, whatever umask it was started with.
+  umask(077);
   CAIRN_ASSIGN_OR_RETURN(ServerOptions options, LoadOptions(flags, config_file));
   InitLogging(options.log_level);
   Server server;

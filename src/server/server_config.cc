@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "common/url.h"
 #include "meta/duration.h"
 
 namespace cairn::server {
@@ -113,6 +114,7 @@ ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags
   for (const auto& [name, member] : Fields()) {
     if (!(flags.*member).empty()) out.*member = flags.*member;
   }
+  out.allow_core_dumps = flags.allow_core_dumps;
   return out;
 }
 
@@ -152,6 +154,27 @@ Result<ServerOptions> ResolveServerOptions(ServerOptions options) {
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.listen, "--listen", &host, &port));
   CAIRN_RETURN_IF_ERROR(ParseHostPort(options.http_listen, "--http-listen", &host, &port));
   return options;
+}
+
+Status RejectSecretsInFlags(const ServerOptions& flags) {
+  if (!HasEmbeddedCredentials(flags.meta_store)) return Status::OK();
+  return Status::InvalidArgument(
+      "--meta-store holds a password, which every local user can read in the process list; "
+      "put it in PGPASSWORD or ~/.pgpass (PostgreSQL), or in the meta_store key of a "
+      "--config file readable only by the server's user");
+}
+
+Status RejectCredentialsInStorageUrls(const ServerOptions& options) {
+  for (const auto& [flag, url] : {std::pair{"--object-store", &options.object_store},
+                                  std::pair{"--backup-storage", &options.backup_storage}}) {
+    if (HasEmbeddedCredentials(*url)) {
+      return Status::InvalidArgument(
+          std::string(flag) +
+          " holds a credential, which would be logged and stored in the metadata; S3 keys "
+          "come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+    }
+  }
+  return Status::OK();
 }
 
 Status ParseHostPort(const std::string& addr, const char* what, std::string* host, int* port) {

@@ -36,6 +36,8 @@ struct ServerOptions {
   int64_t lease_ttl_ms = 0;
   uint64_t max_changelog_backlog_records = 0;
   int64_t shutdown_grace_ms = 0;
+  // --allow-core-dumps (debugging; not a config key): keep the process dumpable.
+  bool allow_core_dumps = false;
 };
 
 inline constexpr int64_t kDefaultLeaseTtlMs = 15'000;
@@ -67,6 +69,15 @@ ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags
 // [0s, 10m], only one of tls_cert_file and tls_key_file is set, or tls_ca_file is set
 // without them.
 Result<ServerOptions> ResolveServerOptions(ServerOptions options);
+
+// Secrets stay out of argv (other users see it in `ps`): InvalidArgument when a flag's
+// URL holds a password, saying where it belongs (PGPASSWORD / ~/.pgpass, or the
+// config file, which must be private).
+Status RejectSecretsInFlags(const ServerOptions& flags);
+
+// The object store and backup storage URLs end up in logs and params (and the backup
+// storage URL in every backup): InvalidArgument when one holds a credential.
+Status RejectCredentialsInStorageUrls(const ServerOptions& options);
 
 // Splits "HOST:PORT"; InvalidArgument naming the flag for anything else.
 Status ParseHostPort(const std::string& addr, const char* what, std::string* host, int* port);

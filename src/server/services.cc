@@ -15,13 +15,32 @@ namespace {
 constexpr size_t kScanChunkRows = 1000;
 constexpr size_t kScanChunkBytes = 1 << 20;
 
-// Runs one RPC: auth for mutating calls, the body, metrics.
+// What an RPC needs (docs/server.md, "Auth"): the privilege, whether it mutates (then
+// the writer lease must still be held), whether it is rate-limited (expensive reads of
+// the backup storage).
+struct Access {
+  Privilege need;
+  bool mutates;
+  bool limited;
+};
+constexpr Access kRead{Privilege::kRead, false, false};
+constexpr Access kWrite{Privilege::kWrite, true, false};
+constexpr Access kAdmin{Privilege::kAdmin, true, false};
+constexpr Access kAdminRead{Privilege::kAdmin, false, false};
+constexpr Access kAdminLimited{Privilege::kAdmin, true, true};
+constexpr Access kAdminReadLimited{Privilege::kAdmin, false, true};
+
+// Runs one RPC: authorization, the fence for mutations, the rate limit, the body,
+// metrics.
 template <typename Fn>
-grpc::Status Handle(const ServiceEnv& env, const char* method, bool mutating,
+grpc::Status Handle(const ServiceEnv& env, const char* method, Access access,
                     const grpc::ServerContext& context, Fn&& body) {
-  grpc::Status result = mutating ? env.auth->Check(context) : grpc::Status::OK;
+  grpc::Status result = env.auth->Check(context, access.need, method);
   // A server that lost its writer lease says so at once instead of failing mid-commit.
-  if (result.ok() && mutating) result = ToGrpc(env.writer->CheckFence());
+  if (result.ok() && access.mutates) result = ToGrpc(env.writer->CheckFence());
+  if (result.ok() && access.limited && env.backup_limiter != nullptr) {
+    result = ToGrpc(env.backup_limiter->Acquire(method));
+  }
   if (result.ok()) result = ToGrpc(body());
   env.metrics->RecordRpc(method, result.ok());
   if (!result.ok()) CAIRN_LOG_DEBUG("{} failed: {}", method, result.error_message());
@@ -45,7 +64,7 @@ class TablesService final : public rpc::Tables::Service {
 
   grpc::Status Create(grpc::ServerContext* ctx, const rpc::CreateTableRequest* req,
                       rpc::CreateTableResponse* resp) override {
-    return Handle(env_, "Tables.Create", true, *ctx, [&]() -> Status {
+    return Handle(env_, "Tables.Create", kWrite, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(TableInfo table, env_.cluster->CreateTable(req->name()));
       ToProto(table, resp->mutable_table());
       return Status::OK();
@@ -53,12 +72,12 @@ class TablesService final : public rpc::Tables::Service {
   }
   grpc::Status Drop(grpc::ServerContext* ctx, const rpc::DropTableRequest* req,
                     rpc::DropTableResponse*) override {
-    return Handle(env_, "Tables.Drop", true, *ctx,
+    return Handle(env_, "Tables.Drop", kWrite, *ctx,
                   [&] { return env_.cluster->DropTable(req->name()); });
   }
   grpc::Status List(grpc::ServerContext* ctx, const rpc::ListTablesRequest* req,
                     rpc::ListTablesResponse* resp) override {
-    return Handle(env_, "Tables.List", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Tables.List", kRead, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(auto tables, env_.cluster->ListTables({req->as_of_epoch()}));
       for (const TableInfo& t : tables) ToProto(t, resp->add_tables());
       return Status::OK();
@@ -75,7 +94,7 @@ class KvService final : public rpc::Kv::Service {
 
   grpc::Status Put(grpc::ServerContext* ctx, const rpc::PutRequest* req,
                    rpc::PutResponse* resp) override {
-    return Handle(env_, "Kv.Put", true, *ctx, [&]() -> Status {
+    return Handle(env_, "Kv.Put", kWrite, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(uint32_t id, LiveTableId(env_.cluster, req->table()));
       WriteBatch batch;
       batch.Put(id, req->key(), req->value());
@@ -86,7 +105,7 @@ class KvService final : public rpc::Kv::Service {
   }
   grpc::Status Get(grpc::ServerContext* ctx, const rpc::GetRequest* req,
                    rpc::GetResponse* resp) override {
-    return Handle(env_, "Kv.Get", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Kv.Get", kRead, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req->table(), req->as_of_epoch()));
       CAIRN_ASSIGN_OR_RETURN(auto value, env_.cluster->Get(id, req->key(), {req->as_of_epoch()}));
       resp->set_found(value.has_value());
@@ -96,7 +115,7 @@ class KvService final : public rpc::Kv::Service {
   }
   grpc::Status Delete(grpc::ServerContext* ctx, const rpc::DeleteRequest* req,
                       rpc::DeleteResponse* resp) override {
-    return Handle(env_, "Kv.Delete", true, *ctx, [&]() -> Status {
+    return Handle(env_, "Kv.Delete", kWrite, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(uint32_t id, LiveTableId(env_.cluster, req->table()));
       WriteBatch batch;
       batch.Delete(id, req->key());
@@ -107,7 +126,7 @@ class KvService final : public rpc::Kv::Service {
   }
   grpc::Status Scan(grpc::ServerContext* ctx, const rpc::ScanRequest* req,
                     grpc::ServerWriter<rpc::ScanResponse>* writer) override {
-    return Handle(env_, "Kv.Scan", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Kv.Scan", kRead, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req->table(), req->as_of_epoch()));
       CAIRN_ASSIGN_OR_RETURN(auto it,
                              env_.cluster->Scan(id, req->from(), req->to(), {req->as_of_epoch()}));
@@ -135,7 +154,7 @@ class KvService final : public rpc::Kv::Service {
   }
   grpc::Status Write(grpc::ServerContext* ctx, const rpc::WriteRequest* req,
                      rpc::WriteResponse* resp) override {
-    return Handle(env_, "Kv.Write", true, *ctx, [&]() -> Status {
+    return Handle(env_, "Kv.Write", kWrite, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(uint32_t id, LiveTableId(env_.cluster, req->table()));
       WriteBatch batch;
       for (const auto& row : req->puts()) batch.Put(id, row.key(), row.value());
@@ -161,7 +180,7 @@ class AdminService final : public rpc::Admin::Service {
 
   grpc::Status Flush(grpc::ServerContext* ctx, const rpc::FlushRequest*,
                      rpc::FlushResponse* resp) override {
-    return Handle(env_, "Admin.Flush", true, *ctx, [&]() -> cairn::Status {
+    return Handle(env_, "Admin.Flush", kWrite, *ctx, [&]() -> cairn::Status {
       CAIRN_ASSIGN_OR_RETURN(uint64_t epoch, env_.cluster->Flush());
       resp->set_committed_epoch(epoch);
       return cairn::Status::OK();
@@ -169,11 +188,11 @@ class AdminService final : public rpc::Admin::Service {
   }
   grpc::Status Compact(grpc::ServerContext* ctx, const rpc::CompactRequest*,
                        rpc::CompactResponse*) override {
-    return Handle(env_, "Admin.Compact", true, *ctx, [&] { return env_.cluster->Compact(); });
+    return Handle(env_, "Admin.Compact", kAdmin, *ctx, [&] { return env_.cluster->Compact(); });
   }
   grpc::Status Vacuum(grpc::ServerContext* ctx, const rpc::VacuumRequest* req,
                       rpc::VacuumResponse* resp) override {
-    return Handle(env_, "Admin.Vacuum", true, *ctx, [&]() -> cairn::Status {
+    return Handle(env_, "Admin.Vacuum", kAdmin, *ctx, [&]() -> cairn::Status {
       VacuumOptions options;
       options.full = req->full();
       options.dry_run = req->dry_run();
@@ -188,7 +207,7 @@ class AdminService final : public rpc::Admin::Service {
   }
   grpc::Status Status(grpc::ServerContext* ctx, const rpc::StatusRequest*,
                       rpc::StatusResponse* resp) override {
-    return Handle(env_, "Admin.Status", false, *ctx, [&]() -> cairn::Status {
+    return Handle(env_, "Admin.Status", kRead, *ctx, [&]() -> cairn::Status {
       ClusterStats stats = env_.cluster->Stats();
       resp->set_version("cairn 0.1.0");
       resp->set_cluster_id(env_.cluster_id);
@@ -228,7 +247,7 @@ class ParamsService final : public rpc::Params::Service {
 
   grpc::Status Get(grpc::ServerContext* ctx, const rpc::GetParamRequest* req,
                    rpc::GetParamResponse* resp) override {
-    return Handle(env_, "Params.Get", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Params.Get", kRead, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(ParamValue value, env_.params->Get(req->name()));
       ToProto(value, resp->mutable_param());
       return Status::OK();
@@ -236,7 +255,7 @@ class ParamsService final : public rpc::Params::Service {
   }
   grpc::Status Set(grpc::ServerContext* ctx, const rpc::SetParamRequest* req,
                    rpc::SetParamResponse*) override {
-    return Handle(env_, "Params.Set", true, *ctx, [&]() -> Status {
+    return Handle(env_, "Params.Set", kAdmin, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(env_.params->Set(req->name(), req->value()));
       CAIRN_LOG_INFO("param {} set to '{}'", req->name(), req->value());
       return env_.params_changed ? env_.params_changed() : Status::OK();
@@ -244,7 +263,7 @@ class ParamsService final : public rpc::Params::Service {
   }
   grpc::Status List(grpc::ServerContext* ctx, const rpc::ListParamsRequest*,
                     rpc::ListParamsResponse* resp) override {
-    return Handle(env_, "Params.List", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Params.List", kRead, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(auto values, env_.params->List());
       for (const ParamValue& v : values) ToProto(v, resp->add_params());
       return Status::OK();
@@ -261,16 +280,23 @@ class UsersService final : public rpc::Users::Service {
 
   grpc::Status Create(grpc::ServerContext* ctx, const rpc::CreateUserRequest* req,
                       rpc::CreateUserResponse*) override {
-    return Handle(env_, "Users.Create", true, *ctx,
+    return Handle(env_, "Users.Create", kAdmin, *ctx,
                   [&] { return env_.users->Create(req->name(), req->password()); });
+  }
+  grpc::Status Grant(grpc::ServerContext* ctx, const rpc::GrantUserRequest* req,
+                     rpc::GrantUserResponse*) override {
+    return Handle(env_, "Users.Grant", kAdmin, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(Privilege privilege, ParsePrivilege(req->privilege()));
+      return env_.users->Grant(req->name(), privilege);
+    });
   }
   grpc::Status Drop(grpc::ServerContext* ctx, const rpc::DropUserRequest* req,
                     rpc::DropUserResponse*) override {
-    return Handle(env_, "Users.Drop", true, *ctx, [&] { return env_.users->Drop(req->name()); });
+    return Handle(env_, "Users.Drop", kAdmin, *ctx, [&] { return env_.users->Drop(req->name()); });
   }
   grpc::Status List(grpc::ServerContext* ctx, const rpc::ListUsersRequest*,
                     rpc::ListUsersResponse* resp) override {
-    return Handle(env_, "Users.List", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Users.List", kAdminRead, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(auto users, env_.users->List());
       for (const UserInfo& u : users) {
         auto* out = resp->add_users();
@@ -402,7 +428,7 @@ class BackupsService final : public rpc::Backups::Service {
 
   grpc::Status Create(grpc::ServerContext* ctx, const rpc::CreateBackupRequest* req,
                       rpc::CreateBackupResponse* resp) override {
-    return Handle(env_, "Backups.Create", true, *ctx, [&]() -> Status {
+    return Handle(env_, "Backups.Create", kAdminLimited, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
       // Retention treats these remarks as "taken by the schedule" (schedule_policy.h).
       if (req->remarks() == kScheduledRemarks) {
@@ -416,7 +442,7 @@ class BackupsService final : public rpc::Backups::Service {
   }
   grpc::Status List(grpc::ServerContext* ctx, const rpc::ListBackupsRequest*,
                     rpc::ListBackupsResponse* resp) override {
-    return Handle(env_, "Backups.List", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Backups.List", kAdminReadLimited, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
       CAIRN_ASSIGN_OR_RETURN(Manifest manifest, env_.backups->List());
       for (const auto& e : manifest.snapshots) ToProto(e, resp->add_backups());
@@ -441,7 +467,7 @@ class BackupsService final : public rpc::Backups::Service {
   }
   grpc::Status Show(grpc::ServerContext* ctx, const rpc::ShowBackupRequest* req,
                     rpc::ShowBackupResponse* resp) override {
-    return Handle(env_, "Backups.Show", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Backups.Show", kAdminReadLimited, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
       CAIRN_ASSIGN_OR_RETURN(SnapshotEntry entry, env_.backups->Show(req->id()));
       ToProto(entry, resp->mutable_backup());
@@ -450,14 +476,14 @@ class BackupsService final : public rpc::Backups::Service {
   }
   grpc::Status Delete(grpc::ServerContext* ctx, const rpc::DeleteBackupRequest* req,
                       rpc::DeleteBackupResponse*) override {
-    return Handle(env_, "Backups.Delete", true, *ctx, [&]() -> Status {
+    return Handle(env_, "Backups.Delete", kAdmin, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
       return env_.backups->Delete(req->id());
     });
   }
   grpc::Status Verify(grpc::ServerContext* ctx, const rpc::VerifyBackupRequest* req,
                       rpc::VerifyBackupResponse* resp) override {
-    return Handle(env_, "Backups.Verify", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Backups.Verify", kAdminReadLimited, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
       CAIRN_ASSIGN_OR_RETURN(
           VerifyReport report,
@@ -473,7 +499,7 @@ class BackupsService final : public rpc::Backups::Service {
   // --- backup schedule (ops, issue 15): SetSchedule, ShowSchedule, ClearSchedule ---
   grpc::Status SetSchedule(grpc::ServerContext* ctx, const rpc::SetBackupScheduleRequest* req,
                            rpc::SetBackupScheduleResponse* resp) override {
-    return Handle(env_, "Backups.SetSchedule", true, *ctx, [&]() -> Status {
+    return Handle(env_, "Backups.SetSchedule", kAdmin, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
       BackupSchedule schedule = FromProto(req->schedule());
       schedule.set_ms = env_.clock->NowMillis();
@@ -486,7 +512,7 @@ class BackupsService final : public rpc::Backups::Service {
   }
   grpc::Status ShowSchedule(grpc::ServerContext* ctx, const rpc::ShowBackupScheduleRequest*,
                             rpc::ShowBackupScheduleResponse* resp) override {
-    return Handle(env_, "Backups.ShowSchedule", false, *ctx, [&]() -> Status {
+    return Handle(env_, "Backups.ShowSchedule", kAdminRead, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
       CAIRN_ASSIGN_OR_RETURN(auto schedule, LoadBackupSchedule(env_.writer->store()));
       BackupSchedulerState state = env_.backup_scheduler->state();
@@ -504,7 +530,7 @@ class BackupsService final : public rpc::Backups::Service {
   }
   grpc::Status ClearSchedule(grpc::ServerContext* ctx, const rpc::ClearBackupScheduleRequest*,
                              rpc::ClearBackupScheduleResponse*) override {
-    return Handle(env_, "Backups.ClearSchedule", true, *ctx, [&]() -> Status {
+    return Handle(env_, "Backups.ClearSchedule", kAdmin, *ctx, [&]() -> Status {
       CAIRN_RETURN_IF_ERROR(Configured());
       CAIRN_RETURN_IF_ERROR(ClearBackupSchedule(env_.writer));
       CAIRN_LOG_INFO("backup schedule cleared");

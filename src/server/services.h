@@ -1,5 +1,6 @@
 // The gRPC services of proto/cairn.proto, implemented over Cluster, SystemParams and
-// Users. Every handler counts itself in Metrics; mutating handlers check the token.
+// Users. Every handler checks the caller's privilege (the table in docs/server.md) and
+// counts itself in Metrics.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -16,6 +17,7 @@
 #include "server/backup_scheduler.h"
 #include "server/live_params.h"
 #include "server/metrics.h"
+#include "server/rate_limiter.h"
 #include "storage/cluster.h"
 
 namespace cairn::server {
@@ -26,7 +28,7 @@ struct ServiceEnv {
   SystemParams* params = nullptr;
   Users* users = nullptr;
   Metrics* metrics = nullptr;
-  const TokenAuth* auth = nullptr;
+  const Authorizer* auth = nullptr;
   std::string cluster_id;
   std::string meta_store;                 // redacted
   std::string object_store;               // redacted
@@ -39,6 +41,7 @@ struct ServiceEnv {
   BackupScheduler* backup_scheduler = nullptr;  // null when backups is
   Clock* clock = nullptr;                       // stamps the schedule's set time
   std::string http_address;  // the HTTP listener's HOST:PORT, for Status
+  RateLimiter* backup_limiter = nullptr;  // expensive backup RPCs; null = unlimited
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);

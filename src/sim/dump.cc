@@ -16,8 +16,7 @@ Result<ClientState> DumpCluster(Cluster* cluster, MetaWriter* writer) {
     CAIRN_RETURN_IF_ERROR(it->status().WithContext("scan of table " + t.name));
     state.tables[t.name] = TableState{t.id, std::move(rows)};
   }
-  Random unused(0);  // Users draws only salts, and List creates none
-  CAIRN_ASSIGN_OR_RETURN(auto users, Users(writer, &unused).List());
+  CAIRN_ASSIGN_OR_RETURN(auto users, Users(writer).List());
   for (const auto& u : users) state.users.insert(u.name);
   CAIRN_ASSIGN_OR_RETURN(auto params, SystemParams(writer).List());
   for (const auto& p : params) {

@@ -53,7 +53,7 @@ Status SimServer::Open(std::string* stage) {
   CAIRN_RETURN_IF_ERROR(
       EstablishClusterIdentity(writer_.get(), data_link_.get(), survey_, &random_).status());
   params_ = std::make_unique<SystemParams>(writer_.get());
-  users_ = std::make_unique<Users>(writer_.get(), &random_);
+  users_ = std::make_unique<Users>(writer_.get(), /*iterations=*/1000);
   *stage = "params";
   if (config_.initial_params) {
     CAIRN_RETURN_IF_ERROR(

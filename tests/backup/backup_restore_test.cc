@@ -139,8 +139,7 @@ TEST_F(BackupRestoreTest, RestoreReproducesEveryCategoryAtTheCut) {
   Write(c, "a", 0, 300, "v1-");
   Write(c, "b", 0, 200, "v1-");
   Write(c, "c", 0, 100, "v1-");
-  Random random(3);
-  Users users(source_.writer.get(), &random);
+  Users users(source_.writer.get(), /*iterations=*/1000);
   SystemParams params(source_.writer.get());
   ASSERT_TRUE(users.Create("alice", "pw-a").ok());
   ASSERT_TRUE(params.Set("checkpoint_interval", "500ms").ok());
@@ -510,8 +509,7 @@ TEST_F(BackupRestoreTest, GuardEveryWrittenPrefixIsSnapshottedOrExcluded) {
   Write(c, "a", 50, 150, "y");
   ASSERT_TRUE(c->DropTable("b").ok());
   ASSERT_TRUE(c->Compact().ok());
-  Random random(5);
-  Users users(source_.writer.get(), &random);
+  Users users(source_.writer.get(), /*iterations=*/1000);
   ASSERT_TRUE(users.Create("u1", "pw").ok());
   SystemParams params(source_.writer.get());
   for (const auto& name : SystemParamNames()) {

@@ -149,7 +149,7 @@ TEST_P(CrossStoreTest, BackupOnOneStoreRestoresIntoAnother) {
   }
   ASSERT_TRUE(c->DropTable("t2").ok());
   ASSERT_TRUE(c->Compact().ok());
-  ASSERT_TRUE(Users(&writer, &random).Create("carol", "secret").ok());
+  ASSERT_TRUE(Users(&writer, /*iterations=*/1000).Create("carol", "secret").ok());
   ASSERT_TRUE(SystemParams(&writer).Set("pitr_retention", "1h").ok());
 
   BackupService service(&writer, objects->get(), backups->get(), &clock_);

@@ -226,15 +226,16 @@ TEST_F(CliTest, AuthToken) {
               "permission denied");
   ExpectError(Cairn({"param", "set", "pitr_retention", "1d"}), "permission denied");
   ExpectError(Cairn({"user", "create", "u"}, "pw\n"), "permission denied");
-  // Nothing changed; reads need no token.
-  RunResult list = Cairn({"table", "list"});
+  // Reads need a credential too; nothing changed.
+  ExpectError(Cairn({"table", "list"}), "permission denied");
+  RunResult list = Cairn({"table", "list", "--auth-token-file", token_file});
   ExpectOk(list);
   EXPECT_EQ(list.out, "");
-  EXPECT_EQ(Cairn({"param", "get", "pitr_retention"}).out, "0\n");
+  EXPECT_EQ(Cairn({"param", "get", "pitr_retention", "--auth-token-file", token_file}).out, "0\n");
 
   ExpectOk(Cairn({"table", "create", "t", "--auth-token-file", token_file}));
   ExpectOk(Cairn({"put", "t", "k", "v"}, "", {{"CAIRN_AUTH_TOKEN_FILE", token_file}}));
-  EXPECT_EQ(Cairn({"get", "t", "k"}).out, "v\n");
+  EXPECT_EQ(Cairn({"get", "t", "k", "--auth-token-file", token_file}).out, "v\n");
   ExpectError(Cairn({"table", "list", "--auth-token-file", dir_.Sub("missing")}),
               "cannot read auth token file");
 

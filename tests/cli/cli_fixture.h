@@ -2,6 +2,7 @@
 // `cairn server` on port 0, and the `cairn` binary run as a subprocess.
 #pragma once
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -26,9 +27,14 @@ inline std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
+// Writes a file readable only by its owner, as secret and config files must be.
 inline void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
+  {
+    std::ofstream out(path);
+    out << text;
+  }
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 class CliTest : public ::testing::Test {
@@ -44,7 +50,10 @@ class CliTest : public ::testing::Test {
     }
     // Isolate from the caller's environment.
     env.emplace("CAIRN_ADDR", "");
-    env.emplace("CAIRN_AUTH_TOKEN_FILE", "");
+    for (const char* name : {"CAIRN_AUTH_TOKEN_FILE", "CAIRN_USER", "CAIRN_PASSWORD_FILE",
+                             "CAIRN_TLS_CA", "CAIRN_TLS_CLIENT_CERT", "CAIRN_TLS_CLIENT_KEY"}) {
+      env.emplace(name, "");
+    }
     return RunProcess(argv, input, env);
   }
 

@@ -72,6 +72,20 @@ TEST(UrlTest, S3BucketIsHost) {
   EXPECT_EQ(url->Param("endpoint"), "http://127.0.0.1:9000");
 }
 
+TEST(UrlTest, EmbeddedCredentialsAreFound) {
+  for (const char* secret :
+       {"postgres://u:pw@host/db", "s3://b/p?endpoint=http://key:secret@127.0.0.1:9000",
+        "s3://b/p?region=x&endpoint=https://a:b@h", "postgres://u@h/db?password=x",
+        "s3://b/p?Secret_Key=x", "see https://user:pw@example.com/x"}) {
+    EXPECT_TRUE(HasEmbeddedCredentials(secret)) << secret;
+  }
+  for (const char* clean : {"postgres://u@host:5432/db?schema=s", "fs:///var/lib/cairn",
+                            "s3://b/p?endpoint=http://127.0.0.1:9000&region=us-east-1",
+                            "sqlite:///d/meta.db", "1h", "", "mem://m@x"}) {
+    EXPECT_FALSE(HasEmbeddedCredentials(clean)) << clean;
+  }
+}
+
 TEST(StatusTest, ToStringAndContext) {
   Status s = Status::NotFound("object data/1.sst");
   EXPECT_EQ(s.ToString(), "NotFound: object data/1.sst");

@@ -81,6 +81,20 @@ TEST_F(ParamsTest, BackupStorageUrlAcceptsUrlsAndEmpty) {
   EXPECT_EQ(params.Get("backup_storage_url")->value, "");
 }
 
+TEST_F(ParamsTest, CredentialsAreRejectedAndNothingIsWritten) {
+  SystemParams params(writer_.get());
+  auto before = Dump();
+  for (const char* value : {"s3://b/p?endpoint=http://AKIA:hunter2@127.0.0.1:9000",
+                            "fs://u:hunter2@host/x", "s3://b/p?secret_key=hunter2"}) {
+    Status status = params.Set("backup_storage_url", value);
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument) << value;
+    EXPECT_NE(status.message().find("holds a credential"), std::string::npos);
+    EXPECT_EQ(status.message().find("hunter2"), std::string::npos) << status.message();
+  }
+  EXPECT_EQ(params.Set("pitr_retention", "http://a:hunter2@b").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Dump(), before);
+}
+
 TEST_F(ParamsTest, DurationsOutsideTheirRangeAreRejectedAndNothingIsWritten) {
   SystemParams params(writer_.get());
   auto before = Dump();

@@ -94,8 +94,7 @@ inline ModelState DumpNode(Node* node) {
   if (tables.ok()) {
     for (const auto& t : *tables) state.tables[t.name] = ScanRows(node->cluster.get(), t.id);
   }
-  Random unused(1);
-  auto users = Users(node->writer.get(), &unused).List();
+  auto users = Users(node->writer.get()).List();
   EXPECT_TRUE(users.ok()) << users.status().ToString();
   if (users.ok()) {
     for (const auto& u : *users) state.users.insert(u.name);
@@ -187,8 +186,7 @@ class PitrFixture : public ::testing::Test {
       ASSERT_TRUE(source_.cluster->DropTable(name).ok());
       model->tables.erase(name);
     } else if (dice < 70) {
-      Random salts(rnd->Next());
-      Users users(source_.writer.get(), &salts);
+      Users users(source_.writer.get(), /*iterations=*/1000);
       std::string name = "u" + std::to_string(rnd->Uniform(4));
       if (model->users.count(name)) {
         ASSERT_TRUE(users.Drop(name).ok());

@@ -113,8 +113,7 @@ class PitrPrecisionHistoryTest : public PitrPrecisionTest,
       ASSERT_TRUE(source_.cluster->DropTable(name).ok());
       live->erase(name);
     } else if (dice < 63) {
-      Random salts(rnd->Next());
-      Users users(source_.writer.get(), &salts);
+      Users users(source_.writer.get(), /*iterations=*/1000);
       std::string name = "u" + std::to_string(rnd->Uniform(3));
       Status s = users.Create(name, "pw");
       if (s.code() == ErrorCode::kAlreadyExists) s = users.Drop(name);

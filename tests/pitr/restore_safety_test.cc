@@ -27,8 +27,7 @@ class RestoreSafetyTest : public PitrFixture {
     ASSERT_TRUE(source_.cluster->CreateTable("t").ok());
     clock_.Advance(1000);
     ASSERT_TRUE(WriteRows("t", {{"a", "1"}, {"b", "2"}}, {}).ok());
-    Random random(3);
-    ASSERT_TRUE(Users(source_.writer.get(), &random).Create("alice", "pw").ok());
+    ASSERT_TRUE(Users(source_.writer.get(), /*iterations=*/1000).Create("alice", "pw").ok());
     clock_.Advance(1000);
     auto backup = service_->Create("base");
     ASSERT_TRUE(backup.ok()) << backup.status().ToString();

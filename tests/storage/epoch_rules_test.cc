@@ -93,8 +93,7 @@ TEST_F(EpochRulesTest, ChangelogEpochsNeverDecreaseAndCheckpointsCarryTheirDataE
   auto t = c()->CreateTable("t");
   ASSERT_TRUE(t.ok());
   Random rnd(42);
-  Random salts(1);
-  Users users(env_.writer(), &salts);
+  Users users(env_.writer(), /*iterations=*/1000);
   SystemParams params(env_.writer());
   for (int i = 0; i < 300; ++i) {
     env_.clock.Advance(rnd.Uniform(200));
