@@ -91,15 +91,19 @@ inline uint64_t LoadSyntheticMeta(MetaStore* store, uint64_t ssts, uint64_t stal
   return load.Finish();
 }
 
-// Dummy objects data/<16 hex>.sst for ids first..last under fs root `root`. Empty: they
-// are only listed and stat'ed, and empty files delete fast on this discard-mounted disk.
-// Empty data/<16 hex>.sst objects for ids first..last (fixtures, created without fsync).
+// Dummy objects data/<16 hex>.sst for ids first..last under fs root `root` (fixtures,
+// created without fsync). Sparse, of SyntheticSst(id)'s file_size, since restore checks
+// each SST's size against the snapshot: they are only listed and stat'ed, and files
+// without blocks delete fast on this discard-mounted disk.
 inline void CreateDummyObjects(const std::string& root, uint64_t first, uint64_t last) {
   std::filesystem::create_directories(root + "/data");
   for (uint64_t id = first; id <= last; ++id) {
     std::string path = root + "/" + SstObjectKey(id);
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) Die("create " + path);
+    if (ftruncate(fd, static_cast<off_t>(SyntheticSst(id).file_size)) != 0) {
+      Die("truncate " + path);
+    }
     close(fd);
   }
 }

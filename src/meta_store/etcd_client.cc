@@ -1,199 +1,99 @@
 #include "meta_store/etcd_client.h"
 
-#include <charconv>
+#include <chrono>
+#include <climits>
 
 namespace cairn {
 namespace {
 
-constexpr long kConnectTimeoutMillis = 3000;
-// A request that moves no byte for this long has failed (the server hung); large
-// transactions on a busy server legitimately take a while, so there is no total cap.
-constexpr long kStallSeconds = 60;
-
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void GlobalInitOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-size_t AppendBody(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
-// etcd's gateway reports gRPC status codes; map the ones a caller can act on.
-Status FromGrpcCode(int code, std::string message) {
-  switch (code) {
-    case 3:   // INVALID_ARGUMENT
-    case 8:   // RESOURCE_EXHAUSTED (a request over the server's size limit)
-    case 11:  // OUT_OF_RANGE (compacted or future revision)
-      return Status::InvalidArgument(std::move(message));
-    case 4:   // DEADLINE_EXCEEDED
-    case 14:  // UNAVAILABLE
-      return Status::Unavailable(std::move(message));
-    case 7:   // PERMISSION_DENIED
-    case 16:  // UNAUTHENTICATED
-      return Status::PermissionDenied(std::move(message));
-    case 10:  // ABORTED
-      return Status::Aborted(std::move(message));
-    default:
-      return Status::IOError(std::move(message));
-  }
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  // etcd sends replies up to 2 GiB (its gRPC max send size is math.MaxInt32) and
+  // bounds requests with --max-request-bytes itself; gRPC's 4 MiB default would refuse
+  // a large range or txn reply on the client.
+  args.SetMaxReceiveMessageSize(INT_MAX);
+  args.SetMaxSendMessageSize(INT_MAX);
+  // Notice a dead connection while idle, so the next call reconnects instead of
+  // waiting out its deadline on a half-open socket.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  // Reconnect soon after etcd comes back (gRPC's default backoff grows to 120 s).
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2'000);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
 }
 
 }  // namespace
 
-EtcdClient::EtcdClient(std::string host, int port, std::string describe)
+EtcdClient::EtcdClient(const std::string& host, int port, std::string describe, int64_t timeout_ms)
     : endpoint_(host + ":" + std::to_string(port)),
-      base_url_("http://" + endpoint_ + "/v3/"),
-      describe_(std::move(describe)) {
-  GlobalInitOnce();
+      describe_(std::move(describe)),
+      timeout_ms_(timeout_ms),
+      kv_(etcdserverpb::KV::NewStub(MakeChannel(endpoint_))) {}
+
+template <typename Request, typename Response, typename Method>
+Result<Response> EtcdClient::Call(const char* name, Method method, const Request& request) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms_));
+  Response response;
+  grpc::Status status = (kv_.get()->*method)(&context, request, &response);
+  if (!status.ok()) return FromGrpc(name, status);
+  return response;
 }
 
-EtcdClient::~EtcdClient() {
-  for (CURL* handle : idle_) curl_easy_cleanup(handle);
+Result<etcdserverpb::RangeResponse> EtcdClient::Range(const etcdserverpb::RangeRequest& request) {
+  return Call<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse>(
+      "Range", &etcdserverpb::KV::Stub::Range, request);
 }
 
-CURL* EtcdClient::AcquireHandle() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      CURL* handle = idle_.back();
-      idle_.pop_back();
-      curl_easy_reset(handle);  // keeps the connection cache
-      return handle;
-    }
-  }
-  return curl_easy_init();
+Result<etcdserverpb::TxnResponse> EtcdClient::Txn(const etcdserverpb::TxnRequest& request) {
+  return Call<etcdserverpb::TxnRequest, etcdserverpb::TxnResponse>(
+      "Txn", &etcdserverpb::KV::Stub::Txn, request);
 }
 
-void EtcdClient::ReleaseHandle(CURL* handle) {
-  std::lock_guard<std::mutex> lock(mu_);
-  idle_.push_back(handle);
+Result<etcdserverpb::PutResponse> EtcdClient::Put(const etcdserverpb::PutRequest& request) {
+  return Call<etcdserverpb::PutRequest, etcdserverpb::PutResponse>(
+      "Put", &etcdserverpb::KV::Stub::Put, request);
 }
 
-Result<nlohmann::json> EtcdClient::Call(std::string_view method, const nlohmann::json& request) {
-  const std::string url = base_url_ + std::string(method);
-  const std::string body = request.dump();
-  std::string reply;
-  CURL* curl = AcquireHandle();
-  if (curl == nullptr) return Status::IOError("etcd " + describe_ + ": curl_easy_init failed");
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMillis);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  CURLcode rc = curl_easy_perform(curl);
-  long http_status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
-  curl_slist_free_all(headers);
-  ReleaseHandle(curl);
-  if (rc != CURLE_OK) {
-    return Status::Unavailable("cannot reach etcd at " + endpoint_ + " (" + describe_ +
-                               "): " + curl_easy_strerror(rc));
-  }
-  if (http_status != 200) return ErrorReply(http_status, reply);
-  nlohmann::json parsed = nlohmann::json::parse(reply, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
-    return Status::Corruption("etcd at " + endpoint_ + " sent a reply that is not JSON to " +
-                              std::string(method));
-  }
-  return parsed;
+Result<etcdserverpb::DeleteRangeResponse> EtcdClient::DeleteRange(
+    const etcdserverpb::DeleteRangeRequest& request) {
+  return Call<etcdserverpb::DeleteRangeRequest, etcdserverpb::DeleteRangeResponse>(
+      "DeleteRange", &etcdserverpb::KV::Stub::DeleteRange, request);
 }
 
-Status EtcdClient::ErrorReply(long http_status, const std::string& body) const {
-  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  std::string prefix = "etcd at " + endpoint_ + " (" + describe_ + "): ";
-  if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()) {
-    int code = parsed.contains("code") && parsed["code"].is_number_integer()
-                   ? parsed["code"].get<int>()
-                   : 2;  // UNKNOWN
-    return FromGrpcCode(code, prefix + parsed["error"].get<std::string>());
-  }
-  std::string excerpt = body.substr(0, 200);
-  for (char& c : excerpt) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  if (http_status == 404) {
-    return Status::NotSupported(prefix + "no v3 JSON gateway (HTTP 404); is this etcd >= 3.4?");
-  }
-  return Status::IOError(prefix + "HTTP " + std::to_string(http_status) + ": " + excerpt);
+Result<etcdserverpb::CompactionResponse> EtcdClient::Compact(
+    const etcdserverpb::CompactionRequest& request) {
+  return Call<etcdserverpb::CompactionRequest, etcdserverpb::CompactionResponse>(
+      "Compact", &etcdserverpb::KV::Stub::Compact, request);
 }
 
-std::string Base64Encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                 (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                 static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(kBase64[v >> 18]);
-    out.push_back(kBase64[(v >> 12) & 63]);
-    out.push_back(kBase64[(v >> 6) & 63]);
-    out.push_back(kBase64[v & 63]);
+// Maps the gRPC codes a caller can act on; the message names etcd and the server.
+Status EtcdClient::FromGrpc(const char* method, const grpc::Status& status) const {
+  const std::string where = "etcd at " + endpoint_ + " (" + describe_ + ")";
+  std::string message = where + ": " + status.error_message();
+  switch (status.error_code()) {
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return Status::Unavailable(
+          where + ": " + method + " timed out after " + std::to_string(timeout_ms_) + " ms" +
+          (std::string_view(method) == "Range" ? "" : " (it may or may not have been applied)"));
+    case grpc::StatusCode::UNAVAILABLE:
+      return Status::Unavailable("cannot reach etcd at " + endpoint_ + " (" + describe_ +
+                                 "): " + status.error_message());
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:  // a request over a size limit
+    case grpc::StatusCode::OUT_OF_RANGE:        // compacted or future revision
+      return Status::InvalidArgument(std::move(message));
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return Status::PermissionDenied(std::move(message));
+    case grpc::StatusCode::ABORTED:
+      return Status::Aborted(std::move(message));
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return Status::NotSupported(where + ": " + method + " is not implemented: " +
+                                  status.error_message() + "; is this etcd >= 3.4?");
+    default:
+      return Status::IOError(std::move(message));
   }
-  if (i < bytes.size()) {
-    uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out.push_back(kBase64[v >> 18]);
-    out.push_back(kBase64[(v >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kBase64[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-Result<std::string> Base64Decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = Base64Value(c);
-    if (v < 0) return Status::Corruption("malformed base64 in an etcd reply");
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
-int64_t EtcdInt(const nlohmann::json& object, const char* field) {
-  auto it = object.find(field);
-  if (it == object.end()) return 0;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (!it->is_string()) return 0;
-  const std::string& s = it->get_ref<const std::string&>();
-  int64_t v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
-
-Result<std::string> EtcdBytes(const nlohmann::json& object, const char* field) {
-  auto it = object.find(field);
-  if (it == object.end() || !it->is_string()) return std::string();
-  return Base64Decode(it->get_ref<const std::string&>());
 }
 
 }  // namespace cairn

@@ -1,56 +1,51 @@
-// EtcdClient: calls etcd's v3 JSON gateway (POST http://host:port/v3/kv/range, /txn,
-// /compaction; etcd 3.4 serves /v3/) over libcurl with keep-alive connections. Keys
-// and values travel base64-encoded and 64-bit integers as decimal strings. Errors name
-// the server (host:port) and carry etcd's own message.
+// EtcdClient: etcd's v3 KV service over native gRPC (proto/etcd/rpc.proto, etcd >= 3.4),
+// one HTTP/2 channel shared by every call. Every call carries a deadline; a call past it
+// fails with Unavailable naming etcd and the timeout (a txn that timed out may or may
+// not have been applied). Errors name the server (host:port) and carry etcd's message.
 #pragma once
 
-#include <curl/curl.h>
+#include <grpcpp/grpcpp.h>
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include "common/result.h"
+#include "etcd/rpc.grpc.pb.h"
 
 namespace cairn {
 
 class EtcdClient {
  public:
-  // `describe` names the store in errors (a redacted URL).
-  EtcdClient(std::string host, int port, std::string describe);
-  ~EtcdClient();
+  static constexpr int64_t kDefaultTimeoutMillis = 10'000;
+
+  // `describe` names the store in errors (a redacted URL); `timeout_ms` is the
+  // deadline of each call.
+  EtcdClient(const std::string& host, int port, std::string describe,
+             int64_t timeout_ms = kDefaultTimeoutMillis);
   EtcdClient(const EtcdClient&) = delete;
   EtcdClient& operator=(const EtcdClient&) = delete;
 
-  // POSTs `request` to /v3/<method> (e.g. "kv/range") and returns the parsed reply.
-  // Unavailable when the server cannot be reached; otherwise the gRPC status in an
-  // error reply mapped to an ErrorCode, with etcd's message.
-  Result<nlohmann::json> Call(std::string_view method, const nlohmann::json& request);
+  Result<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& request);
+  Result<etcdserverpb::TxnResponse> Txn(const etcdserverpb::TxnRequest& request);
+  Result<etcdserverpb::PutResponse> Put(const etcdserverpb::PutRequest& request);
+  Result<etcdserverpb::DeleteRangeResponse> DeleteRange(
+      const etcdserverpb::DeleteRangeRequest& request);
+  Result<etcdserverpb::CompactionResponse> Compact(const etcdserverpb::CompactionRequest& request);
 
   const std::string& endpoint() const { return endpoint_; }  // "host:port"
+  int64_t timeout_ms() const { return timeout_ms_; }
 
  private:
-  CURL* AcquireHandle();
-  void ReleaseHandle(CURL* handle);
-  Status ErrorReply(long http_status, const std::string& body) const;
+  // Runs one unary call of the stub with this client's deadline.
+  template <typename Request, typename Response, typename Method>
+  Result<Response> Call(const char* name, Method method, const Request& request);
+  Status FromGrpc(const char* method, const grpc::Status& status) const;
 
   const std::string endpoint_;
-  const std::string base_url_;
   const std::string describe_;
-  std::mutex mu_;
-  std::vector<CURL*> idle_;  // keep-alive handles, guarded by mu_
+  const int64_t timeout_ms_;
+  std::unique_ptr<etcdserverpb::KV::Stub> kv_;
 };
-
-std::string Base64Encode(std::string_view bytes);
-Result<std::string> Base64Decode(std::string_view text);
-
-// An int64 field of an etcd reply (a decimal string, or a number), 0 when absent.
-int64_t EtcdInt(const nlohmann::json& object, const char* field);
-// A bytes field of an etcd reply, decoded; "" when absent.
-Result<std::string> EtcdBytes(const nlohmann::json& object, const char* field);
 
 }  // namespace cairn

@@ -1,23 +1,30 @@
-// EtcdMetaStore: `etcd://host:port[/prefix]` on etcd's v3 JSON gateway (design.md §2).
-// The key layout (etcd_layout.h) keeps a per-store revision counter under the prefix.
+// EtcdMetaStore: `etcd://host:port[/prefix][?timeout_ms=N]` on etcd's native gRPC KV
+// API (design.md §2). The key layout (etcd_layout.h) keeps a per-store revision counter
+// under the prefix. Every etcd call has a deadline (timeout_ms, default 10000).
 //
-// Commit is optimistic: read the counter and every compared key in one etcd txn (one
-// etcd revision), evaluate the compares, then write the net effect of the ops plus
-// counter+1 in an etcd txn guarded by "the counter's etcd mod_revision is unchanged".
-// Every commit of the store moves the counter, so when the guard holds nothing the
-// compares read has changed; when it fails another commit won, and the commit retries
-// with the counter and compared keys that the failed txn read in its failure branch.
+// Commit is optimistic, one etcd txn in the common case: it is guarded by "the counter
+// key's etcd mod_revision and value are what this store last saw", which holds only
+// when no commit of the store happened since (every commit moves the counter), so
+// compares on keys whose state the store knows at that counter (compared keys it read
+// or wrote itself, etcd_commit_state.h) are evaluated locally; Absent and Exists
+// compares on other keys become etcd compares on create_revision in the same txn.
+// Other compares (a revision or a value of a key the store does not know) first read
+// the counter and those keys in one etcd txn (one etcd revision). When the guard
+// fails, the txn's failure branch reads the counter and every compared key, and the
+// commit re-evaluates against that (a Conflict then is genuine) or retries.
 // A snapshot reads the counter (cairn revision R at etcd revision E) and then reads
-// everything at etcd revision E. When etcd compacts past E, reads fail with Aborted.
-// A txn beyond etcd's --max-txn-ops or --max-request-bytes is refused with
+// everything at etcd revision E, in pages. When etcd compacts past E, reads fail with
+// Aborted. A txn beyond etcd's --max-txn-ops or --max-request-bytes is refused with
 // InvalidArgument naming the limit; it is never split, which would break atomicity.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/url.h"
 #include "meta_store/etcd_client.h"
+#include "meta_store/etcd_commit_state.h"
 #include "meta_store/etcd_layout.h"
 #include "meta_store/meta_store.h"
 
@@ -36,31 +43,26 @@ class EtcdMetaStore final : public MetaStore {
   TxnLimits BulkTxnLimits() const override { return {120, 1 << 20}; }
 
  private:
-  // The counter and the compared keys, read at one etcd revision.
-  struct CommitRead {
-    bool valid = false;
-    int64_t revision = 0;         // cairn revision
-    int64_t counter_mod_rev = 0;  // etcd mod_revision of the counter key, 0 = absent
-    std::vector<std::optional<KeyValue>> compared;  // parallel to txn.compares
-  };
+  EtcdMetaStore(const Url& url, int64_t timeout_ms, Clock* clock);
 
-  EtcdMetaStore(const Url& url, Clock* clock);
-
-  Result<CommitRead> ReadForCommit(const Txn& txn);
+  // Reads the counter and every compared key at one etcd revision.
+  Result<EtcdCommitState> ReadForCommit(const Txn& txn);
   // Range ops reading the counter (when `counter`) and compared keys [begin, end).
-  nlohmann::json ReadOps(const Txn& txn, bool counter, size_t begin, size_t end,
-                         int64_t etcd_revision) const;
-  Status ParseReads(const nlohmann::json& responses, const Txn& txn, bool counter, size_t begin,
-                    size_t end, CommitRead* read) const;
-  // True when written. False when another commit moved the counter first; `read` is
-  // then refreshed from the same etcd txn, or invalidated when that did not fit.
-  Result<bool> TryWrite(const Txn& txn, CommitRead* read);
+  void AddReadOps(const Txn& txn, bool counter, size_t begin, size_t end, int64_t etcd_revision,
+                  google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>* ops) const;
+  Status ParseReads(const etcdserverpb::TxnResponse& reply, const Txn& txn, bool counter,
+                    size_t begin, size_t end, EtcdCommitState* state) const;
+  // True when written (`state` is then the state after the commit). False when the
+  // guard failed; `state` is then re-read from the same etcd txn, or invalid when that
+  // did not fit.
+  Result<bool> TryWrite(const Txn& txn, EtcdCommitState* state);
   Status WriteError(const Status& status, size_t ops) const;
 
   const std::string describe_;
   const std::shared_ptr<EtcdClient> client_;
   const std::shared_ptr<const EtcdLayout> layout_;
   Clock* const clock_;
+  EtcdKnownState known_;  // what the last commit saw, for the next one's guard
 };
 
 }  // namespace cairn

@@ -21,9 +21,11 @@ Txn Puts(int n, const std::string& value = "v") {
 }
 
 int64_t EtcdRevision(EtcdClient& client) {
-  auto reply = client.Call("kv/range", {{"key", "AA=="}});
+  etcdserverpb::RangeRequest request;
+  request.set_key(std::string(1, '\0'));
+  auto reply = client.Range(request);
   EXPECT_TRUE(reply.ok()) << reply.status().ToString();
-  return reply.ok() ? EtcdInt((*reply)["header"], "revision") : 0;
+  return reply.ok() ? reply->header().revision() : 0;
 }
 
 TEST(EtcdUrl, MalformedUrlsAreInvalidArgumentsWithoutSecrets) {
@@ -64,7 +66,9 @@ TEST(EtcdBadInput, SnapshotOlderThanCompactionIsAbortedAndNewOnesWork) {
   ASSERT_TRUE((*store)->Commit(Puts(2, "new")).ok());
 
   EtcdClient client("127.0.0.1", server.port(), "test");
-  auto compacted = client.Call("kv/compaction", {{"revision", EtcdRevision(client)}});
+  etcdserverpb::CompactionRequest compaction;
+  compaction.set_revision(EtcdRevision(client));
+  auto compacted = client.Compact(compaction);
   ASSERT_TRUE(compacted.ok()) << compacted.status().ToString();
 
   auto get = (*old)->Get("k0");
@@ -121,10 +125,12 @@ TEST(EtcdBadInput, ForeignValueUnderThePrefixIsCorruption) {
   const std::string name = "foreign_" + std::to_string(getpid());
   auto store = OpenMetaStore(WithPrefix(base, name));
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EtcdClient client = ClientFor(base);
+  auto client = ClientFor(base);
   EtcdLayout layout("/cairn-test/" + name);
-  auto put = client.Call(
-      "kv/put", {{"key", Base64Encode(layout.DataKey("k"))}, {"value", Base64Encode("abc")}});
+  etcdserverpb::PutRequest request;
+  request.set_key(layout.DataKey("k"));
+  request.set_value("abc");
+  auto put = client->Put(request);
   ASSERT_TRUE(put.ok()) << put.status().ToString();
   auto kv = (*store)->Get("k");
   ASSERT_FALSE(kv.ok());

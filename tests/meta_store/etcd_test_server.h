@@ -1,6 +1,6 @@
 // A private etcd server for tests that change cluster-wide state (compaction) or need
 // small server limits: started on free ports with its data in a TempDir, stopped on
-// destruction. The binary is $CAIRN_ETCD_BIN or /usr/bin/etcd.
+// destruction; Pause/Resume freeze and thaw it. The binary is $CAIRN_ETCD_BIN or /usr/bin/etcd.
 #pragma once
 
 #include <fcntl.h>
@@ -54,15 +54,18 @@ class EtcdTestServer {
       pid_ = 0;
       return;
     }
-    EtcdClient probe("127.0.0.1", client_port_, "probe");
+    EtcdClient probe("127.0.0.1", client_port_, "probe", /*timeout_ms=*/1000);
+    etcdserverpb::RangeRequest request;
+    request.set_key(std::string(1, '\0'));
     for (int i = 0; i < 300 && !ready_; ++i) {
-      ready_ = probe.Call("kv/range", {{"key", "AA=="}}).ok();
+      ready_ = probe.Range(request).ok();
       if (ready_ || waitpid(pid_, nullptr, WNOHANG) == pid_) break;  // ready, or it exited
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
   ~EtcdTestServer() {
     if (pid_ <= 0) return;
+    kill(pid_, SIGCONT);
     kill(pid_, SIGTERM);
     waitpid(pid_, nullptr, 0);
   }
@@ -74,6 +77,10 @@ class EtcdTestServer {
     return "etcd://127.0.0.1:" + std::to_string(client_port_) + prefix;
   }
   int port() const { return client_port_; }
+  pid_t pid() const { return pid_; }
+  // Freezes the server (SIGSTOP): connections stay open and calls go unanswered.
+  void Pause() { kill(pid_, SIGSTOP); }
+  void Resume() { kill(pid_, SIGCONT); }
 
  private:
   TempDir dir_;

@@ -2,6 +2,7 @@
 // the key prefix a test used.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "common/url.h"
@@ -16,19 +17,22 @@ inline std::string WithPrefix(const std::string& base, const std::string& name) 
 }
 
 // A client for the server named by an etcd:// URL.
-inline EtcdClient ClientFor(const std::string& etcd_url) {
+inline std::unique_ptr<EtcdClient> ClientFor(const std::string& etcd_url) {
   auto url = Url::Parse(etcd_url);
-  return EtcdClient(url.ok() ? url->host : "", url.ok() ? url->port : 0, etcd_url);
+  return std::make_unique<EtcdClient>(url.ok() ? url->host : "", url.ok() ? url->port : 0,
+                                      etcd_url);
 }
 
 // Deletes every key under the prefix a test used (best effort).
 inline void DeleteEtcdPrefix(const std::string& base, const std::string& name) {
-  EtcdClient client = ClientFor(base);
+  auto client = ClientFor(base);
   std::string prefix = "/cairn-test/" + name + "/";
   std::string end = prefix;
   end.back() = '0';  // '/' + 1
-  (void)client.Call("kv/deleterange",
-                    {{"key", Base64Encode(prefix)}, {"range_end", Base64Encode(end)}});
+  etcdserverpb::DeleteRangeRequest request;
+  request.set_key(prefix);
+  request.set_range_end(end);
+  (void)client->DeleteRange(request);
 }
 
 }  // namespace cairn::testing
