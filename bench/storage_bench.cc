@@ -5,7 +5,7 @@
 // store, RocksDB's flush + compaction writes; over the bytes ingested). `--runs` runs
 // alternate which engine goes first; medians and their ratios are printed.
 //
-//   storage_bench [--keys N] [--reads N] [--runs N] [--dir DIR]
+//   storage_bench [--keys N] [--reads N] [--runs N] [--checkpoint-ms MS] [--dir DIR]
 //
 // cairn runs on sqlite://DIR/<run>/cairn/meta.db + fs://DIR/<run>/cairn/data, RocksDB in
 // DIR/<run>/rocksdb.
@@ -43,6 +43,7 @@ struct Config {
   uint64_t keys = 1'000'000;
   uint64_t reads = 200'000;
   int runs = 3;
+  int64_t checkpoint_ms = 1000;  // cairn's checkpoint interval (the server default)
   std::string dir;
 };
 
@@ -95,6 +96,7 @@ Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<ui
   if (Status s = writer.Open(); !s.ok()) Die(s.ToString());
   ClusterOptions options;
   options.block_cache_bytes = kCacheBytes;
+  options.checkpoint_interval_ms = cfg.checkpoint_ms;
   auto opened = Cluster::Open(&writer, objects->get(), options);
   if (!opened.ok()) Die(opened.status().ToString());
   Cluster* c = opened->get();
@@ -228,12 +230,16 @@ int main(int argc, char** argv) {
       cfg.keys = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (flag == "--reads") {
       cfg.reads = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (flag == "--checkpoint-ms") {
+      cfg.checkpoint_ms = std::max<int64_t>(1, std::atoll(argv[i + 1]));
     } else if (flag == "--runs") {
       cfg.runs = std::max(1, std::atoi(argv[i + 1]));
     } else if (flag == "--dir") {
       cfg.dir = argv[i + 1];
     } else {
-      std::fprintf(stderr, "usage: storage_bench [--keys N] [--reads N] [--runs N] [--dir DIR]\n");
+      std::fprintf(stderr,
+                   "usage: storage_bench [--keys N] [--reads N] [--runs N] [--checkpoint-ms MS] "
+                   "[--dir DIR]\n");
       return 2;
     }
   }
