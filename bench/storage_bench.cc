@@ -1,20 +1,27 @@
 // storage_bench: cairn's storage engine side by side with RocksDB on the same file
 // system. fillrandom (16-byte keys, 100-byte values, WAL off for RocksDB; cairn makes
-// the data durable at its checkpoints), readrandom with a warm cache, full scan.
+// the data durable at its checkpoints), readrandom with a warm cache, full scan, and
+// write amplification once compactions settle (bytes written as SSTs: cairn's object
+// store, RocksDB's flush + compaction writes; over the bytes ingested). `--runs` runs
+// alternate which engine goes first; medians and their ratios are printed.
 //
-//   storage_bench [--keys N] [--reads N] [--dir DIR]
+//   storage_bench [--keys N] [--reads N] [--runs N] [--checkpoint-ms MS] [--dir DIR]
 //
-// cairn runs on sqlite://DIR/cairn/meta.db + fs://DIR/cairn/data, RocksDB in DIR/rocksdb.
+// cairn runs on sqlite://DIR/<run>/cairn/meta.db + fs://DIR/<run>/cairn/data, RocksDB in
+// DIR/<run>/rocksdb.
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench_util.h"
@@ -35,6 +42,8 @@ constexpr size_t kCacheBytes = 256 << 20;
 struct Config {
   uint64_t keys = 1'000'000;
   uint64_t reads = 200'000;
+  int runs = 3;
+  int64_t checkpoint_ms = 1000;  // cairn's checkpoint interval (the server default)
   std::string dir;
 };
 
@@ -63,10 +72,21 @@ std::vector<uint64_t> Shuffled(uint64_t n, uint64_t seed) {
 struct Result3 {
   double fill_s = 0, read_s = 0, scan_s = 0;
   uint64_t scanned = 0;
+  double write_amp = 0;
 };
 
-Result3 RunCairn(const Config& cfg, const std::vector<uint64_t>& order) {
-  std::string root = cfg.dir + "/cairn";
+uint64_t IngestedBytes(const Config& cfg) { return cfg.keys * (16 + kValueSize); }
+
+uint64_t DirBytes(const std::string& dir) {
+  uint64_t bytes = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) bytes += e.file_size();
+  }
+  return bytes;
+}
+
+Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<uint64_t>& order) {
+  std::string root = dir + "/cairn";
   std::filesystem::create_directories(root + "/data");
   auto meta = OpenMetaStore("sqlite://" + root + "/meta.db");
   if (!meta.ok()) Die(meta.status().ToString());
@@ -76,6 +96,7 @@ Result3 RunCairn(const Config& cfg, const std::vector<uint64_t>& order) {
   if (Status s = writer.Open(); !s.ok()) Die(s.ToString());
   ClusterOptions options;
   options.block_cache_bytes = kCacheBytes;
+  options.checkpoint_interval_ms = cfg.checkpoint_ms;
   auto opened = Cluster::Open(&writer, objects->get(), options);
   if (!opened.ok()) Die(opened.status().ToString());
   Cluster* c = opened->get();
@@ -110,21 +131,27 @@ Result3 RunCairn(const Config& cfg, const std::vector<uint64_t>& order) {
     for (; (*it)->Valid(); (*it)->Next()) r.scanned++;
     if (!(*it)->status().ok()) Die((*it)->status().ToString());
   });
+  // Write amplification once nothing is pending; nothing is vacuumed, so every SST
+  // ever written is still in the data directory.
+  if (Status s = c->CompactPending(); !s.ok()) Die(s.ToString());
+  r.write_amp = static_cast<double>(DirBytes(root + "/data")) / IngestedBytes(cfg);
   auto stats = c->Stats();
-  std::printf(
-      "cairn: version %llu, L0 %llu SSTs, L1 %llu SSTs / %.1f MiB, %llu checkpoints, "
-      "%llu compactions\n",
-      static_cast<unsigned long long>(stats.version_id),
-      static_cast<unsigned long long>(stats.levels[0].sst_count),
-      static_cast<unsigned long long>(stats.levels[1].sst_count), stats.levels[1].bytes / 1048576.0,
-      static_cast<unsigned long long>(stats.checkpoints),
-      static_cast<unsigned long long>(stats.compactions));
+  std::printf("  cairn: %llu checkpoints, %llu compactions, levels (SSTs/MiB):",
+              static_cast<unsigned long long>(stats.checkpoints),
+              static_cast<unsigned long long>(stats.compactions));
+  for (const LevelStats& l : stats.levels) {
+    if (l.sst_count)
+      std::printf(" L%d %llu/%.1f", l.level, static_cast<unsigned long long>(l.sst_count),
+                  l.bytes / 1048576.0);
+  }
+  std::printf("\n");
   (void)c->Close();
   return r;
 }
 
-Result3 RunRocksDb(const Config& cfg, const std::vector<uint64_t>& order) {
+Result3 RunRocksDb(const Config& cfg, const std::string& dir, const std::vector<uint64_t>& order) {
   rocksdb::Options options;
+  options.statistics = rocksdb::CreateDBStatistics();
   options.create_if_missing = true;
   options.compression = rocksdb::kLZ4Compression;
   rocksdb::BlockBasedTableOptions table;
@@ -133,7 +160,7 @@ Result3 RunRocksDb(const Config& cfg, const std::vector<uint64_t>& order) {
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(options, cfg.dir + "/rocksdb", &raw);
+  auto s = rocksdb::DB::Open(options, dir + "/rocksdb", &raw);
   if (!s.ok()) Die(s.ToString());
   std::unique_ptr<rocksdb::DB> db(raw);
   rocksdb::WriteOptions wo;
@@ -163,12 +190,33 @@ Result3 RunRocksDb(const Config& cfg, const std::vector<uint64_t>& order) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     for (it->SeekToFirst(); it->Valid(); it->Next()) r.scanned++;
   });
+  for (;;) {  // RocksDB 7.8 has no WaitForCompact
+    uint64_t pending = 0, running = 0;
+    db->GetIntProperty("rocksdb.compaction-pending", &pending);
+    db->GetIntProperty("rocksdb.num-running-compactions", &running);
+    if (pending == 0 && running == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  uint64_t written = options.statistics->getTickerCount(rocksdb::FLUSH_WRITE_BYTES) +
+                     options.statistics->getTickerCount(rocksdb::COMPACT_WRITE_BYTES);
+  r.write_amp = static_cast<double>(written) / IngestedBytes(cfg);
   return r;
 }
 
-void Report(const char* name, uint64_t ops, double cairn_s, double rocks_s) {
-  double cairn_ops = ops / cairn_s, rocks_ops = ops / rocks_s;
-  std::printf("%-11s %14.0f %14.0f %8.2f\n", name, cairn_ops, rocks_ops, cairn_ops / rocks_ops);
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// Medians over the runs of ops/s (or, with `lower_is_better`, of the value itself).
+void Report(const char* name, const std::vector<Result3>& cairn, const std::vector<Result3>& rocks,
+            const std::function<double(const Result3&)>& metric, bool lower_is_better) {
+  std::vector<double> a, b;
+  for (const auto& r : cairn) a.push_back(metric(r));
+  for (const auto& r : rocks) b.push_back(metric(r));
+  double ma = Median(a), mb = Median(b);
+  std::printf("%-11s %14.2f %14.2f %8.2f%s\n", name, ma, mb, lower_is_better ? mb / ma : ma / mb,
+              lower_is_better ? "  (rocksdb/cairn)" : "");
 }
 
 }  // namespace
@@ -182,10 +230,16 @@ int main(int argc, char** argv) {
       cfg.keys = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (flag == "--reads") {
       cfg.reads = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (flag == "--checkpoint-ms") {
+      cfg.checkpoint_ms = std::max<int64_t>(1, std::atoll(argv[i + 1]));
+    } else if (flag == "--runs") {
+      cfg.runs = std::max(1, std::atoi(argv[i + 1]));
     } else if (flag == "--dir") {
       cfg.dir = argv[i + 1];
     } else {
-      std::fprintf(stderr, "usage: storage_bench [--keys N] [--reads N] [--dir DIR]\n");
+      std::fprintf(stderr,
+                   "usage: storage_bench [--keys N] [--reads N] [--runs N] [--checkpoint-ms MS] "
+                   "[--dir DIR]\n");
       return 2;
     }
   }
@@ -196,16 +250,41 @@ int main(int argc, char** argv) {
     cfg.dir = tmpl;
   }
   auto order = cairn::Shuffled(cfg.keys, 42);
-  auto cairn_r = cairn::RunCairn(cfg, order);
-  auto rocks_r = cairn::RunRocksDb(cfg, order);
-  std::printf("%llu keys (16 B) x %zu B values, %llu random reads, dir %s\n",
+  std::vector<cairn::Result3> cairn_r, rocks_r;
+  for (int run = 0; run < cfg.runs; ++run) {
+    std::string dir = cfg.dir + "/run" + std::to_string(run);
+    std::filesystem::create_directories(dir);
+    auto one_cairn = [&] { cairn_r.push_back(cairn::RunCairn(cfg, dir, order)); };
+    auto one_rocks = [&] { rocks_r.push_back(cairn::RunRocksDb(cfg, dir, order)); };
+    if (run % 2 == 0) {
+      one_cairn();
+      one_rocks();
+    } else {
+      one_rocks();
+      one_cairn();
+    }
+    const auto &c = cairn_r.back(), &r = rocks_r.back();
+    std::printf(
+        "run %d: fill %.0f / %.0f ops/s, read %.0f / %.0f, scan %.0f / %.0f, write amp %.2f / "
+        "%.2f (cairn / rocksdb)\n",
+        run + 1, cfg.keys / c.fill_s, cfg.keys / r.fill_s, cfg.reads / c.read_s,
+        cfg.reads / r.read_s, c.scanned / c.scan_s, r.scanned / r.scan_s, c.write_amp, r.write_amp);
+    if (c.scanned != cfg.keys || r.scanned != cfg.keys) cairn::Die("scan count mismatch");
+    std::filesystem::remove_all(dir);
+  }
+  std::printf("%llu keys (16 B) x %zu B values, %llu random reads, medians of %d runs\n",
               static_cast<unsigned long long>(cfg.keys), cairn::kValueSize,
-              static_cast<unsigned long long>(cfg.reads), cfg.dir.c_str());
-  std::printf("%-11s %14s %14s %8s\n", "benchmark", "cairn ops/s", "rocksdb ops/s", "ratio");
-  cairn::Report("fillrandom", cfg.keys, cairn_r.fill_s, rocks_r.fill_s);
-  cairn::Report("readrandom", cfg.reads, cairn_r.read_s, rocks_r.read_s);
-  cairn::Report("scan", cairn_r.scanned, cairn_r.scan_s, rocks_r.scan_s);
-  if (cairn_r.scanned != cfg.keys || rocks_r.scanned != cfg.keys) cairn::Die("scan count mismatch");
+              static_cast<unsigned long long>(cfg.reads), cfg.runs);
+  std::printf("%-11s %14s %14s %8s\n", "benchmark", "cairn", "rocksdb", "ratio");
+  uint64_t keys = cfg.keys, reads = cfg.reads;
+  cairn::Report(
+      "fillrandom", cairn_r, rocks_r, [&](const auto& r) { return keys / r.fill_s; }, false);
+  cairn::Report(
+      "readrandom", cairn_r, rocks_r, [&](const auto& r) { return reads / r.read_s; }, false);
+  cairn::Report(
+      "scan", cairn_r, rocks_r, [&](const auto& r) { return r.scanned / r.scan_s; }, false);
+  cairn::Report(
+      "write-amp", cairn_r, rocks_r, [](const auto& r) { return r.write_amp; }, true);
   if (temp) std::filesystem::remove_all(cfg.dir);
   return 0;
 }

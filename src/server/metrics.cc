@@ -51,6 +51,15 @@ std::string Metrics::Render(const ClusterStats& s, uint64_t changelog_seq) {
          s.compaction_failures.total);
   Single(&out, "cairn_compaction_failing", "gauge", "compactions failed in a row",
          s.compaction_failures.consecutive);
+  Single(&out, "cairn_write_stall", "gauge",
+         "write backpressure: 0 none, 1 writes slowed down, 2 writes stopped", s.write_stall);
+  Single(&out, "cairn_write_slowdowns_total", "counter", "entries into write slowdown",
+         s.write_slowdowns);
+  Single(&out, "cairn_write_stops_total", "counter", "entries into write stop", s.write_stops);
+  Single(&out, "cairn_writes_refused_total", "counter",
+         "writes refused with Busy after waiting in write stop", s.writes_refused);
+  Single(&out, "cairn_unflushed_bytes", "gauge", "memtable bytes not yet checkpointed",
+         s.unflushed_bytes);
   Single(&out, "cairn_vacuum_deleted_objects_total", "counter", "objects deleted by vacuum",
          s.vacuum_deleted);
   Single(&out, "cairn_clock_behind_ms", "gauge", "clock behind the last epoch", s.clock_behind_ms);

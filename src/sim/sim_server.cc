@@ -74,6 +74,10 @@ Status SimServer::Open(std::string* stage) {
                          params_->GetDurationMs("vacuum_min_age"));
   cluster_options_.clock = clock;
   cluster_options_.background_threads = false;
+  // Only the workload's Compact() compacts here: L0 may grow without bound by design,
+  // so the L0 write stall (which waits for a background compaction) is off.
+  cluster_options_.write_stall.level0_slowdown_writes_trigger = UINT64_MAX;
+  cluster_options_.write_stall.level0_stop_writes_trigger = UINT64_MAX;
   cluster_options_.block_cache_bytes = 1 << 20;
   cluster_options_.vacuum_hook = config_.vacuum_hook;
   *stage = "cluster open";

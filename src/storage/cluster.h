@@ -22,6 +22,7 @@
 #include "meta/meta_writer.h"
 #include "meta_store/meta_store.h"
 #include "object_store/object_store.h"
+#include "storage/write_controller.h"
 
 namespace cairn {
 
@@ -39,6 +40,15 @@ struct ClusterOptions {
   int64_t vacuum_min_age_ms = 6 * 3600 * 1000;  // system param vacuum_min_age
   size_t block_cache_bytes = 64 << 20;
   size_t target_sst_bytes = 32 << 20;
+  // Leveled compaction (docs/storage.md, "Levels"): L0..L<num_levels-1>; L0 is compacted
+  // at `level0_compaction_trigger` SSTs, L1 past `max_bytes_for_level_base` bytes, and
+  // each deeper level past `level_size_multiplier` times the one above.
+  int num_levels = 7;
+  size_t level0_compaction_trigger = 4;
+  uint64_t max_bytes_for_level_base = 256ull << 20;
+  double level_size_multiplier = 10;
+  // Write backpressure (docs/storage.md, "Backpressure").
+  WriteStallOptions write_stall;
   // Start the checkpoint and compaction threads. Tests that drive everything by hand
   // (Flush/Compact) set this to false for determinism.
   bool background_threads = true;
@@ -125,12 +135,21 @@ struct ClusterStats {
   double last_checkpoint_ms = 0;
   uint64_t compactions = 0;
   uint64_t vacuum_deleted = 0;
+  // Backpressure (docs/storage.md): the current stall (0 none, 1 slowdown, 2 stop), how
+  // often writes entered slowdown and stop, writes refused after waiting in stop, and
+  // the memtable bytes not yet checkpointed.
+  int write_stall = 0;
+  uint64_t write_slowdowns = 0;
+  uint64_t write_stops = 0;
+  uint64_t writes_refused = 0;
+  uint64_t unflushed_bytes = 0;
   // Wall clock behind the last issued epoch (NTP step back, a restore on a host whose
   // clock is behind): by how many ms (0 = not behind by more than 100 ms), and how many
   // times that was detected. See docs/pitr.md, "Clock steps".
   int64_t clock_behind_ms = 0;
   uint64_t clock_steps = 0;
-  // Background work failing now (consecutive > 0) or before: /healthz and /metrics.
+  // Background work failing now (consecutive > 0) or before (each attempt retried with
+  // backoff): /healthz and /metrics.
   FailureState checkpoint_failures;
   FailureState compaction_failures;
 };
@@ -164,8 +183,12 @@ class Cluster {
 
   // Checkpoint now: seal the memtable, upload SSTs, commit. Returns the committed epoch.
   virtual Result<uint64_t> Flush() = 0;
-  // Compacts until no compaction is pending (a full merge for tests and `cairn compact`).
+  // A full compaction (tests and `cairn compact`): merges every SST through the MVCC GC
+  // into the bottom level, in commits that each fit the meta store's limits.
   virtual Status Compact() = 0;
+  // Runs the compactions the level sizing asks for (what the background thread does)
+  // until none is pending; for tests and benchmarks that drive the engine by hand.
+  virtual Status CompactPending() = 0;
   virtual Result<VacuumReport> Vacuum(const VacuumOptions& options) = 0;
 
   // Applies new tunables to everything after the call: the next checkpoint wait (a

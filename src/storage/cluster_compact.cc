@@ -1,48 +1,40 @@
-// Compaction (docs/storage.md, "Compaction"): L0 -> L1 with MVCC garbage collection.
+// Compaction (docs/storage.md, "Levels" and "Picking"): leveled, with MVCC garbage
+// collection; CompactionPicker chooses the inputs, this runs and commits them.
 #include <algorithm>
 #include <thread>
 
 #include "sst/internal_key.h"
 #include "storage/cluster_impl.h"
+#include "storage/compaction_picker.h"
 #include "storage/gc_iterator.h"
 #include "storage/merging_iterator.h"
 #include "storage/sst_output.h"
 
 namespace cairn {
-namespace {
 
-// L0 SSTs that trigger a background compaction into L1.
-constexpr size_t kL0CompactionTrigger = 4;
-
-// Background: all of L0 plus the L1 SSTs its key range overlaps. Full: everything.
-std::vector<SstRef> PickInputs(const Version& v, bool full) {
-  std::vector<SstRef> inputs;
-  const auto& l0 = v.level(0);
-  if (full) return v.AllFiles();
-  if (l0.size() < kL0CompactionTrigger) return inputs;
-  inputs = l0;
-  std::string_view lo = sst::UserPart(l0.front()->smallest_key);
-  std::string_view hi = sst::UserPart(l0.front()->largest_key);
-  for (const SstRef& f : l0) {
-    lo = std::min(lo, sst::UserPart(f->smallest_key));
-    hi = std::max(hi, sst::UserPart(f->largest_key));
-  }
-  for (const SstRef& f : v.level(1)) {
-    if (sst::UserPart(f->largest_key) >= lo && sst::UserPart(f->smallest_key) <= hi) {
-      inputs.push_back(f);
-    }
-  }
-  return inputs;
+CompactionPicker ClusterImpl::Picker() const {
+  return CompactionPicker(sizing_, options_.target_sst_bytes,
+                          CommitBudget(meta_->store()->BulkTxnLimits()));
 }
-
-}  // namespace
 
 Status ClusterImpl::Compact() {
-  bool did_work = false;
-  return CompactOnce(/*full=*/true, &did_work);
+  std::set<uint64_t> rewritten;
+  for (;;) {
+    bool did_work = false;
+    CAIRN_RETURN_IF_ERROR(CompactOnce(&rewritten, &did_work));
+    if (!did_work) return Status::OK();
+  }
 }
 
-Status ClusterImpl::CompactOnce(bool full, bool* did_work) {
+Status ClusterImpl::CompactPending() {
+  for (;;) {
+    bool did_work = false;
+    CAIRN_RETURN_IF_ERROR(CompactOnce(/*rewritten=*/nullptr, &did_work));
+    if (!did_work) return Status::OK();
+  }
+}
+
+Status ClusterImpl::CompactOnce(std::set<uint64_t>* rewritten, bool* did_work) {
   std::lock_guard compaction(compaction_mu_);
   *did_work = false;
   std::shared_ptr<const Version> version;
@@ -54,18 +46,37 @@ Status ClusterImpl::CompactOnce(bool full, bool* did_work) {
     catalog = catalog_;
     committed = committed_epoch_;
   }
-  std::vector<SstRef> inputs = PickInputs(*version, full);
-  if (inputs.empty()) return Status::OK();
+  CompactionPicker picker = Picker();
+  CAIRN_ASSIGN_OR_RETURN(
+      std::optional<Compaction> picked,
+      rewritten ? picker.PickFull(*version, *rewritten) : picker.PickAuto(*version));
+  if (!picked) return Status::OK();
+  CAIRN_ASSIGN_OR_RETURN(VersionEdit edit, RunCompaction(*picked, version, catalog, committed));
+  CAIRN_RETURN_IF_ERROR(CommitEdit(edit, 0));
+  if (rewritten) {
+    for (const SstMeta& f : edit.added) rewritten->insert(f.object_id);
+  }
+  std::lock_guard lock(mu_);
+  stats_.compactions++;
+  *did_work = true;
+  return Status::OK();
+}
 
+Result<VersionEdit> ClusterImpl::RunCompaction(const Compaction& c,
+                                               const std::shared_ptr<const Version>& version,
+                                               const Catalog& catalog, uint64_t committed) {
   std::vector<std::unique_ptr<sst::Iterator>> children;
-  for (const SstRef& f : inputs) {
+  for (const SstRef& f : c.inputs) {
     CAIRN_ASSIGN_OR_RETURN(auto reader, Reader(*f));
     children.push_back(reader->NewIterator());
   }
   GcOptions gc;
   gc.watermark = WatermarkEpoch();
-  // Every L1 SST overlapping the inputs is an input, so nothing older exists below.
-  gc.bottom_level = true;
+  // Every SST of the output level overlapping the inputs is an input, so a key has
+  // older versions only if some deeper level holds it.
+  gc.older_may_exist = [version, level = c.output_level](std::string_view user_part) {
+    return version->MayHaveBelow(level, user_part);
+  };
   // A dropped table's data is garbage once no permitted read can see the table: reads
   // are at or above the watermark, or at the committed epoch.
   gc.table_gone = [&catalog, gone = std::min(gc.watermark, committed)](uint32_t id) {
@@ -75,7 +86,7 @@ Status ClusterImpl::CompactOnce(bool full, bool* did_work) {
   input->SeekToFirst();
 
   std::vector<uint64_t> allocated;
-  SstOutputOptions out = NewSstOutput(/*level=*/1, &allocated);
+  SstOutputOptions out = NewSstOutput(c.output_level, &allocated);
   // Throttle: give foreground threads the CPU between output files.
   out.between_files = [] { std::this_thread::yield(); };
   auto outputs = WriteSsts(input.get(), out);
@@ -86,12 +97,8 @@ Status ClusterImpl::CompactOnce(bool full, bool* did_work) {
   }
   VersionEdit edit;
   edit.added = std::move(outputs).value();
-  for (const SstRef& f : inputs) edit.removed.push_back(f->object_id);
-  CAIRN_RETURN_IF_ERROR(CommitEdit(edit, 0));
-  std::lock_guard lock(mu_);
-  stats_.compactions++;
-  *did_work = true;
-  return Status::OK();
+  for (const SstRef& f : c.inputs) edit.removed.push_back(f->object_id);
+  return edit;
 }
 
 }  // namespace cairn

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "common/epoch.h"
 #include "common/logging.h"
 #include "meta/keys.h"
 #include "sst/internal_key.h"
+#include "storage/commit_budget.h"
 #include "storage/merging_iterator.h"
 #include "storage/sst_output.h"
 
@@ -14,6 +16,9 @@ namespace cairn {
 namespace {
 
 constexpr size_t kObjectIdBatch = 16;
+// Backoff of failed background checkpoints and compactions (docs/storage.md).
+constexpr int64_t kRetryMinMs = 100;
+constexpr int64_t kRetryMaxMs = 10 * 1000;
 
 Status ValidateEntry(const WriteBatch::Entry& e) {
   if (e.key.empty()) return Status::InvalidArgument("empty key");
@@ -47,7 +52,12 @@ ClusterImpl::ClusterImpl(MetaWriter* meta, ObjectStore* objects, const ClusterOp
       checkpoint_interval_ms_(options.checkpoint_interval_ms),
       pitr_retention_ms_(options.pitr_retention_ms),
       vacuum_min_age_ms_(options.vacuum_min_age_ms),
-      block_cache_(options.block_cache_bytes) {}
+      sizing_(LevelSizingOptions{options.num_levels, options.level0_compaction_trigger,
+                                 options.max_bytes_for_level_base, options.level_size_multiplier}),
+      block_cache_(options.block_cache_bytes),
+      write_controller_(options.write_stall, clock_),
+      checkpoint_backoff_(kRetryMinMs, kRetryMaxMs),
+      compaction_backoff_(kRetryMinMs, kRetryMaxMs) {}
 
 ClusterImpl::~ClusterImpl() { (void)Close(); }
 
@@ -97,8 +107,9 @@ Result<uint64_t> ClusterImpl::Write(const WriteBatch& batch, bool wait) {
   for (const auto& e : batch.entries()) CAIRN_RETURN_IF_ERROR(ValidateEntry(e));
   uint64_t epoch = 0;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (closing_) return Status::Aborted("cluster is closed");
+    CAIRN_RETURN_IF_ERROR(ThrottleLocked(lock));
     for (const auto& e : batch.entries()) {
       if (!catalog_.Readable(e.table_id, std::nullopt) || dropping_.count(e.table_id)) {
         return Status::NotFound("table id " + std::to_string(e.table_id));
@@ -126,6 +137,42 @@ Result<uint64_t> ClusterImpl::Write(const WriteBatch& batch, bool wait) {
                            " was committed");
   }
   return epoch;
+}
+
+uint64_t ClusterImpl::UnflushedBytesLocked() const {
+  uint64_t bytes = mem_ ? mem_->approximate_bytes() : 0;
+  for (const auto& m : imm_) bytes += m->approximate_bytes();
+  return bytes;
+}
+
+Status ClusterImpl::ThrottleLocked(std::unique_lock<std::mutex>& lock) {
+  auto update = [&] {
+    return write_controller_.Update(version_->level(0).size(), UnflushedBytesLocked());
+  };
+  WriteStall stall = update();
+  const WriteStallOptions& o = write_controller_.options();
+  if (stall == WriteStall::kSlowdown) {
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::microseconds(o.slowdown_delay_us));
+    lock.lock();
+    return closing_ ? Status::Aborted("cluster is closed") : Status::OK();
+  }
+  if (stall != WriteStall::kStop) return Status::OK();
+  // Stopped: ask for the work that drains the backlog and wait for it, bounded.
+  flush_requested_ = compaction_requested_ = true;
+  checkpoint_cv_.notify_all();
+  compaction_cv_.notify_all();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.stop_timeout_ms);
+  while (stall == WriteStall::kStop && !closing_ &&
+         commit_cv_.wait_until(lock, deadline) != std::cv_status::timeout) {
+    stall = update();
+  }
+  if (closing_) return Status::Aborted("cluster is closed");
+  if (stall == WriteStall::kStop) stall = update();
+  if (stall != WriteStall::kStop) return Status::OK();
+  stats_.writes_refused++;
+  return Status::Busy("writes stopped: " + write_controller_.reason() + " for " +
+                      std::to_string(o.stop_timeout_ms) + " ms; retry later");
 }
 
 Result<uint64_t> ClusterImpl::AllocateObjectId() {
@@ -199,9 +246,11 @@ Status ClusterImpl::CheckpointOne(const std::shared_ptr<Memtable>& mem) {
     // apply after all (lost ack, reload failed), the retry writes the same versions
     // again, which readers and compaction treat as duplicates.
     checkpoint_failures_.Failed(s.WithContext("epoch " + std::to_string(mem->epoch())));
+    checkpoint_backoff_.Failed();
     return s;
   }
   checkpoint_failures_.Succeeded();
+  checkpoint_backoff_.Succeeded();
   std::erase(imm_, mem);
   meta_->epochs().Release(mem->epoch());
   durable_epoch_ = std::max(durable_epoch_, mem->epoch());
@@ -229,6 +278,18 @@ Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_e
     if (!base->Contains(id)) {
       return Status::Conflict("SST " + SstObjectKey(id) + " left the version concurrently");
     }
+  }
+  CommitBudget budget(meta_->store()->BulkTxnLimits());
+  if (CommitCost cost = CommitBudget::Cost(edit); !budget.Fits(cost)) {
+    // Refused before anything is committed or deleted: the new SSTs are orphans.
+    std::lock_guard lock(mu_);
+    for (const auto& f : edit.added) in_flight_.erase(f.object_id);
+    return Status::FailedPrecondition(
+        "version delta of " + std::to_string(edit.added.size()) + " added and " +
+        std::to_string(edit.removed.size()) + " removed SSTs (" + std::to_string(cost.ops) +
+        " ops, ~" + std::to_string(cost.bytes) + " bytes) exceeds one meta-store commit (" +
+        std::to_string(budget.limits().max_ops) + " ops, " +
+        std::to_string(budget.limits().max_bytes) + " bytes)");
   }
   VersionHeader next{header.version_id + 1,
                      std::max(header.max_committed_epoch, new_committed_epoch)};
@@ -338,8 +399,14 @@ void ClusterImpl::CheckpointLoop() {
     if (closing_) break;
     flush_requested_ = false;
     lock.unlock();
-    (void)Flush();  // failures are logged; the next round retries
+    bool failed = !Flush().ok();  // failures are counted and logged
     lock.lock();
+    if (failed) {
+      // Back off (requests for an early checkpoint wait too), then retry.
+      auto delay = std::chrono::milliseconds(checkpoint_backoff_.delay_ms());
+      checkpoint_cv_.wait_for(lock, delay, [&] { return closing_; });
+      flush_requested_ = true;
+    }
   }
 }
 
@@ -352,14 +419,21 @@ void ClusterImpl::CompactionLoop() {
     lock.unlock();
     bool did_work = true;
     while (did_work) {
-      Status s = CompactOnce(/*full=*/false, &did_work);
-      if (!s.ok()) {
-        compaction_failures_.Failed(s);
-        break;
+      Status s = CompactOnce(/*rewritten=*/nullptr, &did_work);
+      if (s.ok()) {
+        compaction_failures_.Succeeded();
+      } else {
+        compaction_failures_.Failed(s);  // logs at most once a minute
       }
-      compaction_failures_.Succeeded();
-      std::lock_guard check(mu_);
+      std::unique_lock check(mu_);
       if (closing_) break;
+      if (s.ok()) {
+        compaction_backoff_.Succeeded();
+        continue;
+      }
+      auto delay = std::chrono::milliseconds(compaction_backoff_.Failed());
+      compaction_cv_.wait_for(check, delay, [&] { return closing_; });
+      did_work = !closing_;
     }
     lock.lock();
   }
@@ -375,8 +449,12 @@ ClusterStats ClusterImpl::Stats() {
   stats.clock_steps = clock.clock_steps;
   stats.checkpoint_failures = checkpoint_failures_.state();
   stats.compaction_failures = compaction_failures_.state();
+  stats.write_stall = static_cast<int>(write_controller_.state());
+  stats.write_slowdowns = write_controller_.slowdowns();
+  stats.write_stops = write_controller_.stops();
+  stats.unflushed_bytes = UnflushedBytesLocked();
   stats.levels.clear();
-  for (int i = 0; i < kNumLevels; ++i) {
+  for (int i = 0; i < std::max(sizing_.num_levels(), version_->DeepestLevel() + 1); ++i) {
     stats.levels.push_back(LevelStats{i, version_->level(i).size(), version_->LevelBytes(i)});
   }
   return stats;

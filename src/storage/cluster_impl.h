@@ -18,10 +18,14 @@
 #include "sst/table_reader.h"
 #include "storage/catalog.h"
 #include "storage/cluster.h"
+#include "storage/compaction_picker.h"
+#include "storage/level_sizing.h"
 #include "storage/memtable.h"
 #include "storage/meta_loader.h"
+#include "storage/retry_backoff.h"
 #include "storage/sst_output.h"
 #include "storage/version.h"
+#include "storage/write_controller.h"
 
 namespace cairn {
 
@@ -47,6 +51,7 @@ class ClusterImpl final : public Cluster {
 
   Result<uint64_t> Flush() override;
   Status Compact() override;
+  Status CompactPending() override;
   Result<VacuumReport> Vacuum(const VacuumOptions& options) override;
 
   void SetTunables(const ClusterTunables& tunables) override;  // cluster_tunables.cc
@@ -69,6 +74,12 @@ class ClusterImpl final : public Cluster {
   // max(record epoch, committed epoch, epoch of now), so a removed SST is kept for the
   // retention window counted from when it left the version.
   uint64_t StaleEpoch(uint64_t record_epoch, uint64_t committed_epoch);
+
+  // --- backpressure (mu_ held) ---
+  uint64_t UnflushedBytesLocked() const;
+  // Delays the write while slowed down; waits while stopped (asking for a checkpoint
+  // and a compaction) and fails with Busy after the stop timeout. May release `lock`.
+  Status ThrottleLocked(std::unique_lock<std::mutex>& lock);
 
   // --- version changes ---
   Result<uint64_t> AllocateObjectId();
@@ -112,7 +123,15 @@ class ClusterImpl final : public Cluster {
   Status CheckpointOne(const std::shared_ptr<Memtable>& mem);
 
   // --- compaction and DDL ---
-  Status CompactOnce(bool full, bool* did_work);
+  CompactionPicker Picker() const;
+  // One compaction: picked by score, or, with `rewritten` (a full compaction's SSTs
+  // written so far), the next step of a full compaction. *did_work = false when none
+  // was pending.
+  Status CompactOnce(std::set<uint64_t>* rewritten, bool* did_work);
+  // Merges the inputs through the MVCC GC into new SSTs; the delta to commit.
+  Result<VersionEdit> RunCompaction(const Compaction& c,
+                                    const std::shared_ptr<const Version>& version,
+                                    const Catalog& catalog, uint64_t committed);
   // Runs one DDL at its own epoch (ddl_mu_ held): seals and checkpoints the writes
   // made before it, reserves a fresh epoch (later writes get newer ones), then commits
   // `txn` plus the table record with that epoch as created (or, with `drop`, dropped)
@@ -136,6 +155,7 @@ class ClusterImpl final : public Cluster {
   // Wall time before which history may be gone although inside the window (a raised
   // retention); 0 = none.
   std::atomic<int64_t> retention_floor_ms_{0};
+  const LevelSizing sizing_;
   sst::BlockCache block_cache_;
 
   std::mutex checkpoint_mu_;
@@ -176,6 +196,9 @@ class ClusterImpl final : public Cluster {
   ClusterStats stats_;
   FailureLog checkpoint_failures_{"checkpoint", clock_};  // logs once a minute
   FailureLog compaction_failures_{"compaction", clock_};
+  WriteController write_controller_;
+  RetryBackoff checkpoint_backoff_;
+  RetryBackoff compaction_backoff_;
 
   std::thread checkpoint_thread_;
   std::thread compaction_thread_;

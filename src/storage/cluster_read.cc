@@ -89,18 +89,23 @@ Result<std::optional<std::string>> ClusterImpl::Get(uint32_t table_id, std::stri
   std::string user_part = sst::MakeUserPart(table_id, key);
   std::string seek = sst::MakeSeekKey(table_id, key, ctx.epoch);
   // L0 newest first: checkpoint SSTs hold disjoint epoch ranges, and every L0 entry is
-  // newer than every L1 entry of the same key, so the first hit is the answer.
+  // newer than every deeper entry of the same key, so the first hit is the answer.
   for (const SstRef& f : ctx.version->level(0)) {
     if (f->min_epoch > ctx.epoch || !Overlaps(*f, user_part, user_part)) continue;
     CAIRN_ASSIGN_OR_RETURN(auto found, GetFromSst(*f, user_part, seek));
     if (found) return *found;
   }
-  // L1 SSTs do not overlap and never split one user key, so one SST can hold it.
-  const auto& l1 = ctx.version->level(1);
-  auto it = std::lower_bound(
-      l1.begin(), l1.end(), std::string_view(user_part),
-      [](const SstRef& f, std::string_view up) { return sst::UserPart(f->largest_key) < up; });
-  if (it != l1.end() && Overlaps(**it, user_part, user_part)) {
+  // Each deeper level is newer than the next, its SSTs do not overlap and never split
+  // one user key, so one SST per level can hold it and the first hit is the answer.
+  for (int level = 1; level < kMaxLevels; ++level) {
+    const auto& files = ctx.version->level(level);
+    auto it = std::lower_bound(
+        files.begin(), files.end(), std::string_view(user_part),
+        [](const SstRef& f, std::string_view up) { return sst::UserPart(f->largest_key) < up; });
+    if (it == files.end() || (*it)->min_epoch > ctx.epoch ||
+        !Overlaps(**it, user_part, user_part)) {
+      continue;
+    }
     CAIRN_ASSIGN_OR_RETURN(auto found, GetFromSst(**it, user_part, seek));
     if (found) return *found;
   }
@@ -119,7 +124,7 @@ Result<std::unique_ptr<ScanIterator>> ClusterImpl::Scan(uint32_t table_id, std::
   std::string end =
       to.empty() ? sst::MakeUserPart(table_id + 1, "") : sst::MakeUserPart(table_id, to);
   std::vector<std::unique_ptr<sst::Iterator>> children;
-  for (int level = 0; level < kNumLevels; ++level) {
+  for (int level = 0; level < kMaxLevels; ++level) {
     for (const SstRef& f : ctx.version->level(level)) {
       if (f->min_epoch > ctx.epoch || !Overlaps(*f, begin, end)) continue;
       CAIRN_ASSIGN_OR_RETURN(auto reader, Reader(*f));

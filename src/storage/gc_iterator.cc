@@ -49,7 +49,10 @@ class GcIterator final : public sst::Iterator {
       if (options_.table_gone && options_.table_gone(k.table_id())) continue;
       if (k.epoch <= options_.watermark) {
         below_watermark_seen_ = true;
-        if (k.kind == sst::ValueKind::kDelete && options_.bottom_level) continue;
+        if (k.kind == sst::ValueKind::kDelete &&
+            !(options_.older_may_exist && options_.older_may_exist(k.user_part))) {
+          continue;
+        }
       }
       return;
     }

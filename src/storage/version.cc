@@ -11,10 +11,10 @@ Result<std::shared_ptr<const Version>> Version::Make(uint64_t version_id,
   auto v = std::make_shared<Version>();
   v->version_id_ = version_id;
   for (auto& f : files) {
-    if (f.level < 0 || f.level >= kNumLevels) {
+    if (f.level < 0 || f.level >= kMaxLevels) {
       return Status::Corruption("SST " + SstObjectKey(f.object_id) + " is at level " +
                                 std::to_string(f.level) + "; this build knows levels 0.." +
-                                std::to_string(kNumLevels - 1));
+                                std::to_string(kMaxLevels - 1));
     }
     v->levels_[f.level].push_back(std::make_shared<const SstMeta>(std::move(f)));
   }
@@ -24,7 +24,7 @@ Result<std::shared_ptr<const Version>> Version::Make(uint64_t version_id,
     if (a->max_epoch != b->max_epoch) return a->max_epoch > b->max_epoch;
     return a->object_id > b->object_id;
   });
-  for (int i = 1; i < kNumLevels; ++i) {
+  for (int i = 1; i < kMaxLevels; ++i) {
     std::sort(v->levels_[i].begin(), v->levels_[i].end(), [](const SstRef& a, const SstRef& b) {
       return sst::CompareInternalKeys(a->smallest_key, b->smallest_key) < 0;
     });
@@ -62,6 +62,35 @@ uint64_t Version::LevelBytes(int i) const {
   uint64_t bytes = 0;
   for (const auto& f : levels_[i]) bytes += f->file_size;
   return bytes;
+}
+
+std::vector<SstRef> Version::Overlapping(int level, std::string_view lo,
+                                         std::string_view hi) const {
+  const auto& files = levels_[level];
+  auto it = std::lower_bound(
+      files.begin(), files.end(), lo,
+      [](const SstRef& f, std::string_view k) { return sst::UserPart(f->largest_key) < k; });
+  std::vector<SstRef> out;
+  for (; it != files.end() && sst::UserPart((*it)->smallest_key) <= hi; ++it) out.push_back(*it);
+  return out;
+}
+
+bool Version::MayHaveBelow(int level, std::string_view user_part) const {
+  for (int i = std::max(level + 1, 1); i < kMaxLevels; ++i) {
+    const auto& files = levels_[i];
+    auto it = std::lower_bound(
+        files.begin(), files.end(), user_part,
+        [](const SstRef& f, std::string_view k) { return sst::UserPart(f->largest_key) < k; });
+    if (it != files.end() && sst::UserPart((*it)->smallest_key) <= user_part) return true;
+  }
+  return false;
+}
+
+int Version::DeepestLevel() const {
+  for (int i = kMaxLevels - 1; i > 0; --i) {
+    if (!levels_[i].empty()) return i;
+  }
+  return 0;
 }
 
 }  // namespace cairn

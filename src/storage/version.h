@@ -1,20 +1,21 @@
-// Version: the immutable set of SSTs that make up the committed state, in two levels
-// (docs/storage.md, "Compaction"): L0 holds one SST run per checkpoint, newest first;
-// L1 is one sorted run of non-overlapping SSTs. Readers hold a shared_ptr to the
-// Version they started with; a commit installs a new one.
+// Version: the immutable set of SSTs that make up the committed state, in levels
+// (docs/storage.md, "Levels"): L0 holds one SST run per checkpoint, newest first; each
+// of L1..L6 is one sorted run of non-overlapping SSTs, and for any user key every
+// version in level n is newer than every version in level n+1. Readers hold a
+// shared_ptr to the Version they started with; a commit installs a new one.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "storage/level_sizing.h"
 #include "storage/storage_codec.h"
 
 namespace cairn {
-
-inline constexpr int kNumLevels = 2;
 
 using SstRef = std::shared_ptr<const SstMeta>;
 
@@ -35,10 +36,16 @@ class Version {
   std::vector<SstRef> AllFiles() const;
   bool Contains(uint64_t object_id) const;
   uint64_t LevelBytes(int i) const;
+  // The SSTs of sorted level `level` >= 1 whose user parts intersect [lo, hi], in order.
+  std::vector<SstRef> Overlapping(int level, std::string_view lo, std::string_view hi) const;
+  // Whether some SST below `level` may hold versions of `user_part`.
+  bool MayHaveBelow(int level, std::string_view user_part) const;
+  // The deepest level holding an SST (0 when the version is empty).
+  int DeepestLevel() const;
 
  private:
   uint64_t version_id_ = 0;
-  std::vector<SstRef> levels_[kNumLevels];
+  std::vector<SstRef> levels_[kMaxLevels];
 };
 
 }  // namespace cairn

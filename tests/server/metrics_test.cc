@@ -20,6 +20,9 @@ TEST(MetricsTest, RendersClusterStatsAndRpcCounters) {
   stats.vacuum_deleted = 4;
   stats.checkpoint_failures = {9, 3, 0, "IOError: x"};
   stats.compaction_failures = {1, 0, 0, ""};
+  stats.write_stall = 2;
+  stats.write_stops = 3;
+  stats.unflushed_bytes = 5000;
   std::string text = metrics.Render(stats, 99);
   for (const char* line :
        {"cairn_version_id 12\n", "cairn_committed_epoch 345\n", "cairn_changelog_seq 99\n",
@@ -29,6 +32,7 @@ TEST(MetricsTest, RendersClusterStatsAndRpcCounters) {
         "cairn_checkpoint_failures_total 9\n", "cairn_checkpoint_failing 3\n",
         "cairn_compaction_failures_total 1\n", "cairn_compaction_failing 0\n",
         "cairn_rpc_requests_total{method=\"Kv.Put\"} 2\n",
+        "cairn_write_stall 2\n", "cairn_write_stops_total 3\n", "cairn_unflushed_bytes 5000\n",
         "cairn_rpc_errors_total{method=\"Kv.Put\"} 1\n",
         "cairn_rpc_errors_total{method=\"Tables.List\"} 0\n",
         "# TYPE cairn_rpc_requests_total counter\n"}) {

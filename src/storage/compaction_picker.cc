@@ -1,0 +1,166 @@
+#include "storage/compaction_picker.h"
+
+#include <algorithm>
+
+#include "sst/internal_key.h"
+
+namespace cairn {
+namespace {
+
+// The user-part range [lo, hi] covered by `files`.
+std::pair<std::string_view, std::string_view> RangeOf(const std::vector<SstRef>& files) {
+  std::string_view lo = sst::UserPart(files.front()->smallest_key);
+  std::string_view hi = sst::UserPart(files.front()->largest_key);
+  for (const SstRef& f : files) {
+    lo = std::min(lo, sst::UserPart(f->smallest_key));
+    hi = std::max(hi, sst::UserPart(f->largest_key));
+  }
+  return {lo, hi};
+}
+
+uint64_t Bytes(const std::vector<SstRef>& files) {
+  uint64_t bytes = 0;
+  for (const SstRef& f : files) bytes += f->file_size;
+  return bytes;
+}
+
+// `upper` plus the SSTs of `level` they overlap.
+Compaction WithOverlap(const Version& v, int level, std::vector<SstRef> upper) {
+  Compaction c;
+  c.level = level;
+  c.output_level = level + 1;
+  auto [lo, hi] = RangeOf(upper);
+  c.inputs = std::move(upper);
+  for (SstRef& f : v.Overlapping(level + 1, lo, hi)) c.inputs.push_back(std::move(f));
+  return c;
+}
+
+}  // namespace
+
+Status CompactionPicker::TooLarge(const SstMeta& f, int level, size_t overlapping) const {
+  return Status::FailedPrecondition(
+      "compaction of SST " + SstObjectKey(f.object_id) + " at L" + std::to_string(level) +
+      " with the " + std::to_string(overlapping) + " SSTs it overlaps at L" +
+      std::to_string(level + 1) + " does not fit one meta-store commit (at most " +
+      std::to_string(budget_.limits().max_ops) + " ops, " +
+      std::to_string(budget_.limits().max_bytes) + " bytes)");
+}
+
+Result<Compaction> CompactionPicker::PickLevel0(const Version& v) const {
+  const auto& l0 = v.level(0);  // newest first
+  std::optional<Compaction> best;
+  std::vector<SstRef> upper;
+  for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
+    upper.push_back(*it);
+    Compaction c = WithOverlap(v, 0, upper);
+    if (!budget_.Fits(CommitBudget::Estimate(c.inputs, target_bytes_))) {
+      if (!best) return TooLarge(**it, 0, c.inputs.size() - 1);
+      break;
+    }
+    best = std::move(c);
+  }
+  return std::move(*best);
+}
+
+Result<Compaction> CompactionPicker::PickRun(const Version& v, int level,
+                                             const std::vector<SstRef>& files, size_t first) const {
+  std::optional<Compaction> best;
+  std::vector<SstRef> upper;
+  for (size_t i = first; i < files.size(); ++i) {
+    upper.push_back(files[i]);
+    Compaction c = WithOverlap(v, level, upper);
+    if (!budget_.Fits(CommitBudget::Estimate(c.inputs, target_bytes_))) {
+      if (!best) return TooLarge(*files[i], level, c.inputs.size() - 1);
+      break;
+    }
+    best = std::move(c);
+  }
+  return std::move(*best);
+}
+
+Result<std::optional<Compaction>> CompactionPicker::PickByOverlap(const Version& v,
+                                                                  int level) const {
+  std::optional<Compaction> best;
+  double best_ratio = 0;
+  size_t smallest_overlap = SIZE_MAX;
+  const SstMeta* smallest_file = nullptr;
+  for (const SstRef& f : v.level(level)) {
+    Compaction c = WithOverlap(v, level, {f});
+    if (!budget_.Fits(CommitBudget::Estimate(c.inputs, target_bytes_))) {
+      if (c.inputs.size() < smallest_overlap) {
+        smallest_overlap = c.inputs.size();
+        smallest_file = f.get();
+      }
+      continue;
+    }
+    uint64_t below = Bytes(c.inputs) - f->file_size;
+    double ratio =
+        static_cast<double>(below) / static_cast<double>(std::max<uint64_t>(f->file_size, 1));
+    if (!best || ratio < best_ratio) {
+      best_ratio = ratio;
+      best = std::move(c);
+    }
+  }
+  if (!best && smallest_file) return TooLarge(*smallest_file, level, smallest_overlap - 1);
+  return best;
+}
+
+Result<std::optional<Compaction>> CompactionPicker::PickAuto(const Version& v) const {
+  std::vector<std::pair<double, int>> scores;
+  for (int level = 0; level < sizing_.last_level(); ++level) {
+    double score = sizing_.Score(v, level);
+    if (score >= 1) scores.emplace_back(score, level);
+  }
+  std::sort(scores.begin(), scores.end(), std::greater<>());
+  Status refused;
+  for (const auto& [score, level] : scores) {
+    if (level == 0) {
+      auto c = PickLevel0(v);
+      if (c.ok()) return std::optional<Compaction>(std::move(c).value());
+      refused = c.status();
+      continue;
+    }
+    auto c = PickByOverlap(v, level);
+    if (!c.ok()) {
+      refused = c.status();
+    } else if (*c) {
+      return c;
+    }
+  }
+  if (!refused.ok()) return refused;
+  return std::optional<Compaction>();
+}
+
+Result<std::optional<Compaction>> CompactionPicker::PickFull(
+    const Version& v, const std::set<uint64_t>& rewritten) const {
+  if (!v.level(0).empty()) {
+    CAIRN_ASSIGN_OR_RETURN(Compaction c, PickLevel0(v));
+    return std::optional<Compaction>(std::move(c));
+  }
+  int bottom = std::max(1, v.DeepestLevel());
+  for (int level = 1; level < bottom; ++level) {
+    if (v.level(level).empty()) continue;
+    CAIRN_ASSIGN_OR_RETURN(Compaction c, PickRun(v, level, v.level(level), 0));
+    return std::optional<Compaction>(std::move(c));
+  }
+  // The bottom pass: each run of not yet rewritten SSTs, alone (they overlap nothing).
+  const auto& files = v.level(bottom);
+  Compaction c;
+  c.level = c.output_level = bottom;
+  for (const SstRef& f : files) {
+    if (rewritten.count(f->object_id)) {
+      if (!c.inputs.empty()) break;
+      continue;
+    }
+    c.inputs.push_back(f);
+    if (!budget_.Fits(CommitBudget::Estimate(c.inputs, target_bytes_))) {
+      c.inputs.pop_back();
+      if (c.inputs.empty()) return TooLarge(*f, bottom, 0);
+      break;
+    }
+  }
+  if (c.inputs.empty()) return std::optional<Compaction>();
+  return std::optional<Compaction>(std::move(c));
+}
+
+}  // namespace cairn

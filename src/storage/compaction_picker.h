@@ -1,0 +1,59 @@
+// CompactionPicker: chooses the SSTs of one compaction (docs/storage.md, "Picking").
+// A compaction merges SSTs of level n (n = 0: the oldest L0 SSTs, so that every L0 SST
+// left behind is newer than the output) with every SST of level n+1 they overlap, and
+// writes level n+1. One compaction therefore rewrites about (1 + fan-out) target-sized
+// files, never a whole level, and its version delta must fit one meta-store commit
+// (CommitBudget): the picker takes only inputs whose estimated delta fits.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "common/result.h"
+#include "storage/commit_budget.h"
+#include "storage/level_sizing.h"
+#include "storage/version.h"
+
+namespace cairn {
+
+struct Compaction {
+  int level = 0;         // where the first inputs come from
+  int output_level = 1;  // level + 1, or level itself for a full compaction's bottom pass
+  std::vector<SstRef> inputs;
+};
+
+class CompactionPicker {
+ public:
+  CompactionPicker(const LevelSizing& sizing, uint64_t target_sst_bytes, CommitBudget budget)
+      : sizing_(sizing), target_bytes_(target_sst_bytes), budget_(budget) {}
+
+  // Background: a compaction out of the level with the highest score >= 1, or nothing.
+  // L1.. pick the SST whose overlap below is smallest relative to its size.
+  // FailedPrecondition when some level needs compacting but not even one SST of it fits
+  // one commit together with what it overlaps.
+  Result<std::optional<Compaction>> PickAuto(const Version& v) const;
+
+  // One step of a full compaction that moves every SST to the bottom (the deepest
+  // non-empty level, at least L1) and rewrites the bottom SSTs not in `rewritten` once:
+  // L0 first, then each level top down; nothing when done.
+  Result<std::optional<Compaction>> PickFull(const Version& v,
+                                             const std::set<uint64_t>& rewritten) const;
+
+ private:
+  // The oldest L0 SSTs, as many as fit, and the L1 SSTs they overlap.
+  Result<Compaction> PickLevel0(const Version& v) const;
+  // SSTs of `level` >= 1 starting at `files[first]`, extended to the right while the
+  // delta fits, plus what they overlap in level + 1.
+  Result<Compaction> PickRun(const Version& v, int level, const std::vector<SstRef>& files,
+                             size_t first) const;
+  // The one SST of `level` >= 1 with the smallest overlap ratio that fits.
+  Result<std::optional<Compaction>> PickByOverlap(const Version& v, int level) const;
+  Status TooLarge(const SstMeta& f, int level, size_t overlapping) const;
+
+  LevelSizing sizing_;
+  uint64_t target_bytes_;
+  CommitBudget budget_;
+};
+
+}  // namespace cairn

@@ -1,0 +1,120 @@
+// CompactionPicker and LevelSizing on hand-made versions: which SSTs one compaction takes.
+#include "storage/compaction_picker.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "sst/internal_key.h"
+
+namespace cairn {
+namespace {
+
+std::string Ikey(const std::string& user_key, uint64_t epoch) {
+  std::string k;
+  sst::AppendInternalKey(&k, sst::MakeUserPart(1, user_key), epoch, sst::ValueKind::kPut);
+  return k;
+}
+
+SstMeta Sst(uint64_t id, int level, const std::string& lo, const std::string& hi, uint64_t epoch,
+            uint64_t size = 100) {
+  SstMeta m;
+  m.object_id = id;
+  m.level = level;
+  m.smallest_key = Ikey(lo, epoch);
+  m.largest_key = Ikey(hi, epoch);
+  m.min_epoch = m.max_epoch = epoch;
+  m.file_size = size;
+  m.table_ids = {1};
+  return m;
+}
+
+std::set<uint64_t> Ids(const Compaction& c) {
+  std::set<uint64_t> ids;
+  for (const SstRef& f : c.inputs) ids.insert(f->object_id);
+  return ids;
+}
+
+LevelSizing Sizing(uint64_t l0_trigger, uint64_t base) {
+  return LevelSizing(LevelSizingOptions{7, l0_trigger, base, 10});
+}
+
+std::shared_ptr<const Version> L0AndL1() {
+  // L0 oldest first: 1 (a..b), 2 (d..e), 3 (a..e); L1: 10 (a..c), 11 (d..f), 12 (x..z).
+  return *Version::Make(
+      1, {Sst(1, 0, "a", "b", 1), Sst(2, 0, "d", "e", 2), Sst(3, 0, "a", "e", 3),
+          Sst(10, 1, "a", "c", 0), Sst(11, 1, "d", "f", 0), Sst(12, 1, "x", "z", 0)});
+}
+
+TEST(LevelSizingTest, TargetsGrowByTheMultiplierAndTheLastLevelIsUnbounded) {
+  LevelSizing sizing = Sizing(4, 1000);
+  EXPECT_EQ(sizing.TargetBytes(1), 1000u);
+  EXPECT_EQ(sizing.TargetBytes(2), 10000u);
+  EXPECT_EQ(sizing.TargetBytes(5), 10000000u);
+  EXPECT_EQ(sizing.TargetBytes(6), std::numeric_limits<uint64_t>::max());
+  auto v = L0AndL1();
+  EXPECT_DOUBLE_EQ(sizing.Score(*v, 0), 0.75);
+  EXPECT_DOUBLE_EQ(sizing.Score(*v, 1), 0.3);
+}
+
+TEST(CompactionPickerTest, L0TakesAllOfL0AndOnlyTheL1SstsItOverlaps) {
+  CompactionPicker picker(Sizing(2, 1 << 20), 1000, CommitBudget({120, 1 << 20}));
+  auto c = picker.PickAuto(*L0AndL1());
+  ASSERT_TRUE(c.ok() && *c);
+  EXPECT_EQ((*c)->level, 0);
+  EXPECT_EQ((*c)->output_level, 1);
+  EXPECT_EQ(Ids(**c), (std::set<uint64_t>{1, 2, 3, 10, 11}));
+}
+
+TEST(CompactionPickerTest, L0TakesTheOldestSstsThatFitOneCommit) {
+  // 2 L0 + 2 L1 inputs: 2 outputs + 2 * 4 + 3 = 13 ops; a third L0 SST makes it 15.
+  CompactionPicker picker(Sizing(2, 1 << 20), 1000, CommitBudget({14, 1 << 20}));
+  auto c = picker.PickAuto(*L0AndL1());
+  ASSERT_TRUE(c.ok() && *c);
+  EXPECT_EQ(Ids(**c), (std::set<uint64_t>{1, 2, 10, 11}));
+}
+
+TEST(CompactionPickerTest, DeeperLevelPicksTheSstWithTheSmallestOverlapBelow) {
+  // L1 (target 150 bytes) holds 300: compact one SST into L2.
+  auto v =
+      *Version::Make(1, {Sst(10, 1, "a", "c", 0), Sst(11, 1, "m", "p", 0), Sst(12, 1, "x", "z", 0),
+                         Sst(20, 2, "a", "b", 0, 500), Sst(21, 2, "c", "d", 0, 500),
+                         Sst(22, 2, "o", "o", 0, 50), Sst(23, 2, "y", "y", 0, 500)});
+  CompactionPicker picker(Sizing(4, 150), 1000, CommitBudget({120, 1 << 20}));
+  auto c = picker.PickAuto(*v);
+  ASSERT_TRUE(c.ok() && *c);
+  EXPECT_EQ((*c)->level, 1);
+  EXPECT_EQ((*c)->output_level, 2);
+  EXPECT_EQ(Ids(**c), (std::set<uint64_t>{11, 22}));
+}
+
+TEST(CompactionPickerTest, NothingFitsIsFailedPreconditionNamingTheSst) {
+  CompactionPicker picker(Sizing(2, 1 << 20), 1000, CommitBudget({6, 1 << 20}));
+  auto c = picker.PickAuto(*L0AndL1());
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(c.status().message().find(SstObjectKey(1)), std::string::npos) << c.status().ToString();
+}
+
+TEST(CompactionPickerTest, FullCompactionEndsWithEverySstInTheBottomLevelRewrittenOnce) {
+  auto v = *Version::Make(
+      1, {Sst(10, 1, "a", "c", 0), Sst(20, 2, "a", "b", 0), Sst(21, 2, "x", "z", 0)});
+  CompactionPicker picker(Sizing(4, 1 << 20), 1000, CommitBudget({120, 1 << 20}));
+  auto step = picker.PickFull(*v, {});
+  ASSERT_TRUE(step.ok() && *step);
+  EXPECT_EQ((*step)->output_level, 2);
+  EXPECT_EQ(Ids(**step), (std::set<uint64_t>{10, 20}));
+  // After that step (output 30 at L2), the bottom pass takes 21 only, then nothing.
+  auto after = *Version::Make(2, {Sst(30, 2, "a", "c", 0), Sst(21, 2, "x", "z", 0)});
+  step = picker.PickFull(*after, {30});
+  ASSERT_TRUE(step.ok() && *step);
+  EXPECT_EQ((*step)->level, 2);
+  EXPECT_EQ((*step)->output_level, 2);
+  EXPECT_EQ(Ids(**step), (std::set<uint64_t>{21}));
+  step = picker.PickFull(*after, {30, 21});
+  ASSERT_TRUE(step.ok());
+  EXPECT_FALSE(*step);
+}
+
+}  // namespace
+}  // namespace cairn
