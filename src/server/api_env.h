@@ -27,11 +27,11 @@ struct ApiEnv {
   ApiActivity* activity = nullptr;  // results of the API's verify and vacuum actions
   Clock* clock = nullptr;
   std::string cluster_id;
-  std::string meta_store;    // redacted
-  std::string object_store;  // redacted
-  std::string grpc_address;  // HOST:PORT as bound
-  std::string http_address;  // HOST:PORT as bound
-  bool auth = false;         // the admin token is required
+  std::string meta_store;            // redacted
+  std::string object_store;          // redacted
+  std::string grpc_address;          // HOST:PORT as bound
+  std::string http_address;          // HOST:PORT as bound
+  bool auth = false;                 // the admin token is required
   const LiveParams* live = nullptr;  // checkpoint_interval, pitr_retention in force
 };
 

@@ -22,8 +22,8 @@ HttpResponse Timelines(const ApiEnv& env) {
               {"timelines", json::array()}};
   if (!manifest.ok() || manifest->snapshots.empty()) return JsonResponse(out);
   BackupStorage storage(env.backup_storage);
-  auto timelines =
-      ComputeTimelineRanges(&storage, env.live->checkpoint_interval_ms(), env.clock, env.live->pitr_retention_ms());
+  auto timelines = ComputeTimelineRanges(&storage, env.live->checkpoint_interval_ms(), env.clock,
+                                         env.live->pitr_retention_ms());
   if (!timelines.ok()) return JsonError(timelines.status());
   for (const TimelineRange& t : *timelines) {
     json timeline = ToJson(t);

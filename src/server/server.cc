@@ -427,13 +427,13 @@ void Server::AddHttpRoutes(const std::string& grpc_address, const std::string& h
     Health health = ComputeHealth(HealthNow(), clock_->NowMillis());
     return HttpResponse{health.http_status, "text/plain; charset=utf-8", health.body, {}};
   });
-  router_.Add("GET", "/metrics",
-              http_auth_->Guard(
-                  [this](const HttpRequest&) {
-                    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                                        MetricsText(), {}};
-                  },
-                  false));
+  router_.Add(
+      "GET", "/metrics",
+      http_auth_->Guard(
+          [this](const HttpRequest&) {
+            return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", MetricsText(), {}};
+          },
+          false));
   ApiEnv api{cluster_.get(),
              writer_.get(),
              params_.get(),

@@ -40,8 +40,8 @@ struct ServiceEnv {
   std::function<Status()> params_changed;
   BackupScheduler* backup_scheduler = nullptr;  // null when backups is
   Clock* clock = nullptr;                       // stamps the schedule's set time
-  std::string http_address;  // the HTTP listener's HOST:PORT, for Status
-  RateLimiter* backup_limiter = nullptr;  // expensive backup RPCs; null = unlimited
+  std::string http_address;                     // the HTTP listener's HOST:PORT, for Status
+  RateLimiter* backup_limiter = nullptr;        // expensive backup RPCs; null = unlimited
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);

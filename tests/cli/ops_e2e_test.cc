@@ -139,11 +139,15 @@ TEST_F(OpsTest, ScheduleChangesNeedTheToken) {
   WriteFile(token_file, "t0ken-value-123\n");
   StartServer({"--auth-token-file", token_file});
   ExpectError(Cairn({"backup", "schedule", "set", "--every", "1h"}), "permission denied");
-  ExpectOk(Cairn({"backup", "schedule", "show"}));  // reads need no token
-  EXPECT_TRUE(CairnJson({"backup", "schedule", "show"})["schedule"].is_null());
+  // Showing the schedule is admin-only too (docs/server.md, "Auth").
+  ExpectError(Cairn({"backup", "schedule", "show"}), "permission denied");
+  EXPECT_TRUE(CairnJson({"backup", "schedule", "show", "--auth-token-file", token_file})["schedule"]
+                  .is_null());
   ExpectOk(Cairn({"backup", "schedule", "set", "--every", "1h", "--auth-token-file", token_file}));
   ExpectError(Cairn({"backup", "schedule", "clear"}), "permission denied");
-  EXPECT_EQ(CairnJson({"backup", "schedule", "show"})["schedule"]["every"], "1h");
+  EXPECT_EQ(CairnJson({"backup", "schedule", "show", "--auth-token-file",
+                       token_file})["schedule"]["every"],
+            "1h");
 }
 
 TEST_F(OpsTest, ScheduledBackupsAppearAndRetentionKeepsTheNewest) {

@@ -65,7 +65,7 @@ class ApiTest : public CliTest {
 TEST_F(ApiTest, WithoutTheTokenEverythingButHealthzIs401AndNothingChanges) {
   StartWithToken();
   MakeData();
-  EXPECT_EQ(Call("GET", "/healthz").body, "ok\n");
+  EXPECT_EQ(Call("GET", "/healthz").body.substr(0, 3), "ok\n");  // then one line per check
   for (const char* path : {"/", "/console.js", "/metrics", "/api/v1/status", "/api/v1/backups",
                            "/api/v1/timelines", "/api/v1/tables"}) {
     HttpResult r = Call("GET", path);
@@ -244,7 +244,7 @@ TEST_F(ApiTest, TricklingClientHoldsNeitherHealthzNorMetrics) {
     return sent;
   });
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Call("GET", "/healthz").body, "ok\n");
+    EXPECT_EQ(Call("GET", "/healthz").body.substr(0, 3), "ok\n");  // then one line per check
     EXPECT_NE(Call("GET", "/metrics").body.find("cairn_committed_epoch"), std::string::npos);
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
@@ -282,7 +282,7 @@ TEST_F(ApiTest, HttpsWithTheServerCertificate) {
   RunResult health =
       RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.Sub("ca.pem"), base + "/healthz"});
   EXPECT_EQ(health.exit_code, 0) << health.err;
-  EXPECT_EQ(health.out, "ok\n");
+  EXPECT_EQ(health.out.substr(0, 3), "ok\n");
   RunResult status =
       RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.Sub("ca.pem"), base + "/api/v1/status"});
   EXPECT_EQ(json::parse(status.out)["http_address"], server_->metrics_addr()) << status.out;
@@ -291,9 +291,9 @@ TEST_F(ApiTest, HttpsWithTheServerCertificate) {
   EXPECT_NE(untrusted.exit_code, 0);
   EXPECT_NE(untrusted.err.find("certificate"), std::string::npos) << untrusted.err;
   EXPECT_EQ(Call("GET", "/healthz").code, 0);  // plaintext gets no HTTP answer
-  EXPECT_EQ(
-      RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.Sub("ca.pem"), base + "/healthz"}).out,
-      "ok\n");
+  EXPECT_EQ(RunProcess({"/usr/bin/curl", "-sS", "--cacert", dir_.Sub("ca.pem"), base + "/healthz"})
+                .out.substr(0, 3),
+            "ok\n");
 }
 
 }  // namespace

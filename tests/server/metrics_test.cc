@@ -24,18 +24,26 @@ TEST(MetricsTest, RendersClusterStatsAndRpcCounters) {
   stats.write_stops = 3;
   stats.unflushed_bytes = 5000;
   std::string text = metrics.Render(stats, 99);
-  for (const char* line :
-       {"cairn_version_id 12\n", "cairn_committed_epoch 345\n", "cairn_changelog_seq 99\n",
-        "cairn_sst_count{level=\"0\"} 3\n", "cairn_sst_bytes{level=\"1\"} 9000\n",
-        "cairn_checkpoints_total 7\n", "cairn_checkpoint_last_duration_ms 2.5\n",
-        "cairn_compactions_total 2\n", "cairn_vacuum_deleted_objects_total 4\n",
-        "cairn_checkpoint_failures_total 9\n", "cairn_checkpoint_failing 3\n",
-        "cairn_compaction_failures_total 1\n", "cairn_compaction_failing 0\n",
-        "cairn_rpc_requests_total{method=\"Kv.Put\"} 2\n",
-        "cairn_write_stall 2\n", "cairn_write_stops_total 3\n", "cairn_unflushed_bytes 5000\n",
-        "cairn_rpc_errors_total{method=\"Kv.Put\"} 1\n",
-        "cairn_rpc_errors_total{method=\"Tables.List\"} 0\n",
-        "# TYPE cairn_rpc_requests_total counter\n"}) {
+  for (const char* line : {"cairn_version_id 12\n",
+                           "cairn_committed_epoch 345\n",
+                           "cairn_changelog_seq 99\n",
+                           "cairn_sst_count{level=\"0\"} 3\n",
+                           "cairn_sst_bytes{level=\"1\"} 9000\n",
+                           "cairn_checkpoints_total 7\n",
+                           "cairn_checkpoint_last_duration_ms 2.5\n",
+                           "cairn_compactions_total 2\n",
+                           "cairn_vacuum_deleted_objects_total 4\n",
+                           "cairn_checkpoint_failures_total 9\n",
+                           "cairn_checkpoint_failing 3\n",
+                           "cairn_compaction_failures_total 1\n",
+                           "cairn_compaction_failing 0\n",
+                           "cairn_rpc_requests_total{method=\"Kv.Put\"} 2\n",
+                           "cairn_write_stall 2\n",
+                           "cairn_write_stops_total 3\n",
+                           "cairn_unflushed_bytes 5000\n",
+                           "cairn_rpc_errors_total{method=\"Kv.Put\"} 1\n",
+                           "cairn_rpc_errors_total{method=\"Tables.List\"} 0\n",
+                           "# TYPE cairn_rpc_requests_total counter\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
 }
