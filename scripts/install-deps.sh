@@ -41,3 +41,9 @@ if [ ! -x tools/node_modules/.bin/s3rver ]; then
   mkdir -p tools
   (cd tools && npm install --no-audit --no-fund --loglevel=error s3rver@3.7.1)
 fi
+# playwright-core drives Debian's chromium in the web console's browser test
+# (tests/browser/console_test.js); it downloads no browser of its own.
+if [ ! -f tools/node_modules/playwright-core/package.json ]; then
+  mkdir -p tools
+  (cd tools && npm install --no-audit --no-fund --loglevel=error playwright-core@1.65.1)
+fi
