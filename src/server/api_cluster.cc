@@ -110,6 +110,7 @@ void AddApiRoutes(const ApiEnv& env, const HttpAuth& auth, HttpRouter* router) {
   AddClusterRoutes(env, auth, router);
   AddBackupRoutes(env, auth, router);
   AddPitrRoutes(env, auth, router);
+  AddScheduleRoutes(env, auth, router);
   AddConsoleRoutes(auth, router);
 }
 

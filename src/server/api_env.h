@@ -1,7 +1,7 @@
 // What the JSON API (/api/v1, docs/api.md) reads and acts on: the running server's
 // engine, backups and archiver. Pointers are owned by the server and outlive the
-// HTTP listener; `backups`, `backup_storage` and `archiver` are null without backup
-// storage.
+// HTTP listener; `backups`, `backup_storage`, `archiver` and `scheduler` are null
+// without backup storage.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "meta/meta_writer.h"
 #include "meta/params.h"
 #include "server/api_activity.h"
+#include "server/backup_scheduler.h"
 #include "server/live_params.h"
 #include "storage/cluster.h"
 
@@ -27,12 +28,13 @@ struct ApiEnv {
   ApiActivity* activity = nullptr;  // results of the API's verify and vacuum actions
   Clock* clock = nullptr;
   std::string cluster_id;
-  std::string meta_store;            // redacted
-  std::string object_store;          // redacted
-  std::string grpc_address;          // HOST:PORT as bound
-  std::string http_address;          // HOST:PORT as bound
-  bool auth = false;                 // the admin token is required
-  const LiveParams* live = nullptr;  // checkpoint_interval, pitr_retention in force
+  std::string meta_store;                // redacted
+  std::string object_store;              // redacted
+  std::string grpc_address;              // HOST:PORT as bound
+  std::string http_address;              // HOST:PORT as bound
+  bool auth = false;                     // the admin token is required
+  const LiveParams* live = nullptr;      // checkpoint_interval, pitr_retention in force
+  BackupScheduler* scheduler = nullptr;  // the backup schedule's runs
 };
 
 }  // namespace cairn::server

@@ -15,6 +15,8 @@ void AddClusterRoutes(const ApiEnv& env, const HttpAuth& auth, HttpRouter* route
 void AddBackupRoutes(const ApiEnv& env, const HttpAuth& auth, HttpRouter* router);
 // timelines (recoverable ranges) and the archiver's lag (api_pitr.cc).
 void AddPitrRoutes(const ApiEnv& env, const HttpAuth& auth, HttpRouter* router);
+// The backup schedule and the scheduler's last run (api_schedule.cc).
+void AddScheduleRoutes(const ApiEnv& env, const HttpAuth& auth, HttpRouter* router);
 // The console's embedded static files (api_console.cc).
 void AddConsoleRoutes(const HttpAuth& auth, HttpRouter* router);
 

@@ -448,7 +448,8 @@ void Server::AddHttpRoutes(const std::string& grpc_address, const std::string& h
              grpc_address,
              http_address,
              http_auth_->enabled(),
-             live_.get()};
+             live_.get(),
+             backup_scheduler_.get()};
   AddApiRoutes(api, *http_auth_, &router_);
 }
 

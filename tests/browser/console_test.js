@@ -97,6 +97,7 @@ async function main() {
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto("http://" + server.http + "/");
     await page.waitForSelector("tr.backup-row");
+    assert.strictEqual(await page.textContent("#schedule-policy"), "no schedule");
 
     // Backup rows: one per backup, newest first, with remarks and timeline.
     const rows = await page.$$eval("tr.backup-row", (trs) => trs.map((tr) =>
@@ -144,6 +145,20 @@ async function main() {
       const cell = document.querySelector(`tr.backup-row[data-id="${id}"] td.verify`);
       return cell && cell.classList.contains("ok");
     }, made.id);
+    // The backup schedule: set by the CLI; once a scheduled backup was taken, the
+    // section shows the policy and that run.
+    cli(["backup", "schedule", "set", "--every", "1s", "--keep-last", "2"], server.grpc);
+    let schedule = null;
+    for (let i = 0; i < 300 && !(schedule && schedule.last_success); i++) {
+      schedule = await (await context.request.get("http://" + server.http + "/api/v1/schedule")).json();
+      if (!schedule.last_success) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert(schedule.last_success && schedule.last_run.ok, JSON.stringify(schedule));
+    await page.reload();
+    await page.waitForSelector("#schedule-last");
+    assert.match(await page.textContent("#schedule-policy"), /^every 1s, keep last 2 \(set \S+Z\)$/);
+    assert.match(await page.textContent("#schedule-last"), /^last run \S+Z: ok, backup \d+/);
+    assert.match(await page.textContent("#schedule-counts"), /^last success: \S+Z; runs \d+, failures 0$/);
     assert.deepStrictEqual(errors, []);
     fs.mkdirSync(outDir, { recursive: true });
     const shot = path.join(outDir, "console.png");

@@ -221,6 +221,45 @@ TEST_F(ApiTest, WithoutAuthTheApiIsOpen) {
   EXPECT_EQ(json::parse(list.out)["backups"].size(), 2u);
 }
 
+// The backup schedule and its runs, as `backup schedule show` shows them; null without one.
+TEST_F(ApiTest, ScheduleShowsTheStoredScheduleAndItsRuns) {
+  StartWithToken();
+  EXPECT_EQ(Call("GET", "/api/v1/schedule").code, 401);
+  json none = Json(Call("GET", "/api/v1/schedule", "", Bearer()));
+  EXPECT_TRUE(none.contains("schedule") && none["schedule"].is_null()) << none;
+  EXPECT_TRUE(none["last_run"].is_null()) << none;
+  EXPECT_EQ(none["runs"], 0);
+  ExpectOk(Cairn({"table", "create", "t"}, "", Env()));
+  ExpectOk(Cairn({"backup", "schedule", "set", "--every", "1s", "--keep-last", "2"}, "", Env()));
+  json s;
+  for (int i = 0; i < 300; ++i) {
+    s = Json(Call("GET", "/api/v1/schedule", "", Bearer()));
+    if (s.value("last_success_ms", int64_t{0}) > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GT(s.value("last_success_ms", int64_t{0}), 0) << s;
+  EXPECT_EQ(s["schedule"]["every"], "1s") << s;
+  EXPECT_EQ(s["schedule"]["every_ms"], 1000);
+  EXPECT_EQ(s["schedule"]["keep_last"], 2);
+  EXPECT_EQ(s["schedule"]["keep_daily"], 0);
+  EXPECT_TRUE(s["schedule"]["set"].is_string()) << s;
+  EXPECT_GE(s["runs"].get<uint64_t>(), 1u);
+  EXPECT_EQ(s["failures"], 0);
+  EXPECT_TRUE(s["last_success"].is_string()) << s;
+  ASSERT_TRUE(s["last_run"].is_object()) << s;
+  EXPECT_EQ(s["last_run"]["ok"], true) << s;
+  uint64_t backup_id = s["last_run"]["backup_id"].get<uint64_t>();
+  RunResult show = Cairn({"backup", "show", std::to_string(backup_id), "--json"}, "", Env());
+  ExpectOk(show);
+  EXPECT_EQ(json::parse(show.out)["remarks"], "scheduled");
+  EXPECT_TRUE(s["next_due_ms"].is_number()) << s;
+
+  ExpectOk(Cairn({"backup", "schedule", "clear"}, "", Env()));
+  json cleared = Json(Call("GET", "/api/v1/schedule", "", Bearer()));
+  EXPECT_TRUE(cleared["schedule"].is_null()) << cleared;
+  EXPECT_TRUE(cleared["next_due_ms"].is_null()) << cleared;
+}
+
 // The slow client against the real server and its default timeouts: one byte
 // every 1.9 s. /healthz and /metrics answer meanwhile; the trickler gets 408.
 TEST_F(ApiTest, TricklingClientHoldsNeitherHealthzNorMetrics) {

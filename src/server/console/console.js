@@ -199,6 +199,41 @@ function renderVacuum(v) {
   $("vacuum-stats").replaceChildren(...lines);
 }
 
+function keepText(s) {
+  const rules = [["keep_last", "last"], ["keep_hourly", "hourly"], ["keep_daily", "daily"],
+                 ["keep_weekly", "weekly"]].filter(([k]) => s[k] > 0).map(([k, n]) => n + " " + s[k]);
+  return rules.length ? "keep " + rules.join(", ") : "keeps all its backups";
+}
+
+function scheduleRunText(r) {
+  if (!r.ok) return "last run " + r.started + ": failed: " + r.error;
+  return "last run " + r.started + ": ok" + (r.backup_id ? ", backup " + r.backup_id : "") +
+         (r.expired.length ? ", expired " + r.expired.join(" ") : "") + " (" + r.duration_ms + " ms)";
+}
+
+// The stored schedule (or "no schedule") and the scheduler's runs since the server started.
+function renderSchedule(s) {
+  const lines = [];
+  if (!s.schedule) {
+    lines.push(el("div", { id: "schedule-policy", class: "muted", text: "no schedule" }));
+  } else {
+    lines.push(el("div", { id: "schedule-policy",
+                           text: "every " + s.schedule.every + ", " + keepText(s.schedule) +
+                                 " (set " + s.schedule.set + ")" }));
+    lines.push(el("div", { id: "schedule-next", text: "next due: " + (s.next_due || "-") }));
+  }
+  if (s.last_run) {
+    lines.push(el("div", { id: "schedule-last", class: s.last_run.ok ? "ok" : "bad",
+                           text: scheduleRunText(s.last_run) }));
+  }
+  if (s.schedule || s.runs) {
+    lines.push(el("div", { id: "schedule-counts",
+                           text: "last success: " + (s.last_success || "-") + "; runs " + s.runs +
+                                 ", failures " + s.failures }));
+  }
+  $("schedule").replaceChildren(...lines);
+}
+
 async function refresh() {
   try {
     const [status, levels, tables, archiver, vacuum] = await Promise.all(
@@ -208,9 +243,11 @@ async function refresh() {
     renderTables(tables);
     renderVacuum(vacuum);
     if (status.backup_storage) {
-      const [backups, timelines] = await Promise.all([api("GET", "backups"), api("GET", "timelines")]);
+      const [backups, timelines, schedule] = await Promise.all(
+        [api("GET", "backups"), api("GET", "timelines"), api("GET", "schedule")]);
       renderBackups(backups);
       renderTimeline(timelines, backups.backups);
+      renderSchedule(schedule);
     }
     document.body.dataset.loaded = String(Date.now());
   } catch (e) {
