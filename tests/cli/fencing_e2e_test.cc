@@ -17,20 +17,6 @@ namespace {
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
 
-// The exit code of `pid` once it has exited (-1 for a signal), without reaping it, so
-// that its ServerProcess still owns it; nullopt while it runs past `timeout`.
-std::optional<int> WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    siginfo_t info{};
-    if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
-      return info.si_code == CLD_EXITED ? info.si_status : -1;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
-}
-
 // Copies the SQLite meta store of a data dir (meta.db and its WAL files) into `dir`;
 // the URL of the copy.
 std::string CopyMetaStore(const std::string& data_dir, const std::string& dir) {

@@ -105,6 +105,18 @@ pid_t SpawnProcess(const std::vector<std::string>& argv, const std::string& stdo
   return pid;
 }
 
+std::optional<int> WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    siginfo_t info{};
+    if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+      return info.si_code == CLD_EXITED ? info.si_status : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::nullopt;
+}
+
 int WaitProcess(pid_t pid, int timeout_s) {
   auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
   int status = 0;

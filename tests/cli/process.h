@@ -4,7 +4,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,10 @@ pid_t SpawnProcess(const std::vector<std::string>& argv, const std::string& stdo
 
 // Waits for `pid` up to `timeout_s`; its exit code, or -1 (signal / timeout, then killed).
 int WaitProcess(pid_t pid, int timeout_s = 120);
+
+// The exit code of `pid` once it has exited (-1 for a signal), without reaping it, so
+// that its ServerProcess still owns it; nullopt while it runs past `timeout`.
+std::optional<int> WaitForExit(pid_t pid, std::chrono::milliseconds timeout);
 
 std::string ReadFile(const std::string& path);
 

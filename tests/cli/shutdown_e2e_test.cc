@@ -18,20 +18,6 @@ namespace {
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
 
-// The exit code of `pid` once it has exited (-1 for a signal) without reaping it;
-// nullopt while it runs past `timeout`.
-std::optional<int> WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    siginfo_t info{};
-    if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
-      return info.si_code == CLD_EXITED ? info.si_status : -1;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return std::nullopt;
-}
-
 bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   auto deadline = SteadyClock::now() + timeout;
   while (!done()) {

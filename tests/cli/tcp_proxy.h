@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/test_util.h"
+
 namespace cairn::testing {
 
 class TcpProxy {
@@ -58,15 +60,8 @@ class TcpProxy {
       accepted_++;
       Keep(client);
       if (upstream_port_ == 0 || frozen_) continue;  // hold it open, never answer
-      int up = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(static_cast<uint16_t>(upstream_port_));
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      if (connect(up, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-        close(up);
-        continue;
-      }
+      int up = ConnectLoopback(upstream_port_);
+      if (up < 0) continue;
       Keep(up);
       pumps_.emplace_back([this, client, up] { Pump(client, up); });
       pumps_.emplace_back([this, client, up] { Pump(up, client); });

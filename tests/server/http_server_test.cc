@@ -14,21 +14,10 @@
 #include <future>
 #include <thread>
 
+#include "testing/test_util.h"
+
 namespace cairn::server {
 namespace {
-
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Reads until the peer closes (or 30 s without data).
 std::string ReadToEnd(int fd) {
@@ -46,7 +35,7 @@ std::string ReadToEnd(int fd) {
 
 // Sends `request` on a new connection and reads until the server closes it.
 std::string Request(int port, const std::string& request) {
-  int fd = Connect(port);
+  int fd = testing::ConnectLoopback(port);
   if (fd < 0) return "";
   (void)!write(fd, request.data(), request.size());
   std::string response = ReadToEnd(fd);
@@ -120,7 +109,7 @@ TEST_F(HttpServerTest, RoutesMethodsPathsQueriesAndBodies) {
 
 TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   StartServer();
-  int fd = Connect(port_);
+  int fd = testing::ConnectLoopback(port_);
   ASSERT_GE(fd, 0);
   // Two pipelined requests, then a third after the answers; the last one closes.
   std::string two =
@@ -171,7 +160,7 @@ TEST_F(HttpServerTest, TricklingClientTimesOutWithoutHoldingOthers) {
   HttpServerOptions options;
   options.request_timeout_ms = 3000;
   StartServer(options);
-  int fd = Connect(port_);
+  int fd = testing::ConnectLoopback(port_);
   ASSERT_GE(fd, 0);
   auto trickle = std::async(std::launch::async, [fd] {
     std::string request = "GET /hello HTTP/1.1\r\nHost: slow\r\n\r\n";
@@ -201,11 +190,11 @@ TEST_F(HttpServerTest, IdleConnectionsAreClosed) {
   options.request_timeout_ms = 500;
   options.idle_timeout_ms = 500;
   StartServer(options);
-  int silent = Connect(port_);  // never sends anything
+  int silent = testing::ConnectLoopback(port_);  // never sends anything
   ASSERT_GE(silent, 0);
   EXPECT_EQ(ReadToEnd(silent), "");  // closed by the server, without a response
   close(silent);
-  int kept = Connect(port_);  // keep-alive after one request, then idle
+  int kept = testing::ConnectLoopback(port_);  // keep-alive after one request, then idle
   std::string request = "GET /items/5 HTTP/1.1\r\n\r\n";
   ASSERT_EQ(write(kept, request.data(), request.size()), static_cast<ssize_t>(request.size()));
   EXPECT_EQ(Body(ReadToEnd(kept)), "item 5");
@@ -226,7 +215,7 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitGet503) {
   HttpServerOptions options;
   options.max_connections = 2;
   StartServer(options);
-  int a = Connect(port_), b = Connect(port_);
+  int a = testing::ConnectLoopback(port_), b = testing::ConnectLoopback(port_);
   ASSERT_GE(a, 0);
   ASSERT_GE(b, 0);
   // Both held by the server (idle); a third is refused at once.

@@ -52,6 +52,20 @@ inline int FreePort() {
   return port;
 }
 
+// A blocking TCP connection to 127.0.0.1:`port`; -1 when it is refused.
+inline int ConnectLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // Endpoints of the servers started by scripts/test-servers.sh, read from the KEY=VALUE
 // file named by $CAIRN_TEST_ENV_FILE (or the process environment). A real-server test
 // calls RequireExternal(name): when the endpoint is missing the test FAILS (it is never
