@@ -126,7 +126,11 @@ RecordSummary Model::Apply(const ChangelogRecord& record, std::string* violation
       if (summary.unknown_key.empty()) summary.unknown_key = key;
     }
   }
-  if (version_put) summary.kinds |= sst_deletes.empty() ? kCheckpoint : kCompaction;
+  // A checkpoint only adds SSTs; a compaction removes some or moves some (a trivial
+  // move puts an SST that is already in the version at its new level).
+  bool moves = std::any_of(sst_puts.begin(), sst_puts.end(),
+                           [&](uint64_t id) { return prev.ssts->count(id) > 0; });
+  if (version_put) summary.kinds |= sst_deletes.empty() && !moves ? kCheckpoint : kCompaction;
   if (!version_put && (!sst_puts.empty() || !sst_deletes.empty())) {
     summary.kinds |= kUnknown;
     summary.unknown_key = "storage/sst/ without storage/version";

@@ -41,10 +41,12 @@ struct ClusterOptions {
   size_t block_cache_bytes = 64 << 20;
   size_t target_sst_bytes = 32 << 20;
   // Leveled compaction (docs/storage.md, "Levels"): L0..L<num_levels-1>; L0 is compacted
-  // at `level0_compaction_trigger` SSTs, L1 past `max_bytes_for_level_base` bytes, and
-  // each deeper level past `level_size_multiplier` times the one above.
+  // at `level0_compaction_trigger` SSTs or `level0_compaction_bytes` bytes (0: the L1
+  // target), L1 past `max_bytes_for_level_base` bytes, and each deeper level past
+  // `level_size_multiplier` times the one above.
   int num_levels = 7;
   size_t level0_compaction_trigger = 4;
+  uint64_t level0_compaction_bytes = 0;
   uint64_t max_bytes_for_level_base = 256ull << 20;
   double level_size_multiplier = 10;
   // Write backpressure (docs/storage.md, "Backpressure").
@@ -134,6 +136,7 @@ struct ClusterStats {
   uint64_t checkpoints = 0;
   double last_checkpoint_ms = 0;
   uint64_t compactions = 0;
+  uint64_t trivial_moves = 0;  // compactions that only changed SSTs' levels
   uint64_t vacuum_deleted = 0;
   // Backpressure (docs/storage.md): the current stall (0 none, 1 slowdown, 2 stop), how
   // often writes entered slowdown and stop, writes refused after waiting in stop, and

@@ -51,15 +51,31 @@ Status ClusterImpl::CompactOnce(std::set<uint64_t>* rewritten, bool* did_work) {
       std::optional<Compaction> picked,
       rewritten ? picker.PickFull(*version, *rewritten) : picker.PickAuto(*version));
   if (!picked) return Status::OK();
-  CAIRN_ASSIGN_OR_RETURN(VersionEdit edit, RunCompaction(*picked, version, catalog, committed));
+  VersionEdit edit;
+  if (picked->trivial_move) {
+    edit = TrivialMove(*picked);
+  } else {
+    CAIRN_ASSIGN_OR_RETURN(edit, RunCompaction(*picked, version, catalog, committed));
+  }
   CAIRN_RETURN_IF_ERROR(CommitEdit(edit, 0));
+  // A moved SST is not rewritten: a full compaction's bottom pass still rewrites it.
   if (rewritten) {
     for (const SstMeta& f : edit.added) rewritten->insert(f.object_id);
   }
   std::lock_guard lock(mu_);
   stats_.compactions++;
+  if (picked->trivial_move) stats_.trivial_moves++;
   *did_work = true;
   return Status::OK();
+}
+
+VersionEdit ClusterImpl::TrivialMove(const Compaction& c) {
+  VersionEdit edit;
+  for (const SstRef& f : c.inputs) {
+    edit.moved.push_back(*f);
+    edit.moved.back().level = c.output_level;
+  }
+  return edit;
 }
 
 Result<VersionEdit> ClusterImpl::RunCompaction(const Compaction& c,

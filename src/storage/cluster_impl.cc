@@ -53,7 +53,8 @@ ClusterImpl::ClusterImpl(MetaWriter* meta, ObjectStore* objects, const ClusterOp
       pitr_retention_ms_(options.pitr_retention_ms),
       vacuum_min_age_ms_(options.vacuum_min_age_ms),
       sizing_(LevelSizingOptions{options.num_levels, options.level0_compaction_trigger,
-                                 options.max_bytes_for_level_base, options.level_size_multiplier}),
+                                 options.level0_compaction_bytes, options.max_bytes_for_level_base,
+                                 options.level_size_multiplier}),
       block_cache_(options.block_cache_bytes),
       write_controller_(options.write_stall, clock_),
       checkpoint_backoff_(kRetryMinMs, kRetryMaxMs),
@@ -279,6 +280,13 @@ Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_e
       return Status::Conflict("SST " + SstObjectKey(id) + " left the version concurrently");
     }
   }
+  for (const SstMeta& f : edit.moved) {
+    SstRef now = base->Find(f.object_id);
+    if (!now || now->level != f.level - 1) {
+      return Status::Conflict("SST " + SstObjectKey(f.object_id) +
+                              " changed level or left the version concurrently");
+    }
+  }
   CommitBudget budget(meta_->store()->BulkTxnLimits());
   if (CommitCost cost = CommitBudget::Cost(edit); !budget.Fits(cost)) {
     // Refused before anything is committed or deleted: the new SSTs are orphans.
@@ -296,6 +304,9 @@ Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_e
   Txn txn;
   txn.compares.push_back(Compare::RevisionEquals(std::string(keys::kStorageVersion), revision));
   for (const auto& f : edit.added)
+    txn.ops.push_back(Op::Put(keys::SstKey(f.object_id), EncodeSstMeta(f)));
+  // A moved SST keeps its object and key; only its level changes.
+  for (const auto& f : edit.moved)
     txn.ops.push_back(Op::Put(keys::SstKey(f.object_id), EncodeSstMeta(f)));
   for (uint64_t id : edit.removed) txn.ops.push_back(Op::Delete(keys::SstKey(id)));
   txn.ops.push_back(Op::Put(std::string(keys::kStorageVersion), EncodeVersionHeader(next)));
@@ -320,6 +331,10 @@ Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_e
         header_.version_id >= next.version_id && committed_epoch_ >= next.max_committed_epoch;
     for (const auto& f : edit.added) applied = applied && version_->Contains(f.object_id);
     for (uint64_t id : edit.removed) applied = applied && !version_->Contains(id);
+    for (const auto& f : edit.moved) {
+      SstRef now = version_->Find(f.object_id);
+      applied = applied && now && now->level == f.level;
+    }
     if (!applied) return committed.status();
     return Status::OK();
   }

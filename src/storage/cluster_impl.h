@@ -128,6 +128,8 @@ class ClusterImpl final : public Cluster {
   // written so far), the next step of a full compaction. *did_work = false when none
   // was pending.
   Status CompactOnce(std::set<uint64_t>* rewritten, bool* did_work);
+  // The delta of a trivial move: the inputs at the output level, same objects.
+  static VersionEdit TrivialMove(const Compaction& c);
   // Merges the inputs through the MVCC GC into new SSTs; the delta to commit.
   Result<VersionEdit> RunCompaction(const Compaction& c,
                                     const std::shared_ptr<const Version>& version,

@@ -25,10 +25,12 @@ size_t MetaBytes(size_t smallest, size_t largest, size_t tables) {
 
 CommitCost CommitBudget::Cost(const VersionEdit& edit) {
   CommitCost cost;
-  cost.ops = edit.added.size() + 2 * edit.removed.size() + kFixedOps;
+  cost.ops = edit.added.size() + edit.moved.size() + 2 * edit.removed.size() + kFixedOps;
   size_t body = edit.removed.size() * RemovedBytes();
-  for (const SstMeta& f : edit.added) {
-    body += MetaBytes(f.smallest_key.size(), f.largest_key.size(), f.table_ids.size());
+  for (const auto* files : {&edit.added, &edit.moved}) {
+    for (const SstMeta& f : *files) {
+      body += MetaBytes(f.smallest_key.size(), f.largest_key.size(), f.table_ids.size());
+    }
   }
   // The changelog record carries every op once more.
   cost.bytes = 2 * body + kFixedBytes;
@@ -50,6 +52,12 @@ CommitCost CommitBudget::Estimate(const std::vector<SstRef>& inputs, uint64_t ta
   size_t body = inputs.size() * RemovedBytes() + outputs * MetaBytes(key, key, tables);
   cost.bytes = 2 * body + kFixedBytes;
   return cost;
+}
+
+CommitCost CommitBudget::EstimateMove(const std::vector<SstRef>& inputs) {
+  VersionEdit edit;
+  for (const SstRef& f : inputs) edit.moved.push_back(*f);
+  return Cost(edit);
 }
 
 }  // namespace cairn

@@ -24,15 +24,23 @@ uint64_t Bytes(const std::vector<SstRef>& files) {
   return bytes;
 }
 
-// `upper` plus the SSTs of `level` they overlap.
+// `upper` (SSTs of `level`) plus the SSTs of level + 1 they overlap. Upper SSTs of a
+// sorted level that overlap nothing below are a trivial move.
 Compaction WithOverlap(const Version& v, int level, std::vector<SstRef> upper) {
   Compaction c;
   c.level = level;
   c.output_level = level + 1;
   auto [lo, hi] = RangeOf(upper);
   c.inputs = std::move(upper);
+  size_t upper_count = c.inputs.size();
   for (SstRef& f : v.Overlapping(level + 1, lo, hi)) c.inputs.push_back(std::move(f));
+  c.trivial_move = level >= 1 && c.inputs.size() == upper_count;
   return c;
+}
+
+bool UserRangesOverlap(const SstMeta& a, const SstMeta& b) {
+  return sst::UserPart(a.smallest_key) <= sst::UserPart(b.largest_key) &&
+         sst::UserPart(b.smallest_key) <= sst::UserPart(a.largest_key);
 }
 
 }  // namespace
@@ -46,14 +54,50 @@ Status CompactionPicker::TooLarge(const SstMeta& f, int level, size_t overlappin
       std::to_string(budget_.limits().max_bytes) + " bytes)");
 }
 
+CommitCost CompactionPicker::Cost(const Compaction& c) const {
+  return c.trivial_move ? CommitBudget::EstimateMove(c.inputs)
+                        : CommitBudget::Estimate(c.inputs, target_bytes_);
+}
+
+std::optional<Compaction> CompactionPicker::MoveLevel0(const Version& v) const {
+  const auto& l0 = v.level(0);  // newest first
+  Compaction c;
+  c.level = 0;
+  c.output_level = 1;
+  c.trivial_move = true;
+  for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
+    const SstMeta& f = **it;
+    bool free =
+        v.Overlapping(1, sst::UserPart(f.smallest_key), sst::UserPart(f.largest_key)).empty();
+    for (const SstRef& taken : c.inputs) free = free && !UserRangesOverlap(*taken, f);
+    if (!free) break;
+    c.inputs.push_back(*it);
+    if (!budget_.Fits(Cost(c))) {
+      c.inputs.pop_back();
+      break;
+    }
+  }
+  if (c.inputs.empty()) return std::nullopt;
+  // A newer L0 SST overlapping a moved one would be merged with it at L1 next, so the
+  // move would save nothing: merge them all now instead.
+  for (auto it = l0.rbegin() + static_cast<std::ptrdiff_t>(c.inputs.size()); it != l0.rend();
+       ++it) {
+    for (const SstRef& moved : c.inputs) {
+      if (UserRangesOverlap(*moved, **it)) return std::nullopt;
+    }
+  }
+  return c;
+}
+
 Result<Compaction> CompactionPicker::PickLevel0(const Version& v) const {
+  if (auto move = MoveLevel0(v)) return std::move(*move);
   const auto& l0 = v.level(0);  // newest first
   std::optional<Compaction> best;
   std::vector<SstRef> upper;
   for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
     upper.push_back(*it);
     Compaction c = WithOverlap(v, 0, upper);
-    if (!budget_.Fits(CommitBudget::Estimate(c.inputs, target_bytes_))) {
+    if (!budget_.Fits(Cost(c))) {
       if (!best) return TooLarge(**it, 0, c.inputs.size() - 1);
       break;
     }
@@ -69,7 +113,9 @@ Result<Compaction> CompactionPicker::PickRun(const Version& v, int level,
   for (size_t i = first; i < files.size(); ++i) {
     upper.push_back(files[i]);
     Compaction c = WithOverlap(v, level, upper);
-    if (!budget_.Fits(CommitBudget::Estimate(c.inputs, target_bytes_))) {
+    // A run that starts with a move stays one (what it would merge is picked next).
+    if (best && best->trivial_move && !c.trivial_move) break;
+    if (!budget_.Fits(Cost(c))) {
       if (!best) return TooLarge(*files[i], level, c.inputs.size() - 1);
       break;
     }
@@ -86,7 +132,7 @@ Result<std::optional<Compaction>> CompactionPicker::PickByOverlap(const Version&
   const SstMeta* smallest_file = nullptr;
   for (const SstRef& f : v.level(level)) {
     Compaction c = WithOverlap(v, level, {f});
-    if (!budget_.Fits(CommitBudget::Estimate(c.inputs, target_bytes_))) {
+    if (!budget_.Fits(Cost(c))) {
       if (c.inputs.size() < smallest_overlap) {
         smallest_overlap = c.inputs.size();
         smallest_file = f.get();
@@ -99,6 +145,7 @@ Result<std::optional<Compaction>> CompactionPicker::PickByOverlap(const Version&
     if (!best || ratio < best_ratio) {
       best_ratio = ratio;
       best = std::move(c);
+      if (best->trivial_move) break;  // nothing beats moving without a rewrite
     }
   }
   if (!best && smallest_file) return TooLarge(*smallest_file, level, smallest_overlap - 1);

@@ -3,7 +3,9 @@
 // left behind is newer than the output) with every SST of level n+1 they overlap, and
 // writes level n+1. One compaction therefore rewrites about (1 + fan-out) target-sized
 // files, never a whole level, and its version delta must fit one meta-store commit
-// (CommitBudget): the picker takes only inputs whose estimated delta fits.
+// (CommitBudget): the picker takes only inputs whose estimated delta fits. Inputs that
+// overlap nothing at n+1 (and, at L0, nothing among themselves) are a trivial move:
+// they change level by a metadata commit, nothing is rewritten.
 #pragma once
 
 #include <optional>
@@ -21,6 +23,9 @@ struct Compaction {
   int level = 0;         // where the first inputs come from
   int output_level = 1;  // level + 1, or level itself for a full compaction's bottom pass
   std::vector<SstRef> inputs;
+  // Every input is of `level` and overlaps nothing at output_level = level + 1 (nor, at
+  // L0, any other input): the inputs move down as they are.
+  bool trivial_move = false;
 };
 
 class CompactionPicker {
@@ -41,15 +46,21 @@ class CompactionPicker {
                                              const std::set<uint64_t>& rewritten) const;
 
  private:
-  // The oldest L0 SSTs, as many as fit, and the L1 SSTs they overlap.
+  // The oldest L0 SSTs, as many as fit, and the L1 SSTs they overlap; a trivial move
+  // of the oldest ones when they overlap neither L1, nor each other, nor a newer L0 SST.
   Result<Compaction> PickLevel0(const Version& v) const;
+  std::optional<Compaction> MoveLevel0(const Version& v) const;
   // SSTs of `level` >= 1 starting at `files[first]`, extended to the right while the
-  // delta fits, plus what they overlap in level + 1.
+  // delta fits, plus what they overlap in level + 1 (a trivial move, extended while it
+  // stays one, when files[first] overlaps nothing there).
   Result<Compaction> PickRun(const Version& v, int level, const std::vector<SstRef>& files,
                              size_t first) const;
-  // The one SST of `level` >= 1 with the smallest overlap ratio that fits.
+  // The one SST of `level` >= 1 with the smallest overlap ratio that fits (a trivial
+  // move when some SST overlaps nothing below).
   Result<std::optional<Compaction>> PickByOverlap(const Version& v, int level) const;
   Status TooLarge(const SstMeta& f, int level, size_t overlapping) const;
+  // The estimated commit of `c` (a move's or a merge's).
+  CommitCost Cost(const Compaction& c) const;
 
   LevelSizing sizing_;
   uint64_t target_bytes_;

@@ -35,11 +35,13 @@ Result<std::shared_ptr<const Version>> Version::Make(uint64_t version_id,
 Result<std::shared_ptr<const Version>> Version::Apply(uint64_t version_id,
                                                       const VersionEdit& edit) const {
   std::set<uint64_t> removed(edit.removed.begin(), edit.removed.end());
+  for (const SstMeta& f : edit.moved) removed.insert(f.object_id);
   std::vector<SstMeta> files;
   for (const SstRef& f : AllFiles()) {
     if (!removed.count(f->object_id)) files.push_back(*f);
   }
   files.insert(files.end(), edit.added.begin(), edit.added.end());
+  files.insert(files.end(), edit.moved.begin(), edit.moved.end());
   return Make(version_id, std::move(files));
 }
 
@@ -49,13 +51,15 @@ std::vector<SstRef> Version::AllFiles() const {
   return all;
 }
 
-bool Version::Contains(uint64_t object_id) const {
+bool Version::Contains(uint64_t object_id) const { return Find(object_id) != nullptr; }
+
+SstRef Version::Find(uint64_t object_id) const {
   for (const auto& level : levels_) {
     for (const auto& f : level) {
-      if (f->object_id == object_id) return true;
+      if (f->object_id == object_id) return f;
     }
   }
-  return false;
+  return nullptr;
 }
 
 uint64_t Version::LevelBytes(int i) const {

@@ -22,6 +22,9 @@ using SstRef = std::shared_ptr<const SstMeta>;
 struct VersionEdit {
   std::vector<SstMeta> added;
   std::vector<uint64_t> removed;  // object ids
+  // Trivial moves: SSTs of the version at a new level (same object, only the level
+  // changed). Not removed, so never stale: vacuum keeps the object.
+  std::vector<SstMeta> moved;
 };
 
 class Version {
@@ -35,6 +38,8 @@ class Version {
   const std::vector<SstRef>& level(int i) const { return levels_[i]; }
   std::vector<SstRef> AllFiles() const;
   bool Contains(uint64_t object_id) const;
+  // The SST with `object_id`, or nullptr.
+  SstRef Find(uint64_t object_id) const;
   uint64_t LevelBytes(int i) const;
   // The SSTs of sorted level `level` >= 1 whose user parts intersect [lo, hi], in order.
   std::vector<SstRef> Overlapping(int level, std::string_view lo, std::string_view hi) const;

@@ -36,7 +36,7 @@ std::set<uint64_t> Ids(const Compaction& c) {
 }
 
 LevelSizing Sizing(uint64_t l0_trigger, uint64_t base) {
-  return LevelSizing(LevelSizingOptions{7, l0_trigger, base, 10});
+  return LevelSizing(LevelSizingOptions{7, l0_trigger, 0, base, 10});
 }
 
 std::shared_ptr<const Version> L0AndL1() {
@@ -114,6 +114,68 @@ TEST(CompactionPickerTest, FullCompactionEndsWithEverySstInTheBottomLevelRewritt
   step = picker.PickFull(*after, {30, 21});
   ASSERT_TRUE(step.ok());
   EXPECT_FALSE(*step);
+}
+
+TEST(LevelSizingTest, L0IsDueByBytesAsWellAsByFiles) {
+  // Trigger 4 files or 250 bytes: 3 SSTs of 100 bytes are due by bytes (300 / 250).
+  LevelSizing sizing(LevelSizingOptions{7, 4, 250, 1000, 10});
+  EXPECT_DOUBLE_EQ(sizing.Score(*L0AndL1(), 0), 1.2);
+  // 0 bytes: the L1 target (1000), so the file count decides (3 / 4).
+  EXPECT_DOUBLE_EQ(Sizing(4, 1000).Score(*L0AndL1(), 0), 0.75);
+}
+
+TEST(CompactionPickerTest, OldestL0SstsOverlappingNothingMoveToL1) {
+  // L0 oldest first: 1 (a..b), 2 (d..e), 3 (c..c), 4 (w..y); L1: 10 (x..z). 1, 2 and 3
+  // overlap neither L1 nor each other nor 4; 4 overlaps L1.
+  auto v =
+      *Version::Make(1, {Sst(1, 0, "a", "b", 1), Sst(2, 0, "d", "e", 2), Sst(3, 0, "c", "c", 3),
+                         Sst(4, 0, "w", "y", 4), Sst(10, 1, "x", "z", 0)});
+  CompactionPicker picker(Sizing(2, 1 << 20), 1000, CommitBudget({120, 1 << 20}));
+  auto c = picker.PickAuto(*v);
+  ASSERT_TRUE(c.ok() && *c);
+  EXPECT_TRUE((*c)->trivial_move);
+  EXPECT_EQ((*c)->output_level, 1);
+  EXPECT_EQ(Ids(**c), (std::set<uint64_t>{1, 2, 3}));
+  // The oldest overlaps L1: a merge, no move.
+  v = *Version::Make(1, {Sst(1, 0, "a", "y", 1), Sst(2, 0, "d", "e", 2), Sst(10, 1, "x", "z", 0)});
+  c = picker.PickAuto(*v);
+  ASSERT_TRUE(c.ok() && *c);
+  EXPECT_FALSE((*c)->trivial_move);
+  EXPECT_EQ(Ids(**c), (std::set<uint64_t>{1, 2, 10}));
+}
+
+TEST(CompactionPickerTest, L0SstOverlappedByANewerOneIsMergedNotMoved) {
+  // Empty L1, but 2 overlaps 1: moving 1 would only defer rewriting it, so both merge.
+  auto v = *Version::Make(1, {Sst(1, 0, "a", "m", 1), Sst(2, 0, "c", "z", 2)});
+  CompactionPicker picker(Sizing(2, 1 << 20), 1000, CommitBudget({120, 1 << 20}));
+  auto c = picker.PickAuto(*v);
+  ASSERT_TRUE(c.ok() && *c);
+  EXPECT_FALSE((*c)->trivial_move);
+  EXPECT_EQ(Ids(**c), (std::set<uint64_t>{1, 2}));
+}
+
+TEST(CompactionPickerTest, DeeperLevelMovesAnSstThatOverlapsNothingBelow) {
+  // L1 over its target; 11 (m..p) overlaps nothing at L2.
+  auto v = *Version::Make(1, {Sst(10, 1, "a", "c", 0), Sst(11, 1, "m", "p", 0),
+                              Sst(20, 2, "a", "b", 0, 500), Sst(21, 2, "x", "y", 0, 50)});
+  CompactionPicker picker(Sizing(4, 150), 1000, CommitBudget({120, 1 << 20}));
+  auto c = picker.PickAuto(*v);
+  ASSERT_TRUE(c.ok() && *c);
+  EXPECT_TRUE((*c)->trivial_move);
+  EXPECT_EQ((*c)->level, 1);
+  EXPECT_EQ((*c)->output_level, 2);
+  EXPECT_EQ(Ids(**c), (std::set<uint64_t>{11}));
+}
+
+TEST(CompactionPickerTest, FullCompactionMovesARunThatOverlapsNothingBelow) {
+  // L1: 10 (a..c), 11 (d..f) overlap nothing at L2 (x..z): both move; 12 overlaps 20.
+  auto v = *Version::Make(1, {Sst(10, 1, "a", "c", 0), Sst(11, 1, "d", "f", 0),
+                              Sst(12, 1, "x", "x", 0), Sst(20, 2, "x", "z", 0)});
+  CompactionPicker picker(Sizing(4, 1 << 20), 1000, CommitBudget({120, 1 << 20}));
+  auto step = picker.PickFull(*v, {});
+  ASSERT_TRUE(step.ok() && *step);
+  EXPECT_TRUE((*step)->trivial_move);
+  EXPECT_EQ(Ids(**step), (std::set<uint64_t>{10, 11}));
 }
 
 }  // namespace

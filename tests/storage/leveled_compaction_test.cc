@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/random.h"
+#include "meta/changelog.h"
 #include "sst/internal_key.h"
 #include "storage/storage_test_env.h"
 
@@ -250,6 +251,101 @@ TEST_F(LeveledCompactionTest, CompactionTooLargeForOneCommitIsRefusedBeforeAnyDe
   EXPECT_EQ(env_.VersionObjects(), version);
   EXPECT_EQ(env_.StoredObjects(), stored);
   ExpectReadsAt(t, env_.cluster->committed_epoch());
+}
+
+// Levels of the SSTs in the meta store, by object id.
+std::map<uint64_t, int> StoredLevels(MetaStore* meta) {
+  std::map<uint64_t, int> levels;
+  auto kvs = meta->Range(keys::kStorageSstPrefix, PrefixEnd(keys::kStorageSstPrefix), 100000);
+  EXPECT_TRUE(kvs.ok());
+  for (const auto& kv : *kvs) {
+    SstMeta m = *DecodeSstMeta(kv.value);
+    levels[m.object_id] = m.level;
+  }
+  return levels;
+}
+
+TEST_F(LeveledCompactionTest, TrivialMoveChangesOnlyTheLevelAndKeepsTheObjects) {
+  ASSERT_TRUE(Open().ok());
+  uint32_t t = env_.cluster->CreateTable("t")->id;
+  // Ascending keys: every checkpoint's SST overlaps nothing written before it.
+  uint64_t last = 0;
+  for (int round = 0; round < 12; ++round) {
+    WriteBatch b;
+    std::map<std::string, std::string> batch;
+    for (int i = 0; i < 80; ++i) {
+      char key[16];
+      std::snprintf(key, sizeof key, "key%06d", round * 80 + i);
+      batch[key] = std::to_string(round) + ":" + std::string(60, 'v');
+      b.Put(t, key, batch[key]);
+    }
+    auto e = env_.cluster->Write(b);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    last = *e;
+    for (const auto& [k, v] : batch) history_[k][last] = v;
+    ASSERT_TRUE(env_.cluster->CompactPending().ok());
+    env_.clock.Advance(1);
+  }
+  ClusterStats stats = env_.cluster->Stats();
+  EXPECT_GT(stats.trivial_moves, 0u);
+  EXPECT_EQ(stats.trivial_moves, stats.compactions) << "nothing overlaps: nothing is rewritten";
+  std::map<uint64_t, int> levels = StoredLevels(env_.meta());
+  int below_l0 = 0;
+  for (const auto& [id, level] : levels) below_l0 += level > 0;
+  EXPECT_GT(below_l0, 0);
+  // No SST was rewritten: every object ever written is in the version, none is stale.
+  EXPECT_EQ(env_.StoredObjects(), env_.VersionObjects());
+  EXPECT_TRUE(env_.StaleObjects().empty());
+  ExpectSortedLevels();
+  ExpectReadsAt(t, last);
+  // A full vacuum deletes no moved SST; a restart reads the levels from the meta store.
+  auto report = env_.cluster->Vacuum({.full = true});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(env_.StoredObjects(), env_.VersionObjects());
+  ASSERT_TRUE(env_.Reopen().ok());
+  stats = env_.cluster->Stats();
+  uint64_t counted = 0;
+  for (const LevelStats& l : stats.levels) counted += l.level > 0 ? l.sst_count : 0;
+  EXPECT_EQ(counted, static_cast<uint64_t>(below_l0));
+  EXPECT_EQ(StoredLevels(env_.meta()), levels);
+  ExpectReadsAt(t, last);
+}
+
+TEST_F(LeveledCompactionTest, TrivialMoveIsOneChangelogRecordPuttingTheSstAtItsNewLevel) {
+  env_.options.level0_compaction_trigger = 1;
+  ASSERT_TRUE(Open().ok());
+  uint32_t t = env_.cluster->CreateTable("t")->id;
+  WriteBatch b;
+  b.Put(t, "k", "v");
+  ASSERT_TRUE(env_.cluster->Write(b).ok());
+  std::set<uint64_t> before = env_.VersionObjects();
+  ASSERT_EQ(before.size(), 1u);
+  auto changelog = [this] {
+    std::vector<ChangelogRecord> out;
+    auto kvs =
+        env_.meta()->Range(keys::kChangelogPrefix, PrefixEnd(keys::kChangelogPrefix), 1 << 20);
+    EXPECT_TRUE(kvs.ok());
+    for (const auto& kv : *kvs) out.push_back(*DecodeChangelogRecord(kv.value));
+    return out;
+  };
+  size_t records_before = changelog().size();
+  ASSERT_TRUE(env_.cluster->CompactPending().ok());
+  EXPECT_EQ(env_.cluster->Stats().trivial_moves, 1u);
+  EXPECT_EQ(env_.VersionObjects(), before);
+  EXPECT_EQ(StoredLevels(env_.meta()).at(*before.begin()), 1);
+  std::vector<ChangelogRecord> records = changelog();
+  ASSERT_EQ(records.size(), records_before + 1);
+  int sst_puts = 0, deletes = 0;
+  for (const Op& op : records.back().ops) {
+    if (op.kind == Op::Kind::kDelete) ++deletes;
+    if (op.key == keys::SstKey(*before.begin()) && op.kind == Op::Kind::kPut) {
+      ++sst_puts;
+      EXPECT_EQ(DecodeSstMeta(op.value)->level, 1);
+    }
+    EXPECT_FALSE(op.key.starts_with(keys::kStorageStalePrefix)) << op.key;
+  }
+  EXPECT_EQ(sst_puts, 1);
+  EXPECT_EQ(deletes, 0);
 }
 
 }  // namespace
