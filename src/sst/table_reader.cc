@@ -70,7 +70,8 @@ bool TableReader::MayContain(std::string_view user_part) const {
   return BloomMayContain(filter_, user_part);
 }
 
-Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& handle) const {
+Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& handle,
+                                                            bool fill_cache) const {
   if (cache_) {
     if (auto block = cache_->Lookup(object_id_, handle.offset)) return block;
   }
@@ -91,7 +92,7 @@ Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& h
   }
   CAIRN_ASSIGN_OR_RETURN(std::string raw, DecodeBlock(*bytes, what));
   CAIRN_ASSIGN_OR_RETURN(auto block, Block::Parse(std::move(raw), what));
-  if (cache_) cache_->Insert(object_id_, handle.offset, block);
+  if (cache_ && fill_cache) cache_->Insert(object_id_, handle.offset, block);
   return block;
 }
 
@@ -100,8 +101,9 @@ namespace {
 // Walks the index block and opens one data block at a time.
 class TableIterator final : public Iterator {
  public:
-  TableIterator(std::shared_ptr<const TableReader> table, std::unique_ptr<Iterator> index)
-      : table_(std::move(table)), index_(std::move(index)) {}
+  TableIterator(std::shared_ptr<const TableReader> table, std::unique_ptr<Iterator> index,
+                bool fill_cache)
+      : table_(std::move(table)), index_(std::move(index)), fill_cache_(fill_cache) {}
 
   bool Valid() const override { return data_ && data_->Valid(); }
   std::string_view key() const override { return data_->key(); }
@@ -139,7 +141,7 @@ class TableIterator final : public Iterator {
       status_ = Status::Corruption("SST " + table_->object_key() + ": bad index entry");
       return;
     }
-    auto block = table_->ReadBlock(handle);
+    auto block = table_->ReadBlock(handle, fill_cache_);
     if (!block.ok()) {
       status_ = block.status();
       return;
@@ -158,13 +160,15 @@ class TableIterator final : public Iterator {
   std::shared_ptr<const TableReader> table_;
   std::unique_ptr<Iterator> index_;
   std::unique_ptr<Iterator> data_;
+  const bool fill_cache_;
   Status status_;
 };
 
 }  // namespace
 
-std::unique_ptr<Iterator> TableReader::NewIterator() const {
-  return std::make_unique<TableIterator>(shared_from_this(), Block::NewIterator(index_));
+std::unique_ptr<Iterator> TableReader::NewIterator(bool fill_cache) const {
+  return std::make_unique<TableIterator>(shared_from_this(), Block::NewIterator(index_),
+                                         fill_cache);
 }
 
 }  // namespace cairn::sst

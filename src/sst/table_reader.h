@@ -28,10 +28,13 @@ class TableReader : public std::enable_shared_from_this<TableReader> {
   uint64_t file_size() const { return file_size_; }
   // False when no key with this user part (table id + user key) is in the SST.
   bool MayContain(std::string_view user_part) const;
-  // The iterator keeps the reader alive.
-  std::unique_ptr<Iterator> NewIterator() const;
+  // The iterator keeps the reader alive. With `fill_cache` false (compaction inputs,
+  // read once) blocks missing from the cache are read without being inserted, so a
+  // compaction does not evict the blocks that reads use.
+  std::unique_ptr<Iterator> NewIterator(bool fill_cache = true) const;
 
-  Result<std::shared_ptr<const Block>> ReadBlock(const BlockHandle& handle) const;
+  Result<std::shared_ptr<const Block>> ReadBlock(const BlockHandle& handle,
+                                                 bool fill_cache = true) const;
 
  private:
   TableReader(ObjectStore* store, std::string key, uint64_t object_id, BlockCache* cache)

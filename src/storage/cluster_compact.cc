@@ -84,7 +84,8 @@ Result<VersionEdit> ClusterImpl::RunCompaction(const Compaction& c,
   std::vector<std::unique_ptr<sst::Iterator>> children;
   for (const SstRef& f : c.inputs) {
     CAIRN_ASSIGN_OR_RETURN(auto reader, Reader(*f));
-    children.push_back(reader->NewIterator());
+    // Inputs are read once: keep the block cache for reads.
+    children.push_back(reader->NewIterator(/*fill_cache=*/false));
   }
   GcOptions gc;
   gc.watermark = WatermarkEpoch();

@@ -93,6 +93,28 @@ TEST_F(TableTest, RoundTripScanSeekAndProperties) {
   EXPECT_GT(cache.hits(), 0u);
 }
 
+TEST_F(TableTest, IteratorWithoutFillCacheReadsEverythingAndCachesNothing) {
+  Entries entries = RandomEntries(2, 3000);
+  Build("data/0000000000000002.sst", entries);
+  BlockCache cache(1 << 20);
+  auto reader = TableReader::Open(store_.get(), "data/0000000000000002.sst", 2, &cache);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto it = (*reader)->NewIterator(/*fill_cache=*/false);
+  size_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n)
+    ASSERT_EQ(it->value(), entries[std::string(it->key())]);
+  EXPECT_EQ(n, entries.size());
+  EXPECT_EQ(cache.usage(), 0u);
+  // A filling iterator caches the blocks, and a non-filling one then hits them.
+  auto filling = (*reader)->NewIterator();
+  for (filling->SeekToFirst(); filling->Valid(); filling->Next()) {
+  }
+  EXPECT_GT(cache.usage(), 0u);
+  uint64_t hits = cache.hits();
+  it->SeekToFirst();
+  EXPECT_GT(cache.hits(), hits);
+}
+
 TEST_F(TableTest, EmptyTableHasNoEntries) {
   Build("data/e.sst", {});
   auto reader = TableReader::Open(store_.get(), "data/e.sst", 9, nullptr);
