@@ -23,5 +23,10 @@ struct StorageState {
 };
 
 Result<StorageState> LoadStorageState(MetaStore* store);
+// Only the catalog (no SST is decoded).
+Result<Catalog> LoadCatalog(MetaStore* store);
+// The object ids the stored state references: every SST of the version and every stale
+// SST, read from the keys (no value is decoded), sorted. 8 bytes per id in memory.
+Result<std::vector<uint64_t>> LoadReferencedIds(MetaStore* store);
 
 }  // namespace cairn
