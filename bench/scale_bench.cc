@@ -20,14 +20,16 @@
 // and read after it; "+peak" is VmHWM minus VmRSS at the phase's start.
 //
 // Synthesis (cheap, not measured): LoadSyntheticMeta writes N storage/sst/<id>
-// (EncodeSstMeta of random 16-byte-key SSTs at level 1, every 16th at level 0), S stale
+// (EncodeSstMeta of random 16-byte-key SSTs at level 1, every 16th at level 0, sizes in
+// 64 classes), S stale
 // keys, P pins (backup/pin/<id>, each protecting every stale SST), a version header,
 // catalog and ids, through the restore batch writer (txns sized by BulkTxnLimits); the
-// N + S objects are sparse files data/<16 hex>.sst of each SstMeta's file_size
-// (open + ftruncate, no data blocks, no fsync): restore checks names and sizes only.
+// N + S objects data/<16 hex>.sst are hard links to 64 sparse files, one per size class
+// (link(2): no inode, no data blocks, no fsync): restore checks names and sizes only.
 // With --env/--store, the source and target meta stores are postgres or etcd from
 // scripts/test-servers.sh's env file instead of sqlite files in DIR.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,7 +58,6 @@ namespace cairn {
 namespace {
 
 using bench::Check;
-using bench::CreateDummyObjects;
 using bench::Die;
 using bench::LoadSyntheticMeta;
 using bench::Must;
@@ -81,15 +82,25 @@ uint64_t StatusKb(const std::string& field) {
 // One phase's time and memory: VmHWM reset at the start, read at the end.
 struct Phase {
   double seconds = 0;
+  double cpu = 0;  // user + system CPU seconds of the process (the VM is shared)
   uint64_t start_kb = 0;
   uint64_t peak_kb = 0;
 };
+
+double CpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto s = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
 
 Phase Measure(const std::function<void()>& fn) {
   std::ofstream("/proc/self/clear_refs") << "5";
   Phase p;
   p.start_kb = StatusKb("VmRSS");
+  double cpu = CpuSeconds();
   p.seconds = Seconds(fn);
+  p.cpu = CpuSeconds() - cpu;
   p.peak_kb = StatusKb("VmHWM");
   return p;
 }
@@ -103,7 +114,7 @@ std::string Mib(uint64_t kb) {
 void Report(const char* name, const Phase& p, double limit, const std::string& limit_what,
             uint64_t ssts) {
   uint64_t extra = p.peak_kb > p.start_kb ? p.peak_kb - p.start_kb : 0;
-  std::printf("%-8s %.3f s", name, p.seconds);
+  std::printf("%-8s %.3f s (cpu %.3f s)", name, p.seconds, p.cpu);
   if (limit > 0) std::printf(" vs %s %.3f s = %.2fx", limit_what.c_str(), limit, p.seconds / limit);
   std::printf("; RSS at start %s, peak %s (+%s = %.0f bytes/SST)\n", Mib(p.start_kb).c_str(),
               Mib(p.peak_kb).c_str(), Mib(extra).c_str(), extra * 1024.0 / ssts);
@@ -137,6 +148,36 @@ void CopyFile(const std::string& from, const std::string& to) {
   int fd = open(to.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || fsync(fd) != 0) Die("fsync " + to);
   close(fd);
+}
+
+// The synthetic SSTs of this benchmark: SyntheticSst with its file size rounded to one of
+// kSizeClasses sizes, so that all objects of one size can be hard links to one sparse
+// file (no inode per object: creating 1M inodes takes minutes on this disk).
+constexpr uint64_t kSizeClasses = 64;
+
+uint64_t ClassSize(uint64_t id) { return (32u << 20) - (id % kSizeClasses) * 16384; }
+
+SstMeta ScaleSst(uint64_t id) {
+  SstMeta m = bench::SyntheticSst(id);
+  m.file_size = ClassSize(id);
+  return m;
+}
+
+// data/<16 hex>.sst for ids first..last: hard links to one sparse file per size class.
+void CreateLinkedObjects(const std::string& root, uint64_t first, uint64_t last) {
+  std::filesystem::create_directories(root + "/data");
+  std::filesystem::create_directories(root + "/templates");
+  for (uint64_t c = 0; c < kSizeClasses; ++c) {
+    std::string path = root + "/templates/" + std::to_string(c);
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ftruncate(fd, static_cast<off_t>(ClassSize(c))) != 0) Die("create " + path);
+    close(fd);
+  }
+  for (uint64_t id = first; id <= last; ++id) {
+    std::string from = root + "/templates/" + std::to_string(id % kSizeClasses);
+    std::string to = root + "/" + SstObjectKey(id);
+    if (link(from.c_str(), to.c_str()) != 0) Die("link " + to + ": " + std::strerror(errno));
+  }
 }
 
 std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
@@ -183,11 +224,11 @@ ClusterOptions QuietOptions() {
 void Run(const Config& cfg) {
   const std::string objects_root = cfg.dir + "/objects";
   double synth_objects =
-      Seconds([&] { CreateDummyObjects(objects_root, 1, cfg.ssts + cfg.stale); });
+      Seconds([&] { CreateLinkedObjects(objects_root, 1, cfg.ssts + cfg.stale); });
   auto source = Must(OpenMetaStore(MetaUrl(cfg, "src")), "open source meta store");
   uint64_t commits = 0;
-  double synth_meta =
-      Seconds([&] { commits = LoadSyntheticMeta(source.get(), cfg.ssts, cfg.stale, cfg.pins); });
+  double synth_meta = Seconds(
+      [&] { commits = LoadSyntheticMeta(source.get(), cfg.ssts, cfg.stale, cfg.pins, ScaleSst); });
   std::printf(
       "%s, %llu SSTs in the version, %llu stale, %llu pins; synthesized in %.1f s (meta, %llu "
       "txns) + %.1f s (objects)\n",

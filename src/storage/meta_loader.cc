@@ -68,7 +68,7 @@ Result<StorageState> LoadStorageState(MetaStore* store) {
       ForEachWithPrefix(snap.get(), keys::kStorageSstPrefix, [&](const KeyValue& kv) {
         auto meta = DecodeSstMeta(kv.value);
         if (!meta.ok()) return WithKey(meta.status(), kv.key);
-        state.ssts.push_back(std::move(meta).value());
+        state.ssts.push_back(std::make_shared<const SstMeta>(std::move(meta).value()));
         return Status::OK();
       }));
   CAIRN_RETURN_IF_ERROR(

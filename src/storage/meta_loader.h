@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "common/result.h"
@@ -17,7 +18,8 @@ namespace cairn {
 struct StorageState {
   VersionHeader header;
   int64_t header_revision = 0;  // mod_revision of storage/version (0 = absent)
-  std::vector<SstMeta> ssts;
+  // Decoded straight into the shared form the Version keeps (no second copy).
+  std::vector<std::shared_ptr<const SstMeta>> ssts;
   std::map<uint64_t, uint64_t> stale;  // object id -> stale epoch
   Catalog catalog;
 };

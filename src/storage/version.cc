@@ -23,15 +23,23 @@ bool SortedLevelOrder(const SstRef& a, const SstRef& b) {
 
 Result<std::shared_ptr<const Version>> Version::Make(uint64_t version_id,
                                                      std::vector<SstMeta> files) {
+  std::vector<SstRef> refs;
+  refs.reserve(files.size());
+  for (auto& f : files) refs.push_back(std::make_shared<const SstMeta>(std::move(f)));
+  return Make(version_id, refs);
+}
+
+Result<std::shared_ptr<const Version>> Version::Make(uint64_t version_id,
+                                                     const std::vector<SstRef>& files) {
   auto v = std::make_shared<Version>();
   v->version_id_ = version_id;
-  for (auto& f : files) {
-    if (f.level < 0 || f.level >= kMaxLevels) {
-      return Status::Corruption("SST " + SstObjectKey(f.object_id) + " is at level " +
-                                std::to_string(f.level) + "; this build knows levels 0.." +
+  for (const SstRef& f : files) {
+    if (f->level < 0 || f->level >= kMaxLevels) {
+      return Status::Corruption("SST " + SstObjectKey(f->object_id) + " is at level " +
+                                std::to_string(f->level) + "; this build knows levels 0.." +
                                 std::to_string(kMaxLevels - 1));
     }
-    v->levels_[f.level].push_back(std::make_shared<const SstMeta>(std::move(f)));
+    v->levels_[f->level].push_back(f);
   }
   std::sort(v->levels_[0].begin(), v->levels_[0].end(), L0Order);
   for (int i = 1; i < kMaxLevels; ++i) {

@@ -30,6 +30,8 @@ class Version {
   // Sorts and validates; Corruption when a level number is unknown.
   static Result<std::shared_ptr<const Version>> Make(uint64_t version_id,
                                                      std::vector<SstMeta> files);
+  static Result<std::shared_ptr<const Version>> Make(uint64_t version_id,
+                                                     const std::vector<SstRef>& files);
   // The version after `edit`: O(n) in the files of the version (untouched SSTs are
   // shared with this one, not copied; added ones are merged in, not re-sorted).
   Result<std::shared_ptr<const Version>> Apply(uint64_t version_id, const VersionEdit& edit) const;
