@@ -62,16 +62,16 @@ class MetaLoader {
   RestoreBatchWriter batch_;
 };
 
-// SSTs 1..ssts in the version, stale SSTs after them, `pins` backup pins that protect
-// every stale SST, a version header, catalog, ids and params. Returns the commits used.
+// SSTs 1..ssts in the version (`make(id)`, default SyntheticSst), stale SSTs after them,
+// `pins` backup pins that protect every stale SST, a version header, catalog, ids and
+// params. Returns the commits used.
 inline uint64_t LoadSyntheticMeta(MetaStore* store, uint64_t ssts, uint64_t stale = 0,
-                                  uint64_t pins = 0) {
+                                  uint64_t pins = 0, SstMeta (*make)(uint64_t) = SyntheticSst) {
   MetaLoader load(store);
   uint64_t max_id = ssts + stale;
   load.Put(std::string(keys::kStorageVersion),
            EncodeVersionHeader({ssts + 1, kBaseEpoch + max_id * 8}));
-  for (uint64_t id = 1; id <= ssts; ++id)
-    load.Put(keys::SstKey(id), EncodeSstMeta(SyntheticSst(id)));
+  for (uint64_t id = 1; id <= ssts; ++id) load.Put(keys::SstKey(id), EncodeSstMeta(make(id)));
   for (uint64_t id = ssts + 1; id <= max_id; ++id) {
     load.Put(keys::StaleKey(id), std::to_string(kBaseEpoch + id * 8));
   }

@@ -15,6 +15,12 @@ namespace {
 constexpr size_t kScanChunkRows = 1000;
 constexpr size_t kScanChunkBytes = 1 << 20;
 
+// Whether the client cancelled the call or its deadline passed (then nobody waits for
+// the answer any more).
+bool CallGone(const grpc::ServerContext& ctx) {
+  return ctx.IsCancelled() || ctx.deadline() < std::chrono::system_clock::now();
+}
+
 // What an RPC needs (docs/server.md, "Auth"): the privilege, whether it mutates (then
 // the writer lease must still be held), whether it is rate-limited (expensive reads of
 // the backup storage).
@@ -128,8 +134,10 @@ class KvService final : public rpc::Kv::Service {
                     grpc::ServerWriter<rpc::ScanResponse>* writer) override {
     return Handle(env_, "Kv.Scan", kRead, *ctx, [&]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req->table(), req->as_of_epoch()));
-      CAIRN_ASSIGN_OR_RETURN(auto it,
-                             env_.cluster->Scan(id, req->from(), req->to(), {req->as_of_epoch()}));
+      // A scan over many tombstones may run long between rows: it polls the call.
+      ReadOptions read(req->as_of_epoch());
+      read.cancelled = [ctx] { return CallGone(*ctx); };
+      CAIRN_ASSIGN_OR_RETURN(auto it, env_.cluster->Scan(id, req->from(), req->to(), read));
       rpc::ScanResponse chunk;
       size_t chunk_bytes = 0;
       uint64_t sent = 0;

@@ -39,6 +39,9 @@ struct ClusterOptions {
   int64_t pitr_retention_ms = 0;                // system param pitr_retention
   int64_t vacuum_min_age_ms = 6 * 3600 * 1000;  // system param vacuum_min_age
   size_t block_cache_bytes = 64 << 20;
+  // Open TableReaders kept (index + filter of each SST in memory), least recently used
+  // dropped first; 0 = none kept.
+  size_t max_open_tables = 10'000;
   size_t target_sst_bytes = 32 << 20;
   // Leveled compaction (docs/storage.md, "Levels"): L0..L<num_levels-1>; L0 is compacted
   // at `level0_compaction_trigger` SSTs or `level0_compaction_bytes` bytes (0: the L1
@@ -93,12 +96,21 @@ class WriteBatch {
 };
 
 struct ReadOptions {
+  ReadOptions() = default;
+  ReadOptions(uint64_t as_of) : as_of_epoch(as_of) {}  // NOLINT: {epoch} reads as of it
   // Read the state as of this epoch (time travel within retention). 0 = latest committed.
   uint64_t as_of_epoch = 0;
+  // Scans poll this every kScanCancelCheckEntries internal entries they step over
+  // (tombstones and hidden versions included); once it returns true the scan stops with
+  // Aborted. Empty = never cancelled. The server passes the gRPC call's cancellation.
+  std::function<bool()> cancelled;
 };
+
+inline constexpr uint64_t kScanCancelCheckEntries = 1024;
 
 // Iterates user keys of one table in ascending order; values are the newest version
 // visible at the read epoch; tombstoned keys are skipped.
+// It opens SSTs as it reaches them, so it must not outlive its Cluster.
 class ScanIterator {
  public:
   virtual ~ScanIterator() = default;
@@ -138,6 +150,7 @@ struct ClusterStats {
   uint64_t compactions = 0;
   uint64_t trivial_moves = 0;  // compactions that only changed SSTs' levels
   uint64_t vacuum_deleted = 0;
+  uint64_t open_tables = 0;  // TableReaders cached (ClusterOptions::max_open_tables)
   // Backpressure (docs/storage.md): the current stall (0 none, 1 slowdown, 2 stop), how
   // often writes entered slowdown and stop, writes refused after waiting in stop, and
   // the memtable bytes not yet checkpointed.

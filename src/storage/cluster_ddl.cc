@@ -121,9 +121,9 @@ Status ClusterImpl::CommitCatalog(Txn txn, uint64_t epoch, TableInfo* table, boo
 }
 
 Status ClusterImpl::ReloadCatalog() {
-  CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
+  CAIRN_ASSIGN_OR_RETURN(Catalog catalog, LoadCatalog(meta_->store()));
   std::lock_guard lock(mu_);
-  catalog_ = std::move(state.catalog);
+  catalog_ = std::move(catalog);
   committed_epoch_ = std::max(committed_epoch_, catalog_.MaxEpoch());
   return Status::OK();
 }

@@ -56,6 +56,8 @@ ClusterImpl::ClusterImpl(MetaWriter* meta, ObjectStore* objects, const ClusterOp
                                  options.level0_compaction_bytes, options.max_bytes_for_level_base,
                                  options.level_size_multiplier}),
       block_cache_(options.block_cache_bytes),
+      tables_(objects, &block_cache_, options.max_open_tables,
+              [this](uint64_t id) { return InCurrentVersion(id); }),
       write_controller_(options.write_stall, clock_),
       checkpoint_backoff_(kRetryMinMs, kRetryMaxMs),
       compaction_backoff_(kRetryMinMs, kRetryMaxMs) {}
@@ -65,7 +67,7 @@ ClusterImpl::~ClusterImpl() { (void)Close(); }
 Status ClusterImpl::Init() {
   CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
   CAIRN_ASSIGN_OR_RETURN(auto version,
-                         Version::Make(state.header.version_id, std::move(state.ssts)));
+                         Version::Make(state.header.version_id, state.ssts));
   {
     std::lock_guard lock(mu_);
     SetVersionLocked(std::move(version));
@@ -353,11 +355,7 @@ Status ClusterImpl::CommitEdit(const VersionEdit& edit, uint64_t new_committed_e
 }
 
 void ClusterImpl::InstallVersion(std::shared_ptr<const Version>, const VersionEdit& edit) {
-  {
-    std::lock_guard lock(readers_mu_);
-    for (uint64_t id : edit.removed) readers_.erase(id);
-  }
-  for (uint64_t id : edit.removed) block_cache_.EraseObject(id);
+  tables_.Erase(edit.removed);  // after version_ moved on: nothing re-caches them
   commit_cv_.notify_all();
 }
 
@@ -367,14 +365,19 @@ void ClusterImpl::SetVersionLocked(std::shared_ptr<const Version> v) {
   version_ = std::move(v);
 }
 
-std::set<uint64_t> ClusterImpl::ObjectsInUseLocked() {
-  std::set<uint64_t> ids;
+std::vector<std::shared_ptr<const Version>> ClusterImpl::VersionsInUseLocked() {
+  std::vector<std::shared_ptr<const Version>> versions;
   for (const auto& w : live_versions_) {
-    if (auto v = w.lock()) {
-      for (const SstRef& f : v->AllFiles()) ids.insert(f->object_id);
-    }
+    if (auto v = w.lock()) versions.push_back(std::move(v));
   }
-  return ids;
+  return versions;
+}
+
+bool ClusterImpl::InAny(const std::vector<std::shared_ptr<const Version>>& versions, uint64_t id) {
+  for (const auto& v : versions) {
+    if (v->Contains(id)) return true;
+  }
+  return false;
 }
 
 SstOutputOptions ClusterImpl::NewSstOutput(int level, std::vector<uint64_t>* allocated) {
@@ -393,8 +396,8 @@ SstOutputOptions ClusterImpl::NewSstOutput(int level, std::vector<uint64_t>* all
 Status ClusterImpl::ReloadStorageLocked() {
   CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
   CAIRN_ASSIGN_OR_RETURN(auto version,
-                         Version::Make(state.header.version_id, std::move(state.ssts)));
-  std::lock_guard lock(mu_);
+                         Version::Make(state.header.version_id, state.ssts));
+  std::unique_lock lock(mu_);
   SetVersionLocked(std::move(version));
   header_ = state.header;
   header_revision_ = state.header_revision;
@@ -403,6 +406,8 @@ Status ClusterImpl::ReloadStorageLocked() {
   meta_->epochs().Raise(committed_epoch_);
   stale_ = std::move(state.stale);
   commit_cv_.notify_all();
+  lock.unlock();
+  tables_.EraseNotLive();  // SSTs another writer's commit removed
   return Status::OK();
 }
 
@@ -455,8 +460,10 @@ void ClusterImpl::CompactionLoop() {
 }
 
 ClusterStats ClusterImpl::Stats() {
+  size_t open_tables = tables_.size();  // before mu_: the cache locks mu_ inside its own lock
   std::lock_guard lock(mu_);
   ClusterStats stats = stats_;
+  stats.open_tables = open_tables;
   stats.version_id = header_.version_id;
   stats.committed_epoch = committed_epoch_;
   EpochClockStats clock = meta_->epochs().stats();

@@ -24,6 +24,7 @@
 #include "storage/meta_loader.h"
 #include "storage/retry_backoff.h"
 #include "storage/sst_output.h"
+#include "storage/table_cache.h"
 #include "storage/version.h"
 #include "storage/write_controller.h"
 
@@ -96,9 +97,16 @@ class ClusterImpl final : public Cluster {
   void InstallVersion(std::shared_ptr<const Version> v, const VersionEdit& edit);
   // Sets version_ and remembers it as possibly in use (mu_ held).
   void SetVersionLocked(std::shared_ptr<const Version> v);
-  // Object ids of every version a reader may still hold (mu_ held).
-  std::set<uint64_t> ObjectsInUseLocked();
-  Result<std::set<uint64_t>> FullVacuumReferences();       // mu_ not held
+  // Every version a reader may still hold (mu_ held); the objects they name are in use.
+  std::vector<std::shared_ptr<const Version>> VersionsInUseLocked();
+  // What full vacuum must keep: sorted ids plus the versions in use (mu_ not held).
+  struct References {
+    std::vector<uint64_t> ids;
+    std::vector<std::shared_ptr<const Version>> versions;
+    bool Contains(uint64_t id) const;
+  };
+  Result<References> FullVacuumReferences();
+  static bool InAny(const std::vector<std::shared_ptr<const Version>>& versions, uint64_t id);
   Status DeleteObjects(const std::vector<uint64_t>& ids);  // vacuum_mu_ held
 
   // --- reads ---
@@ -109,6 +117,7 @@ class ClusterImpl final : public Cluster {
   };
   Result<ReadContext> PrepareRead(uint32_t table_id, const ReadOptions& options);
   Result<std::shared_ptr<sst::TableReader>> Reader(const SstMeta& meta);
+  bool InCurrentVersion(uint64_t object_id) const;  // mu_ not held
   Result<std::optional<std::optional<std::string>>> GetFromSst(const SstMeta& meta,
                                                                std::string_view user_part,
                                                                std::string_view seek_key);
@@ -166,8 +175,7 @@ class ClusterImpl final : public Cluster {
   std::mutex ddl_mu_;
   std::mutex version_mu_;
 
-  std::mutex readers_mu_;
-  std::map<uint64_t, std::shared_ptr<sst::TableReader>> readers_;
+  TableCache tables_;  // only SSTs of version_; erased when they leave it
 
   mutable std::mutex mu_;
   std::condition_variable commit_cv_;      // durable_epoch_ advanced or closing

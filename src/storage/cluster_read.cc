@@ -4,6 +4,7 @@
 #include "common/epoch.h"
 #include "sst/internal_key.h"
 #include "storage/cluster_impl.h"
+#include "storage/level_iterator.h"
 #include "storage/merging_iterator.h"
 #include "storage/scan_iterator.h"
 
@@ -54,16 +55,12 @@ Result<ClusterImpl::ReadContext> ClusterImpl::PrepareRead(uint32_t table_id,
 }
 
 Result<std::shared_ptr<sst::TableReader>> ClusterImpl::Reader(const SstMeta& meta) {
-  {
-    std::lock_guard lock(readers_mu_);
-    auto it = readers_.find(meta.object_id);
-    if (it != readers_.end()) return it->second;
-  }
-  CAIRN_ASSIGN_OR_RETURN(auto reader, sst::TableReader::Open(objects_, SstObjectKey(meta.object_id),
-                                                             meta.object_id, &block_cache_));
-  std::lock_guard lock(readers_mu_);
-  readers_.emplace(meta.object_id, reader);
-  return reader;
+  return tables_.Get(meta.object_id);
+}
+
+bool ClusterImpl::InCurrentVersion(uint64_t object_id) const {
+  std::lock_guard lock(mu_);
+  return version_ && version_->Contains(object_id);
 }
 
 Result<std::optional<std::optional<std::string>>> ClusterImpl::GetFromSst(
@@ -123,16 +120,26 @@ Result<std::unique_ptr<ScanIterator>> ClusterImpl::Scan(uint32_t table_id, std::
   // Without an upper key the table ends where the next table id begins.
   std::string end =
       to.empty() ? sst::MakeUserPart(table_id + 1, "") : sst::MakeUserPart(table_id, to);
+  // SSTs wholly newer than the read hold nothing it sees.
+  auto skip = [epoch = ctx.epoch](const SstMeta& f) { return f.min_epoch > epoch; };
+  OpenSst open = [this](const SstMeta& f) -> Result<std::unique_ptr<sst::Iterator>> {
+    CAIRN_ASSIGN_OR_RETURN(auto reader, Reader(f));
+    return reader->NewIterator();
+  };
+  // One child per L0 SST (they overlap), one lazily opening child per deeper level.
   std::vector<std::unique_ptr<sst::Iterator>> children;
-  for (int level = 0; level < kMaxLevels; ++level) {
-    for (const SstRef& f : ctx.version->level(level)) {
-      if (f->min_epoch > ctx.epoch || !Overlaps(*f, begin, end)) continue;
-      CAIRN_ASSIGN_OR_RETURN(auto reader, Reader(*f));
-      children.push_back(reader->NewIterator());
-    }
+  for (const SstRef& f : ctx.version->level(0)) {
+    if (skip(*f) || !Overlaps(*f, begin, end)) continue;
+    CAIRN_ASSIGN_OR_RETURN(auto it, open(*f));
+    children.push_back(std::move(it));
+  }
+  for (int level = 1; level < kMaxLevels; ++level) {
+    auto [first, last] = ctx.version->OverlappingRange(level, begin, end);
+    if (first == last) continue;
+    children.push_back(NewLevelIterator(ctx.version, level, first, last, open, skip));
   }
   return NewUserScanIterator(NewMergingIterator(std::move(children)), ctx.version, table_id,
-                             std::string(from), std::string(to), ctx.epoch);
+                             std::string(from), std::string(to), ctx.epoch, options.cancelled);
 }
 
 Result<std::vector<TableInfo>> ClusterImpl::ListTables(const ReadOptions& options) {

@@ -20,11 +20,12 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
   // 1. Stale objects: they left the version at a known epoch.
   if (options_.vacuum_hook) options_.vacuum_hook(VacuumStep::kTakingCandidates);
   std::map<uint64_t, uint64_t> stale;
-  std::set<uint64_t> in_use;  // by the current version or a reader's older one
+  // The current version and readers' older ones: held (not copied into a set of ids)
+  std::vector<std::shared_ptr<const Version>> in_use;
   {
     std::lock_guard lock(mu_);
     stale = stale_;
-    in_use = ObjectsInUseLocked();
+    in_use = VersionsInUseLocked();
   }
   // Pins are read AFTER the candidates: a backup that pinned and cut before one of them
   // became stale is then always seen (pins read first could miss it, and its SST go).
@@ -35,7 +36,7 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
     report.stale_candidates++;
     // A reader of an older version may still need it; and a stale entry for an SST
     // that is back in the version (e.g. after a restore) must not delete it.
-    if (in_use.count(id)) {
+    if (InAny(in_use, id)) {
       report.kept_by_gate++;
       continue;
     }
@@ -92,12 +93,12 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
       listed.push_back(m);
       return Status::OK();
     }));
-    CAIRN_ASSIGN_OR_RETURN(std::set<uint64_t> referenced, FullVacuumReferences());
+    CAIRN_ASSIGN_OR_RETURN(References referenced, FullVacuumReferences());
     std::vector<uint64_t> orphans;
     for (const auto& m : listed) {
       uint64_t id = 0;
       if (!ParseSstObjectKey(m.key, &id)) continue;  // not ours: never touch it
-      if (referenced.count(id)) continue;
+      if (referenced.Contains(id)) continue;
       report.orphans++;
       std::string reason;
       if (!gate.MayDelete(DeletionCandidate{id, m.key, std::nullopt, m.mtime_ms}, &reason)) {
@@ -124,6 +125,7 @@ Status ClusterImpl::DeleteObjects(const std::vector<uint64_t>& ids) {
   CAIRN_RETURN_IF_ERROR(meta_->CheckFence());
   CAIRN_RETURN_IF_ERROR(
       RaiseMaxDeletedObjectId(objects_, *std::max_element(ids.begin(), ids.end())));
+  tables_.Erase(ids);  // a reader opened by a raced read must not outlive its object
   for (uint64_t id : ids) {
     CAIRN_RETURN_IF_ERROR(meta_->CheckFence());
     CAIRN_RETURN_IF_ERROR(objects_->Delete(SstObjectKey(id)));
@@ -133,17 +135,23 @@ Status ClusterImpl::DeleteObjects(const std::vector<uint64_t>& ids) {
 
 // What full vacuum keeps, read after its listing: the meta store's version and stale
 // list (memory can lag them: a commit that applied but lost its ack, whose reload failed
-// too), plus memory's readers and uploads in flight, which only memory knows.
-Result<std::set<uint64_t>> ClusterImpl::FullVacuumReferences() {
-  CAIRN_ASSIGN_OR_RETURN(StorageState stored, LoadStorageState(meta_->store()));
-  std::set<uint64_t> referenced;
-  for (const auto& sst : stored.ssts) referenced.insert(sst.object_id);
-  for (const auto& [id, e] : stored.stale) referenced.insert(id);
-  std::lock_guard lock(mu_);
-  referenced.merge(ObjectsInUseLocked());
-  for (const auto& [id, e] : stale_) referenced.insert(id);
-  referenced.insert(in_flight_.begin(), in_flight_.end());
-  return referenced;
+// too), plus memory's readers and uploads in flight, which only memory knows. The
+// stored state is read as ids from the keys: no second copy of the version in memory.
+Result<ClusterImpl::References> ClusterImpl::FullVacuumReferences() {
+  References refs;
+  CAIRN_ASSIGN_OR_RETURN(refs.ids, LoadReferencedIds(meta_->store()));
+  {
+    std::lock_guard lock(mu_);
+    refs.versions = VersionsInUseLocked();
+    for (const auto& [id, e] : stale_) refs.ids.push_back(id);
+    refs.ids.insert(refs.ids.end(), in_flight_.begin(), in_flight_.end());
+  }
+  std::sort(refs.ids.begin(), refs.ids.end());
+  return refs;
+}
+
+bool ClusterImpl::References::Contains(uint64_t id) const {
+  return std::binary_search(ids.begin(), ids.end(), id) || InAny(versions, id);
 }
 
 }  // namespace cairn

@@ -8,12 +8,14 @@ namespace {
 class UserScanIterator final : public ScanIterator {
  public:
   UserScanIterator(std::unique_ptr<sst::Iterator> merged, std::shared_ptr<const Version> version,
-                   uint32_t table_id, std::string from, std::string to, uint64_t read_epoch)
+                   uint32_t table_id, std::string from, std::string to, uint64_t read_epoch,
+                   std::function<bool()> cancelled)
       : merged_(std::move(merged)),
         version_(std::move(version)),
         table_id_(table_id),
         to_(std::move(to)),
-        epoch_(read_epoch) {
+        epoch_(read_epoch),
+        cancelled_(std::move(cancelled)) {
     merged_->Seek(sst::MakeSeekKey(table_id_, from, epoch_));
     FindNextVisible();
   }
@@ -28,13 +30,26 @@ class UserScanIterator final : public ScanIterator {
   Status status() const override { return status_; }
 
  private:
+  // Steps the merged stream; false once the scan is cancelled (status_ says so). Every
+  // step counts, so a run of tombstones or hidden versions is cancellable too.
+  bool Step() {
+    merged_->Next();
+    if (++steps_ % kScanCancelCheckEntries == 0 && cancelled_ && cancelled_()) {
+      status_ = Status::Aborted("scan cancelled");
+      return false;
+    }
+    return true;
+  }
+
   void SkipCurrentUserKey() {
-    while (merged_->Valid() && sst::UserPart(merged_->key()) == user_part_) merged_->Next();
+    while (merged_->Valid() && sst::UserPart(merged_->key()) == user_part_) {
+      if (!Step()) return;
+    }
   }
 
   void FindNextVisible() {
     valid_ = false;
-    while (merged_->Valid()) {
+    while (status_.ok() && merged_->Valid()) {
       sst::ParsedInternalKey k;
       if (!sst::ParseInternalKey(merged_->key(), &k)) {
         status_ = Status::Corruption("malformed internal key during scan");
@@ -42,7 +57,7 @@ class UserScanIterator final : public ScanIterator {
       }
       if (k.table_id() != table_id_ || (!to_.empty() && k.user_key() >= to_)) return;
       if (k.epoch > epoch_) {  // newer than the read epoch
-        merged_->Next();
+        Step();
         continue;
       }
       user_part_.assign(k.user_part);
@@ -54,7 +69,7 @@ class UserScanIterator final : public ScanIterator {
       }
       SkipCurrentUserKey();
     }
-    status_ = merged_->status();
+    if (status_.ok()) status_ = merged_->status();
   }
 
   std::unique_ptr<sst::Iterator> merged_;
@@ -62,6 +77,8 @@ class UserScanIterator final : public ScanIterator {
   const uint32_t table_id_;
   const std::string to_;
   const uint64_t epoch_;
+  const std::function<bool()> cancelled_;
+  uint64_t steps_ = 0;  // merged entries stepped over
   std::string user_part_;
   std::string key_;
   std::string value_;
@@ -74,9 +91,11 @@ class UserScanIterator final : public ScanIterator {
 std::unique_ptr<ScanIterator> NewUserScanIterator(std::unique_ptr<sst::Iterator> merged,
                                                   std::shared_ptr<const Version> version,
                                                   uint32_t table_id, std::string from,
-                                                  std::string to, uint64_t read_epoch) {
+                                                  std::string to, uint64_t read_epoch,
+                                                  std::function<bool()> cancelled) {
   return std::make_unique<UserScanIterator>(std::move(merged), std::move(version), table_id,
-                                            std::move(from), std::move(to), read_epoch);
+                                            std::move(from), std::move(to), read_epoch,
+                                            std::move(cancelled));
 }
 
 }  // namespace cairn

@@ -1,48 +1,93 @@
 #include "storage/version.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "sst/internal_key.h"
 
 namespace cairn {
+namespace {
+
+// L0: newest first. Checkpoint SSTs have disjoint epoch ranges, so the max epoch orders
+// them; the object id breaks ties between outputs of one checkpoint.
+bool L0Order(const SstRef& a, const SstRef& b) {
+  if (a->max_epoch != b->max_epoch) return a->max_epoch > b->max_epoch;
+  return a->object_id > b->object_id;
+}
+
+bool SortedLevelOrder(const SstRef& a, const SstRef& b) {
+  return sst::CompareInternalKeys(a->smallest_key, b->smallest_key) < 0;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<const Version>> Version::Make(uint64_t version_id,
                                                      std::vector<SstMeta> files) {
+  std::vector<SstRef> refs;
+  refs.reserve(files.size());
+  for (auto& f : files) refs.push_back(std::make_shared<const SstMeta>(std::move(f)));
+  return Make(version_id, refs);
+}
+
+Result<std::shared_ptr<const Version>> Version::Make(uint64_t version_id,
+                                                     const std::vector<SstRef>& files) {
   auto v = std::make_shared<Version>();
   v->version_id_ = version_id;
-  for (auto& f : files) {
-    if (f.level < 0 || f.level >= kMaxLevels) {
-      return Status::Corruption("SST " + SstObjectKey(f.object_id) + " is at level " +
-                                std::to_string(f.level) + "; this build knows levels 0.." +
+  for (const SstRef& f : files) {
+    if (f->level < 0 || f->level >= kMaxLevels) {
+      return Status::Corruption("SST " + SstObjectKey(f->object_id) + " is at level " +
+                                std::to_string(f->level) + "; this build knows levels 0.." +
                                 std::to_string(kMaxLevels - 1));
     }
-    v->levels_[f.level].push_back(std::make_shared<const SstMeta>(std::move(f)));
+    v->levels_[f->level].push_back(f);
   }
-  // L0: newest first. Checkpoint SSTs have disjoint epoch ranges, so the max epoch
-  // orders them; the object id breaks ties between outputs of one checkpoint.
-  std::sort(v->levels_[0].begin(), v->levels_[0].end(), [](const SstRef& a, const SstRef& b) {
-    if (a->max_epoch != b->max_epoch) return a->max_epoch > b->max_epoch;
-    return a->object_id > b->object_id;
-  });
+  std::sort(v->levels_[0].begin(), v->levels_[0].end(), L0Order);
   for (int i = 1; i < kMaxLevels; ++i) {
-    std::sort(v->levels_[i].begin(), v->levels_[i].end(), [](const SstRef& a, const SstRef& b) {
-      return sst::CompareInternalKeys(a->smallest_key, b->smallest_key) < 0;
-    });
+    std::sort(v->levels_[i].begin(), v->levels_[i].end(), SortedLevelOrder);
   }
+  v->IndexIds();
   return std::shared_ptr<const Version>(std::move(v));
 }
 
 Result<std::shared_ptr<const Version>> Version::Apply(uint64_t version_id,
                                                       const VersionEdit& edit) const {
-  std::set<uint64_t> removed(edit.removed.begin(), edit.removed.end());
-  for (const SstMeta& f : edit.moved) removed.insert(f.object_id);
-  std::vector<SstMeta> files;
-  for (const SstRef& f : AllFiles()) {
-    if (!removed.count(f->object_id)) files.push_back(*f);
+  std::vector<SstMeta> added = edit.added;
+  added.insert(added.end(), edit.moved.begin(), edit.moved.end());
+  CAIRN_ASSIGN_OR_RETURN(auto fresh, Make(version_id, std::move(added)));
+  std::vector<uint64_t> removed(edit.removed.begin(), edit.removed.end());
+  for (const SstMeta& f : edit.moved) removed.push_back(f.object_id);
+  std::sort(removed.begin(), removed.end());
+  auto is_removed = [&](const SstRef& f) {
+    return std::binary_search(removed.begin(), removed.end(), f->object_id);
+  };
+  auto v = std::make_shared<Version>();
+  v->version_id_ = version_id;
+  for (int i = 0; i < kMaxLevels; ++i) {
+    const auto& old_level = levels_[i];
+    const auto& new_files = fresh->levels_[i];
+    auto& level = v->levels_[i];
+    level.reserve(old_level.size() + new_files.size());
+    for (const SstRef& f : old_level) {
+      if (removed.empty() || !is_removed(f)) level.push_back(f);
+    }
+    if (new_files.empty()) continue;
+    auto mid = level.insert(level.end(), new_files.begin(), new_files.end());
+    std::inplace_merge(level.begin(), mid, level.end(), i == 0 ? L0Order : SortedLevelOrder);
   }
-  files.insert(files.end(), edit.added.begin(), edit.added.end());
-  files.insert(files.end(), edit.moved.begin(), edit.moved.end());
-  return Make(version_id, std::move(files));
+  v->ids_.reserve(ids_.size() + fresh->ids_.size());
+  std::set_difference(ids_.begin(), ids_.end(), removed.begin(), removed.end(),
+                      std::back_inserter(v->ids_));
+  auto mid = v->ids_.insert(v->ids_.end(), fresh->ids_.begin(), fresh->ids_.end());
+  std::inplace_merge(v->ids_.begin(), mid, v->ids_.end());
+  return std::shared_ptr<const Version>(std::move(v));
+}
+
+void Version::IndexIds() {
+  ids_.clear();
+  for (const auto& level : levels_) {
+    for (const auto& f : level) ids_.push_back(f->object_id);
+  }
+  std::sort(ids_.begin(), ids_.end());
 }
 
 std::vector<SstRef> Version::AllFiles() const {
@@ -51,9 +96,12 @@ std::vector<SstRef> Version::AllFiles() const {
   return all;
 }
 
-bool Version::Contains(uint64_t object_id) const { return Find(object_id) != nullptr; }
+bool Version::Contains(uint64_t object_id) const {
+  return std::binary_search(ids_.begin(), ids_.end(), object_id);
+}
 
 SstRef Version::Find(uint64_t object_id) const {
+  if (!Contains(object_id)) return nullptr;
   for (const auto& level : levels_) {
     for (const auto& f : level) {
       if (f->object_id == object_id) return f;
@@ -70,13 +118,20 @@ uint64_t Version::LevelBytes(int i) const {
 
 std::vector<SstRef> Version::Overlapping(int level, std::string_view lo,
                                          std::string_view hi) const {
+  auto [first, last] = OverlappingRange(level, lo, hi);
+  return std::vector<SstRef>(levels_[level].begin() + first, levels_[level].begin() + last);
+}
+
+std::pair<size_t, size_t> Version::OverlappingRange(int level, std::string_view lo,
+                                                    std::string_view hi) const {
   const auto& files = levels_[level];
-  auto it = std::lower_bound(
+  auto first = std::lower_bound(
       files.begin(), files.end(), lo,
       [](const SstRef& f, std::string_view k) { return sst::UserPart(f->largest_key) < k; });
-  std::vector<SstRef> out;
-  for (; it != files.end() && sst::UserPart((*it)->smallest_key) <= hi; ++it) out.push_back(*it);
-  return out;
+  auto last = std::upper_bound(first, files.end(), hi, [](std::string_view k, const SstRef& f) {
+    return k < sst::UserPart(f->smallest_key);
+  });
+  return {first - files.begin(), last - files.begin()};
 }
 
 bool Version::MayHaveBelow(int level, std::string_view user_part) const {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -32,25 +33,36 @@ class Version {
   // Sorts and validates; Corruption when a level number is unknown.
   static Result<std::shared_ptr<const Version>> Make(uint64_t version_id,
                                                      std::vector<SstMeta> files);
+  static Result<std::shared_ptr<const Version>> Make(uint64_t version_id,
+                                                     const std::vector<SstRef>& files);
+  // The version after `edit`: O(n) in the files of the version (untouched SSTs are
+  // shared with this one, not copied; added ones are merged in, not re-sorted).
   Result<std::shared_ptr<const Version>> Apply(uint64_t version_id, const VersionEdit& edit) const;
 
   uint64_t version_id() const { return version_id_; }
   const std::vector<SstRef>& level(int i) const { return levels_[i]; }
   std::vector<SstRef> AllFiles() const;
-  bool Contains(uint64_t object_id) const;
+  bool Contains(uint64_t object_id) const;  // O(log n)
   // The SST with `object_id`, or nullptr.
   SstRef Find(uint64_t object_id) const;
+  size_t size() const { return ids_.size(); }
   uint64_t LevelBytes(int i) const;
   // The SSTs of sorted level `level` >= 1 whose user parts intersect [lo, hi], in order.
   std::vector<SstRef> Overlapping(int level, std::string_view lo, std::string_view hi) const;
+  // The same SSTs as indexes [first, last) into level(level), in O(log n).
+  std::pair<size_t, size_t> OverlappingRange(int level, std::string_view lo,
+                                             std::string_view hi) const;
   // Whether some SST below `level` may hold versions of `user_part`.
   bool MayHaveBelow(int level, std::string_view user_part) const;
   // The deepest level holding an SST (0 when the version is empty).
   int DeepestLevel() const;
 
  private:
+  void IndexIds();
+
   uint64_t version_id_ = 0;
   std::vector<SstRef> levels_[kMaxLevels];
+  std::vector<uint64_t> ids_;  // every object id, sorted (8 bytes per SST)
 };
 
 }  // namespace cairn
