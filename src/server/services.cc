@@ -404,6 +404,7 @@ BackupSchedule FromProto(const rpc::BackupSchedule& p) {
   s.keep_hourly = p.keep_hourly();
   s.keep_daily = p.keep_daily();
   s.keep_weekly = p.keep_weekly();
+  s.copy_data = p.copy_data();
   return s;
 }
 
@@ -414,6 +415,7 @@ void ToProto(const BackupSchedule& s, rpc::BackupSchedule* out) {
   out->set_keep_daily(s.keep_daily);
   out->set_keep_weekly(s.keep_weekly);
   out->set_set_ms(s.set_ms);
+  out->set_copy_data(s.copy_data);
 }
 
 void ToProto(const ScheduleRun& r, rpc::ScheduleRun* out) {

@@ -10,6 +10,7 @@
 #include "backup/backup_service.h"
 #include "backup/pitr_restore.h"
 #include "backup/restore.h"
+#include "backup/schedule_policy.h"
 #include "backup/sst_copy_list.h"
 #include "common/random.h"
 #include "meta/backup_pins.h"
@@ -221,6 +222,20 @@ TEST(CopyListTest, RoundTripAndEveryKindOfDamage) {
   EXPECT_NE(mismatch.message().find(info->key), std::string::npos) << mismatch.ToString();
   EXPECT_TRUE(store->Delete(info->key).ok());
   EXPECT_TRUE(ReadCopyList(store.get(), *info).status().IsNotFound());
+}
+
+TEST(CopyScheduleTest, CopyDataRoundTripsAndOldRecordsReadAsReferenceOnly) {
+  BackupSchedule s;
+  s.every_ms = 60000;
+  s.keep_last = 3;
+  s.copy_data = true;
+  auto back = DecodeSchedule(EncodeSchedule(s));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, s);
+  auto old = DecodeSchedule(
+      R"({"every_ms":60000,"keep_last":3,"keep_hourly":0,"keep_daily":0,"keep_weekly":0,"set_ms":0})");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_FALSE(old->copy_data);
 }
 
 TEST_F(CopyDataTest, RestoreIntoAnEmptyObjectStoreYieldsTheDataAndRerunSkipsCopies) {
