@@ -15,6 +15,7 @@
 #include "common/random.h"
 #include "meta/backup_pins.h"
 #include "meta/cluster_id.h"
+#include "object_store/fault_object_store.h"
 #include "storage/cluster.h"
 #include "storage/storage_codec.h"
 
@@ -408,6 +409,37 @@ TEST_F(CopyDataTest, BackupStorageFillingUpMidCopyPublishesNothingAndTheNextRunR
       << "the second run copies only what the first did not";
   EXPECT_EQ(resumed->copy.added_ssts, resumed->sst_count);
   EXPECT_TRUE(service.Verify(resumed->id, /*deep=*/true).ok());
+}
+
+// Random write failures in backup storage (FaultInjectingObjectStore, before apply: a
+// full disk refuses the write): every failed run publishes nothing and leaves no pin,
+// and across all runs no SST is copied twice.
+TEST_F(CopyDataTest, RandomWriteFaultsNeverHalfPublishAndNoSstIsCopiedTwice) {
+  for (int i = 0; i < 12; ++i) Write(i * 100, i * 100 + 100, "v");
+  FaultInjectingObjectStore faulty(backups_.get(), /*seed=*/3);
+  faulty.SetFaultyOps({ObjectOp::kAppend, ObjectOp::kFinish});
+  faulty.SetFailureRate(0.15);
+  BackupService service(writer_.get(), objects_.get(), &faulty, &clock_);
+  Result<SnapshotEntry> made = Status::NotFound("not run");
+  int failures = 0;
+  bool mid_copy = false;  // a run failed after some of its copies landed
+  for (int attempt = 0; attempt < 100 && !made.ok(); ++attempt) {
+    clock_.Advance(1000);
+    made = service.Create("faulty", {.copy_data = true, .copy_threads = 1});
+    if (made.ok()) break;
+    ++failures;
+    mid_copy |= !Keys(backups_.get(), "sst/").empty();
+    EXPECT_TRUE(service.List()->snapshots.empty());
+    EXPECT_TRUE(PinSet::Load(meta_.get())->pins().empty());
+    EXPECT_TRUE(Keys(backups_.get(), "copies/").empty());
+    EXPECT_TRUE(Keys(backups_.get(), "snapshots/").empty());
+  }
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_GT(failures, 0);
+  EXPECT_TRUE(mid_copy);
+  EXPECT_EQ(service.metrics().copied_ssts, made->sst_count) << "no SST is copied twice";
+  faulty.Reset();
+  EXPECT_TRUE(service.Verify(made->id, /*deep=*/true).ok());
 }
 
 TEST_F(CopyDataTest, PointInTimeRestoreFromASelfContainedBaseCopiesWhatTheBaseHolds) {
