@@ -46,6 +46,7 @@ struct CutSummary {
   std::string cluster_id;
   uint32_t timeline = 1;
   std::map<std::string, uint64_t> id_generators;
+  std::vector<SnapshotSst>* ssts = nullptr;  // --copy-data: every SST of the cut
 
   Status Observe(std::string_view key, std::string_view value) {
     if (key == keys::kStorageVersion) {
@@ -56,6 +57,10 @@ struct CutSummary {
       CAIRN_ASSIGN_OR_RETURN(SstMeta sst, DecodeSstMeta(value));
       ++sst_count;
       sst_bytes += sst.file_size;
+      uint64_t id = 0;
+      if (ssts && ParseHexId(key.substr(keys::kStorageSstPrefix.size()), &id)) {
+        ssts->push_back({id, sst.file_size});
+      }
     } else if (key.starts_with(keys::kIdPrefix)) {
       id_generators[std::string(key.substr(keys::kIdPrefix.size()))] = ParseU64(value);
     } else if (key == keys::kClusterId) {
@@ -98,7 +103,8 @@ BackupService::BackupService(MetaWriter* meta, ObjectStore* objects, ObjectStore
                              Clock* clock)
     : meta_(meta), objects_(objects), storage_(backups), clock_(clock) {}
 
-Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
+Result<SnapshotEntry> BackupService::Create(const std::string& remarks,
+                                            const BackupCreateOptions& options) {
   std::unique_lock job(job_mu_, std::try_to_lock);
   if (!job.owns_lock()) return Status::Busy("backup already running; try again when it ends");
   auto started = std::chrono::steady_clock::now();
@@ -121,7 +127,12 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
   Result<PurgeReport> purged = PurgeReport{};
   if (purge) {
     ManifestLayout layout;
-    purged = Purge(kOrphanGraceMs, &layout);
+    // Copies are purged by copying jobs only, at most once per grace period: it reads
+    // every copy list.
+    bool copies = options.copy_data &&
+                  (now - last_copy_purge_ms_ >= kOrphanGraceMs || now < last_copy_purge_ms_);
+    purged = Purge(kOrphanGraceMs, &layout, copies);
+    if (purged.ok() && copies) last_copy_purge_ms_ = now;
     std::lock_guard lock(manifest_mu_);
     layout_known_ = purged.ok();
     if (purged.ok()) {
@@ -149,7 +160,7 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
     for (int attempt = 1;; ++attempt) {
       uint64_t id = 0;
       // Publish reads the manifest again when the purge failed.
-      auto created = CreateLocked(remarks, purged.ok(), &id);
+      auto created = CreateLocked(remarks, purged.ok(), options, &id);
       // Aborted: the cut's revision went away under it (etcd compacted its history);
       // a fresh cut at a newer revision succeeds.
       if (created.ok() || created.status().code() != ErrorCode::kAborted || attempt == 3) {
@@ -170,6 +181,11 @@ Result<SnapshotEntry> BackupService::Create(const std::string& remarks) {
     ++metrics_.jobs_succeeded;
     metrics_.last_snapshot_bytes = entry->file_size;
     metrics_.last_sst_count = entry->sst_count;
+    if (entry->self_contained()) {
+      metrics_.last_copy_added_bytes = entry->copy.added_bytes;
+      metrics_.last_copy_added_ssts = entry->copy.added_ssts;
+      metrics_.last_copy_ms = phases_.last_copy_ms;
+    }
   } else {
     ++metrics_.jobs_failed;
   }
@@ -288,6 +304,7 @@ Result<BackupService::PinnedCut> BackupService::PinAtCut() {
 }
 
 Result<SnapshotEntry> BackupService::CreateLocked(const std::string& remarks, bool layout_known,
+                                                  const BackupCreateOptions& options,
                                                   uint64_t* id_out) {
   if (!layout_known) {
     // The purge failed: before pinning anything, make sure the manifest is not lost
@@ -305,7 +322,15 @@ Result<SnapshotEntry> BackupService::CreateLocked(const std::string& remarks, bo
   phases_.last_pin_ms = MsSince(phase);
   const uint64_t id = cut.id;
   *id_out = id;
-  auto entry = Cut(&cut, remarks);
+  std::vector<SnapshotSst> ssts;
+  auto entry = Cut(&cut, remarks, options.copy_data ? &ssts : nullptr);
+  if (entry.ok() && options.copy_data) {
+    // Under the pin: every SST of the cut stays in the object store while it is copied.
+    phase = std::chrono::steady_clock::now();
+    Status copied = CopyData(&*entry, ssts, options);
+    phases_.last_copy_ms = MsSince(phase);
+    if (!copied.ok()) entry = copied.WithContext("backup " + std::to_string(id) + ": copy data");
+  }
   bool may_be_listed = false;
   if (entry.ok()) {
     phase = std::chrono::steady_clock::now();
@@ -316,6 +341,7 @@ Result<SnapshotEntry> BackupService::CreateLocked(const std::string& remarks, bo
   if (!entry.ok() && !may_be_listed) {
     // Nothing references this backup: remove what the attempt left behind.
     (void)storage_.store()->Delete(BackupStorage::SnapshotKey(id));
+    if (options.copy_data) (void)storage_.store()->Delete(CopyListKey(id));
     RemovePinOrLeaveItToPurge(id);
   }
   std::lock_guard lock(manifest_mu_);
@@ -323,7 +349,8 @@ Result<SnapshotEntry> BackupService::CreateLocked(const std::string& remarks, bo
   return entry;
 }
 
-Result<SnapshotEntry> BackupService::Cut(PinnedCut* cut, const std::string& remarks) {
+Result<SnapshotEntry> BackupService::Cut(PinnedCut* cut, const std::string& remarks,
+                                         std::vector<SnapshotSst>* ssts) {
   auto phase = std::chrono::steady_clock::now();
   MetaSnapshot* snapshot = cut->snapshot.get();
   const uint64_t id = cut->id;
@@ -349,6 +376,7 @@ Result<SnapshotEntry> BackupService::Cut(PinnedCut* cut, const std::string& rema
 
   CAIRN_ASSIGN_OR_RETURN(auto writer, SnapshotWriter::Create(storage_.store(), entry.file, header));
   CutSummary summary;
+  summary.ssts = ssts;
   Status streamed = StreamCut(snapshot, writer.get(), &summary);
   if (!streamed.ok()) {
     writer->Abort();
@@ -384,6 +412,53 @@ Result<SnapshotEntry> BackupService::Cut(PinnedCut* cut, const std::string& rema
   CAIRN_RETURN_IF_ERROR(SetPin(id, entry.epoch, std::max<uint64_t>(entry.max_object_id, 1)));
   phases_.last_narrow_ms = MsSince(phase);
   return entry;
+}
+
+Status BackupService::CopyData(SnapshotEntry* entry, const std::vector<SnapshotSst>& ssts,
+                               const BackupCreateOptions& options) {
+  // The newest self-contained backup's list: what is in backup storage already.
+  Result<Manifest> manifest = Manifest{};
+  {
+    std::lock_guard lock(manifest_mu_);
+    manifest = storage_.LoadManifestOrEmpty();
+  }
+  if (!manifest.ok()) return manifest.status();
+  std::vector<SstCopy> known;
+  for (auto it = manifest->snapshots.rbegin(); it != manifest->snapshots.rend(); ++it) {
+    if (!it->self_contained()) continue;
+    auto list = ReadCopyList(storage_.store(), it->copy.list);
+    if (list.ok()) {
+      known = std::move(*list);
+    } else {
+      // Its copies are then hashed (and adopted) instead of trusted.
+      CAIRN_LOG_WARN("backup {}: {}", entry->id, list.status().ToString());
+    }
+    break;
+  }
+  CopyStats stats;
+  copy_running_ = true;
+  auto copies = CopySstsToBackup(objects_, storage_.store(), ssts, known,
+                                 {options.copy_threads, &copy_progress_}, &stats);
+  copy_running_ = false;
+  {
+    std::lock_guard lock(metrics_mu_);
+    metrics_.copied_bytes += stats.copied_bytes;
+    metrics_.copied_ssts += stats.copied_ssts;
+  }
+  if (!copies.ok()) return copies.status();
+  CAIRN_ASSIGN_OR_RETURN(CopyListInfo list,
+                         WriteCopyList(storage_.store(), CopyListKey(entry->id), *copies));
+  entry->copy.list = list;
+  entry->copy.bytes = 0;
+  for (const SstCopy& c : *copies) entry->copy.bytes += c.size;
+  entry->copy.added_ssts = stats.copied_ssts + stats.adopted_ssts;
+  entry->copy.added_bytes = stats.copied_bytes + stats.adopted_bytes;
+  CAIRN_LOG_INFO(
+      "backup {}: {} SSTs in backup storage: {} copied ({} bytes), {} adopted, {} "
+      "already copied by earlier backups",
+      entry->id, copies->size(), stats.copied_ssts, stats.copied_bytes, stats.adopted_ssts,
+      stats.reused_ssts);
+  return Status::OK();
 }
 
 Status BackupService::Publish(const SnapshotEntry& entry, bool layout_known, bool* may_be_listed) {
@@ -490,6 +565,7 @@ Result<SnapshotEntry> BackupService::Show(uint64_t id) {
 
 Status BackupService::Delete(uint64_t id) {
   std::string file;
+  SnapshotEntry deleted;
   {
     std::lock_guard lock(manifest_mu_);
     ManifestLayout layout;
@@ -499,6 +575,7 @@ Status BackupService::Delete(uint64_t id) {
       return Status::NotFound("backup " + std::to_string(id) + " does not exist");
     }
     file = entry->file;
+    deleted = *entry;
     // A tombstone, not a rewrite of the whole manifest; folded in every compact_after().
     CAIRN_RETURN_IF_ERROR(storage_.AddTombstone(id, clock_->NowMillis()));
     layout_ = layout;
@@ -508,7 +585,60 @@ Status BackupService::Delete(uint64_t id) {
   }
   // Unlisted first, so nobody restores it while its SSTs become deletable.
   CAIRN_RETURN_IF_ERROR(RemovePin(id));
-  return storage_.store()->Delete(file);
+  CAIRN_RETURN_IF_ERROR(storage_.store()->Delete(file));
+  if (deleted.self_contained()) FreeCopies(deleted);
+  return Status::OK();
+}
+
+void BackupService::FreeCopies(const SnapshotEntry& deleted) {
+  // A running job may be about to list a copy that no published backup needs yet.
+  std::unique_lock job(job_mu_, std::try_to_lock);
+  if (!job.owns_lock()) {
+    CAIRN_LOG_INFO("backup delete {}: a backup job is running; the orphan purge frees its copies",
+                   deleted.id);
+    return;
+  }
+  std::lock_guard lock(manifest_mu_);
+  Status freed = [&]() -> Status {
+    auto list = ReadCopyList(storage_.store(), deleted.copy.list);
+    if (list.status().IsNotFound()) return Status::OK();
+    CAIRN_RETURN_IF_ERROR(list.status());
+    CAIRN_ASSIGN_OR_RETURN(Manifest manifest, storage_.LoadManifestOrEmpty());
+    CAIRN_ASSIGN_OR_RETURN(auto needed, NeededCopies(storage_.store(), manifest));
+    CAIRN_ASSIGN_OR_RETURN(uint64_t n, DeleteUnneededCopies(storage_.store(), *list, needed));
+    CAIRN_LOG_INFO("backup delete {}: freed {} of its {} copied SSTs", deleted.id, n, list->size());
+    return storage_.store()->Delete(deleted.copy.list.key);
+  }();
+  if (!freed.ok()) {
+    CAIRN_LOG_WARN("backup delete {}: freeing copies failed ({}); the orphan purge frees them",
+                   deleted.id, freed.ToString());
+  }
+}
+
+Status BackupService::VerifyCopiesOf(const SnapshotEntry& entry, const VerifiedSnapshot& snapshot,
+                                     bool deep, const VerifyProgress& progress,
+                                     VerifyReport* report) {
+  if (!entry.self_contained()) return Status::OK();
+  CAIRN_ASSIGN_OR_RETURN(auto copies, ReadCopyList(storage_.store(), entry.copy.list));
+  // The list names exactly the snapshot's SSTs, with their recorded sizes.
+  std::vector<SnapshotSst> ssts = snapshot.ssts;
+  std::sort(ssts.begin(), ssts.end(),
+            [](const SnapshotSst& a, const SnapshotSst& b) { return a.id < b.id; });
+  bool same = ssts.size() == copies.size();
+  for (size_t i = 0; same && i < ssts.size(); ++i) {
+    same = ssts[i].id == copies[i].id && ssts[i].size == copies[i].size;
+  }
+  if (!same) {
+    return Status::Corruption("copy list " + entry.copy.list.key + " does not list the " +
+                              std::to_string(ssts.size()) + " SSTs of snapshot " + entry.file +
+                              " with their sizes");
+  }
+  CopyVerifyStats stats;
+  CAIRN_RETURN_IF_ERROR(VerifyCopies(storage_.store(), copies, deep, progress, &stats));
+  report->self_contained = true;
+  report->copies_checked = deep ? stats.checked : copies.size();
+  report->copy_bytes_read = stats.bytes_read;
+  return Status::OK();
 }
 
 Result<VerifyReport> BackupService::Verify(uint64_t id, bool deep, const VerifyProgress& progress) {
@@ -519,12 +649,16 @@ Result<VerifyReport> BackupService::Verify(uint64_t id, bool deep, const VerifyP
   VerifyReport report;
   report.records = snapshot.records;
   report.sst_count = snapshot.ssts.size();
-  if (!deep) return report;
+  if (!deep) {
+    CAIRN_RETURN_IF_ERROR(VerifyCopiesOf(entry, snapshot, false, progress, &report));
+    return report;
+  }
   DeepVerifyStats stats;
   CAIRN_RETURN_IF_ERROR(VerifySstsDeep(objects_, snapshot.ssts, progress, &stats));
   report.deep = true;
   report.ssts_checked = snapshot.ssts.size();
   report.bytes_read = stats.bytes_read;
+  CAIRN_RETURN_IF_ERROR(VerifyCopiesOf(entry, snapshot, true, progress, &report));
   return report;
 }
 
@@ -549,10 +683,11 @@ Result<Manifest> BackupService::LoadManifestForPurge(const std::string& except_f
 }
 
 Result<PurgeReport> BackupService::PurgeOrphans(int64_t grace_ms) {
-  return Purge(grace_ms, nullptr);
+  std::lock_guard job(job_mu_);  // no job is copying
+  return Purge(grace_ms, nullptr, true);
 }
 
-Result<PurgeReport> BackupService::Purge(int64_t grace_ms, ManifestLayout* layout) {
+Result<PurgeReport> BackupService::Purge(int64_t grace_ms, ManifestLayout* layout, bool copies) {
   std::lock_guard lock(manifest_mu_);
   CAIRN_ASSIGN_OR_RETURN(Manifest manifest, LoadManifestForPurge("", layout));
   PurgeReport report;
@@ -576,6 +711,9 @@ Result<PurgeReport> BackupService::Purge(int64_t grace_ms, ManifestLayout* layou
   for (const auto& key : files) CAIRN_RETURN_IF_ERROR(storage_.store()->Delete(key));
   report.files = files.size();
   CAIRN_ASSIGN_OR_RETURN(report.pins, PurgePins(manifest, cutoff));
+  if (copies) {
+    CAIRN_ASSIGN_OR_RETURN(report.copies, PurgeCopyOrphans(storage_.store(), manifest, cutoff));
+  }
   return report;
 }
 
@@ -610,7 +748,13 @@ Result<PurgeReport> BackupService::RecoverAtStart() {
 
 BackupMetrics BackupService::metrics() {
   std::lock_guard lock(metrics_mu_);
-  return metrics_;
+  BackupMetrics m = metrics_;
+  m.copy_running = copy_running_;
+  m.copy_ssts_total = copy_progress_.ssts_total;
+  m.copy_ssts_done = copy_progress_.ssts_done;
+  m.copy_bytes_total = copy_progress_.bytes_total;
+  m.copy_bytes_done = copy_progress_.bytes_done;
+  return m;
 }
 
 }  // namespace cairn

@@ -22,23 +22,34 @@ const SnapshotEntry* Manifest::Find(uint64_t id) const {
 namespace {
 
 json EntryJson(const SnapshotEntry& s) {
-  return {{"id", s.id},
-          {"created_ms", s.created_ms},
-          {"epoch", s.epoch},
-          {"version_id", s.version_id},
-          {"meta_revision", s.meta_revision},
-          {"changelog_seq", s.changelog_seq},
-          {"max_object_id", s.max_object_id},
-          {"id_generators", s.id_generators},
-          {"sst_count", s.sst_count},
-          {"sst_bytes", s.sst_bytes},
-          {"file", s.file},
-          {"file_size", s.file_size},
-          {"checksum", s.checksum},
-          {"format_version", s.format_version},
-          {"remarks", s.remarks},
-          {"cluster_id", s.cluster_id},
-          {"timeline", s.timeline}};
+  json e = {{"id", s.id},
+            {"created_ms", s.created_ms},
+            {"epoch", s.epoch},
+            {"version_id", s.version_id},
+            {"meta_revision", s.meta_revision},
+            {"changelog_seq", s.changelog_seq},
+            {"max_object_id", s.max_object_id},
+            {"id_generators", s.id_generators},
+            {"sst_count", s.sst_count},
+            {"sst_bytes", s.sst_bytes},
+            {"file", s.file},
+            {"file_size", s.file_size},
+            {"checksum", s.checksum},
+            {"format_version", s.format_version},
+            {"remarks", s.remarks},
+            {"cluster_id", s.cluster_id},
+            {"timeline", s.timeline}};
+  if (s.self_contained()) {
+    const SnapshotCopy& c = s.copy;
+    e["copy"] = {{"list", c.list.key},
+                 {"list_size", c.list.size},
+                 {"list_checksum", c.list.checksum},
+                 {"ssts", c.list.count},
+                 {"bytes", c.bytes},
+                 {"added_ssts", c.added_ssts},
+                 {"added_bytes", c.added_bytes}};
+  }
+  return e;
 }
 
 // Throws json::exception for a missing or mistyped field.
@@ -61,6 +72,17 @@ SnapshotEntry EntryFromJson(const json& e) {
   e.at("remarks").get_to(s.remarks);
   e.at("cluster_id").get_to(s.cluster_id);
   s.timeline = e.value("timeline", 1u);
+  if (e.contains("copy")) {
+    const json& c = e.at("copy");
+    c.at("list").get_to(s.copy.list.key);
+    c.at("list_size").get_to(s.copy.list.size);
+    c.at("list_checksum").get_to(s.copy.list.checksum);
+    c.at("ssts").get_to(s.copy.list.count);
+    c.at("bytes").get_to(s.copy.bytes);
+    c.at("added_ssts").get_to(s.copy.added_ssts);
+    c.at("added_bytes").get_to(s.copy.added_bytes);
+    if (s.copy.list.key.empty()) throw json::other_error::create(501, "copy.list is empty", &c);
+  }
   return s;
 }
 

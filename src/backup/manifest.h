@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backup/sst_copy_list.h"
 #include "common/result.h"
 #include "object_store/object_store.h"
 
@@ -21,6 +22,15 @@ namespace cairn {
 inline constexpr uint32_t kManifestFormatVersion = 2;
 // manifest/<id>.json
 inline constexpr uint32_t kManifestEntryFormatVersion = 1;
+
+// The SSTs a self-contained backup (`backup create --copy-data`) copied into backup
+// storage (docs/backup-format.md "Copied SSTs"); list.key empty = reference-only.
+struct SnapshotCopy {
+  CopyListInfo list;         // copies/<id>.list: every SST of the backup, size + xxhash64
+  uint64_t bytes = 0;        // bytes of every SST the list names
+  uint64_t added_ssts = 0;   // copies this backup wrote to backup storage (the rest it
+  uint64_t added_bytes = 0;  // shares with earlier backups)
+};
 
 struct SnapshotEntry {
   uint64_t id = 0;
@@ -40,6 +50,8 @@ struct SnapshotEntry {
   std::string remarks;
   std::string cluster_id;
   uint32_t timeline = 1;  // the cluster's timeline at the cut (absent in old manifests: 1)
+  SnapshotCopy copy;      // "copy" in JSON; absent for a reference-only backup
+  bool self_contained() const { return !copy.list.key.empty(); }
 };
 
 struct Manifest {

@@ -406,8 +406,18 @@ Status PlanRestore(BackupStorage* backups, ObjectStore* objects, const ArchiveVi
   CAIRN_RETURN_IF_ERROR(facts.Finish(&ssts, &ids));
   plan->sst_count = ssts.size();
   Progress(options, "checking " + std::to_string(ssts.size()) + " SSTs");
+  // A self-contained base: copy back what it holds; SSTs written after it must be in
+  // the object store (its copies do not have them).
+  CAIRN_ASSIGN_OR_RETURN(CopyBackReport copied,
+                         RestoreSstCopies(backups, objects, plan->snapshot, ssts, options.dry_run,
+                                          {options.copy_threads, options.copy_progress}));
+  plan->copied_ssts = copied.missing;
+  plan->copied_bytes = copied.bytes;
   uint64_t max_listed = 0;
-  CAIRN_RETURN_IF_ERROR(VerifySsts(objects, std::move(ssts), &max_listed));
+  if (!options.dry_run || copied.missing == 0) {
+    CAIRN_RETURN_IF_ERROR(
+        ReferenceOnlyMissing(plan->snapshot, VerifySsts(objects, std::move(ssts), &max_listed)));
+  }
   CAIRN_ASSIGN_OR_RETURN(uint64_t max_deleted, ReadMaxDeletedObjectId(objects));
   max_listed = std::max(max_listed, max_deleted);  // vacuumed ids are never issued again
   // Every timeline's snapshots and records count: they share the object store and ids.

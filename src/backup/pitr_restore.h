@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backup/manifest.h"
+#include "backup/sst_copy.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "meta_store/meta_store.h"
@@ -38,6 +39,9 @@ struct PointInTimeOptions {
   // Read the next archived segment on a second thread while applying one. Off for a
   // deterministic order of store operations (the simulator replays its faults by seed).
   bool read_ahead = true;
+  // From a self-contained base backup: SSTs copied back at once (sst_copy.h).
+  int copy_threads = 4;
+  CopyProgress* copy_progress = nullptr;  // may be null
   std::function<void(const std::string&)> progress;
 };
 
@@ -77,7 +81,9 @@ struct PointInTimePlan {
   uint64_t pins = 0;
   bool written = false;
   RecoverableRange range;
-  uint32_t timeline = 0;                  // the new timeline the restored cluster runs on
+  uint32_t timeline = 0;  // the new timeline the restored cluster runs on
+  // From a self-contained base backup: SSTs copied back (or, dry run, to copy), bytes.
+  uint64_t copied_ssts = 0, copied_bytes = 0;
   uint64_t archived_records_scanned = 0;  // records read (all timelines) for id generators
 };
 

@@ -57,8 +57,16 @@ Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects
   Progress(options, "verifying snapshot " + entry->file);
   CAIRN_ASSIGN_OR_RETURN(VerifiedSnapshot snapshot, VerifySnapshot(backups, *entry));
   Progress(options, "checking " + std::to_string(snapshot.ssts.size()) + " SSTs");
+  CAIRN_ASSIGN_OR_RETURN(CopyBackReport copied,
+                         RestoreSstCopies(backups, objects, *entry, snapshot.ssts, options.dry_run,
+                                          {options.copy_threads, options.copy_progress}));
+  plan.copied_ssts = copied.missing;
+  plan.copied_bytes = copied.bytes;
   uint64_t max_listed = 0;
-  CAIRN_RETURN_IF_ERROR(VerifySsts(objects, snapshot.ssts, &max_listed));
+  if (!options.dry_run || copied.missing == 0) {
+    CAIRN_RETURN_IF_ERROR(
+        ReferenceOnlyMissing(*entry, VerifySsts(objects, snapshot.ssts, &max_listed)));
+  }
   CAIRN_ASSIGN_OR_RETURN(uint64_t max_deleted, ReadMaxDeletedObjectId(objects));
   max_listed = std::max(max_listed, max_deleted);  // vacuumed ids are never issued again
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "backup/manifest.h"
+#include "backup/sst_copy.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "meta_store/meta_store.h"
@@ -23,6 +24,9 @@ struct RestoreOptions {
   bool dry_run = false;    // verify and plan, write nothing anywhere
   bool force = false;      // restore although a server's lease is live (it is known dead)
   Clock* clock = nullptr;  // nullptr = SystemClock::Default()
+  // SSTs copied back at once from a self-contained backup (into an empty object store).
+  int copy_threads = 4;
+  CopyProgress* copy_progress = nullptr;  // may be null
   // Called with a line of progress text at each phase (may be empty).
   std::function<void(const std::string&)> progress;
 };
@@ -37,6 +41,8 @@ struct RestorePlan {
   std::map<std::string, uint64_t> id_generators;  // generator -> value written
   uint64_t pins = 0;                              // one per backup in the manifest
   bool written = false;
+  // From a self-contained backup: SSTs copied back (or, dry run, to copy) and their bytes.
+  uint64_t copied_ssts = 0, copied_bytes = 0;
 };
 
 Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects, MetaStore* target,

@@ -80,7 +80,8 @@ Status ValidateSchedule(const BackupSchedule& s) {
 std::string EncodeSchedule(const BackupSchedule& s) {
   nlohmann::json doc = {{"every_ms", s.every_ms},       {"keep_last", s.keep_last},
                         {"keep_hourly", s.keep_hourly}, {"keep_daily", s.keep_daily},
-                        {"keep_weekly", s.keep_weekly}, {"set_ms", s.set_ms}};
+                        {"keep_weekly", s.keep_weekly}, {"set_ms", s.set_ms},
+                        {"copy_data", s.copy_data}};
   return doc.dump();
 }
 
@@ -94,6 +95,7 @@ Result<BackupSchedule> DecodeSchedule(std::string_view text) {
     s.keep_daily = doc.at("keep_daily").get<int64_t>();
     s.keep_weekly = doc.at("keep_weekly").get<int64_t>();
     s.set_ms = doc.at("set_ms").get<int64_t>();
+    s.copy_data = doc.value("copy_data", false);
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption(std::string("backup schedule record: ") + e.what());
   }

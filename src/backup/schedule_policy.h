@@ -31,7 +31,8 @@ inline constexpr int64_t kMaxScheduleKeep = 100'000;
 struct BackupSchedule {
   int64_t every_ms = 0;
   int64_t keep_last = 0, keep_hourly = 0, keep_daily = 0, keep_weekly = 0;
-  int64_t set_ms = 0;  // when it was set: the first backup is due at set_ms + every_ms
+  int64_t set_ms = 0;      // when it was set: the first backup is due at set_ms + every_ms
+  bool copy_data = false;  // self-contained backups (--copy-data; absent in old records)
 
   bool KeepsAll() const { return keep_last + keep_hourly + keep_daily + keep_weekly == 0; }
   bool operator==(const BackupSchedule&) const = default;
@@ -42,7 +43,7 @@ struct BackupSchedule {
 Status ValidateSchedule(const BackupSchedule& schedule);
 
 // JSON: {"every_ms":..,"keep_last":..,"keep_hourly":..,"keep_daily":..,"keep_weekly":..,
-// "set_ms":..}. Decode validates (Corruption otherwise).
+// "set_ms":..,"copy_data":..}. Decode validates (Corruption otherwise).
 std::string EncodeSchedule(const BackupSchedule& schedule);
 Result<BackupSchedule> DecodeSchedule(std::string_view text);
 

@@ -2,8 +2,12 @@
 // the pins and the manifest (docs/backup-format.md).
 #include <unistd.h>
 
+#include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/format.h"
@@ -28,7 +32,11 @@ nlohmann::json BackupJson(const rpc::Backup& b) {
           {"format_version", b.format_version()},
           {"remarks", b.remarks()},
           {"cluster_id", b.cluster_id()},
-          {"timeline", b.timeline() ? b.timeline() : 1}};
+          {"timeline", b.timeline() ? b.timeline() : 1},
+          {"self_contained", b.self_contained()},
+          {"copy_bytes", b.copy_bytes()},
+          {"added_ssts", b.added_ssts()},
+          {"added_bytes", b.added_bytes()}};
 }
 
 nlohmann::json TimelineJson(const rpc::TimelineInfo& t) {
@@ -77,12 +85,15 @@ void PrintTimelineLine(const rpc::TimelineInfo& t) {
 void PrintBackupTable(const rpc::ListBackupsResponse& response) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& b : response.backups()) {
-    rows.push_back({std::to_string(b.id()), FormatRfc3339Millis(b.created_ms()),
-                    std::to_string(b.timeline() ? b.timeline() : 1), std::to_string(b.sst_count()),
-                    HumanBytes(b.sst_bytes()), HumanBytes(b.file_size()),
-                    EscapeBytes(b.remarks())});
+    rows.push_back(
+        {std::to_string(b.id()), FormatRfc3339Millis(b.created_ms()),
+         std::to_string(b.timeline() ? b.timeline() : 1), std::to_string(b.sst_count()),
+         HumanBytes(b.sst_bytes()), HumanBytes(b.file_size()), b.self_contained() ? "copy" : "ref",
+         b.self_contained() ? HumanBytes(b.added_bytes()) : "-", EscapeBytes(b.remarks())});
   }
-  PrintTable({"ID", "CREATED", "TIMELINE", "SSTS", "SST DATA", "SNAPSHOT", "REMARKS"}, rows);
+  PrintTable(
+      {"ID", "CREATED", "TIMELINE", "SSTS", "SST DATA", "SNAPSHOT", "DATA", "ADDED", "REMARKS"},
+      rows);
 }
 
 Result<uint64_t> ParseBackupId(const std::string& text) {
@@ -112,20 +123,74 @@ void AddIdCommand(CLI::App* backup, const GlobalOptions& global, Action* action,
   });
 }
 
+// On a terminal, while a --copy-data backup runs: one stderr line a second with the
+// server's copy progress (Backups.Progress), ended when the job returns.
+class CopyProgressLine {
+ public:
+  CopyProgressLine(const GlobalOptions& global, bool enabled) {
+    if (!enabled || !isatty(STDERR_FILENO)) return;
+    thread_ = std::thread([this, &global] { Run(global); });
+  }
+  ~CopyProgressLine() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run(const GlobalOptions& global) {
+    auto client = Client::Connect(global.client());
+    if (!client.ok()) return;
+    bool printed = false;
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return done_; })) {
+      rpc::BackupProgressRequest request;
+      rpc::BackupProgressResponse r;
+      if (!(*client)->backups().Progress((*client)->Context().get(), request, &r).ok()) continue;
+      if (!r.copying()) continue;
+      std::cerr << "\rcopying SSTs to backup storage: " << r.ssts_done() << "/" << r.ssts_total()
+                << " (" << HumanBytes(r.bytes_done()) << " of " << HumanBytes(r.bytes_total())
+                << ")   " << std::flush;
+      printed = true;
+    }
+    if (printed) std::cerr << "\n";
+  }
+
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
 void RegisterCreate(CLI::App* backup, const GlobalOptions& global, Action* action) {
   auto* create = backup->add_subcommand("create", "take a backup; prints the new snapshot id");
   auto remarks = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
+  auto copy_data = std::make_shared<bool>(false);
   create->add_option("--remarks", *remarks, "free text stored with the backup");
   create->add_flag("--json", *json, "print JSON");
-  create->callback([&global, action, remarks, json] {
-    *action = [&global, remarks, json]() -> Status {
+  create->add_flag("--copy-data", *copy_data,
+                   "also copy every SST the backup references into backup storage (incremental: "
+                   "SSTs an earlier backup copied are not copied again), so that the backup "
+                   "survives losing the object store");
+  create->callback([&global, action, remarks, json, copy_data] {
+    *action = [&global, remarks, json, copy_data]() -> Status {
       CAIRN_ASSIGN_OR_RETURN(auto client, Client::Connect(global.client()));
       rpc::CreateBackupRequest request;
       request.set_remarks(*remarks);
+      request.set_copy_data(*copy_data);
       rpc::CreateBackupResponse response;
-      CAIRN_RETURN_IF_ERROR(client->Check(client->backups().Create(
-          client->Context(std::chrono::seconds(3600)).get(), request, &response)));
+      grpc::Status called;
+      {
+        CopyProgressLine progress(global, *copy_data);
+        called = client->backups().Create(client->Context(std::chrono::seconds(24 * 3600)).get(),
+                                          request, &response);
+      }
+      CAIRN_RETURN_IF_ERROR(client->Check(called));
       if (*json) {
         PrintJson(BackupJson(response.backup()));
       } else {
@@ -209,6 +274,9 @@ void PrintVerifyReport(uint64_t id, const rpc::VerifyBackupResponse& r, bool jso
                {"deep", r.deep()},
                {"ssts_checked", r.ssts_checked()},
                {"bytes_read", r.bytes_read()},
+               {"self_contained", r.self_contained()},
+               {"copies_checked", r.copies_checked()},
+               {"copy_bytes_read", r.copy_bytes_read()},
                {"ok", true}});
     return;
   }
@@ -217,6 +285,12 @@ void PrintVerifyReport(uint64_t id, const rpc::VerifyBackupResponse& r, bool jso
   if (r.deep()) {
     std::cout << ", " << r.ssts_checked() << " SSTs read (" << r.bytes_read()
               << " bytes), checksums ok";
+  }
+  if (r.self_contained()) {
+    std::cout << "; " << r.copies_checked() << " copied SSTs in backup storage"
+              << (r.deep()
+                      ? " read (" + std::to_string(r.copy_bytes_read()) + " bytes), checksums ok"
+                      : ", sizes match");
   }
   std::cout << "\n";
 }
@@ -250,7 +324,8 @@ void RegisterVerify(CLI::App* backup, const GlobalOptions& global, Action* actio
 }  // namespace
 
 void RegisterBackupCommands(CLI::App& app, const GlobalOptions& global, Action* action) {
-  auto* backup = app.add_subcommand("backup", "metadata backups (no data is copied)");
+  auto* backup =
+      app.add_subcommand("backup", "backups: the metadata, and with --copy-data the SSTs too");
   backup->require_subcommand(1);
   RegisterCreate(backup, global, action);
   RegisterList(backup, global, action);

@@ -17,7 +17,7 @@ struct SetArgs {
   std::string every;
   // -1 = not given (the flags reject negative values).
   int64_t keep_last = -1, keep_hourly = -1, keep_daily = -1, keep_weekly = -1;
-  bool json = false;
+  bool json = false, copy_data = false;
 };
 
 // Client-side checks, before anything is sent: the server validates again.
@@ -44,6 +44,7 @@ Result<rpc::BackupSchedule> ScheduleFromArgs(const SetArgs& args) {
   out.set_keep_hourly(s.keep_hourly);
   out.set_keep_daily(s.keep_daily);
   out.set_keep_weekly(s.keep_weekly);
+  out.set_copy_data(args.copy_data);
   return out;
 }
 
@@ -56,7 +57,8 @@ std::string RetentionText(const rpc::BackupSchedule& s) {
   add("hourly", s.keep_hourly());
   add("daily", s.keep_daily());
   add("weekly", s.keep_weekly());
-  return out.empty() ? "keep every scheduled backup" : out;
+  if (out.empty()) out = "keep every scheduled backup";
+  return s.copy_data() ? out + "; self-contained backups (--copy-data)" : out;
 }
 
 nlohmann::json ScheduleJson(const rpc::BackupSchedule& s) {
@@ -66,7 +68,8 @@ nlohmann::json ScheduleJson(const rpc::BackupSchedule& s) {
           {"keep_hourly", s.keep_hourly()},
           {"keep_daily", s.keep_daily()},
           {"keep_weekly", s.keep_weekly()},
-          {"set", FormatRfc3339Millis(s.set_ms())}};
+          {"set", FormatRfc3339Millis(s.set_ms())},
+          {"copy_data", s.copy_data()}};
 }
 
 nlohmann::json TimeOrNull(int64_t ms) {
@@ -179,6 +182,8 @@ void RegisterBackupScheduleCommands(CLI::App* backup, const GlobalOptions& globa
   keep("--keep-hourly", &args->keep_hourly, "keep the newest of each of the last N hours");
   keep("--keep-daily", &args->keep_daily, "keep the newest of each of the last N days (UTC)");
   keep("--keep-weekly", &args->keep_weekly, "keep the newest of each of the last N weeks");
+  set->add_flag("--copy-data", args->copy_data,
+                "take self-contained backups (as backup create --copy-data)");
   set->add_flag("--json", args->json, "print JSON");
   set->callback(
       [&global, action, args] { *action = [&global, args] { return RunSet(global, *args); }; });

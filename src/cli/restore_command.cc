@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "backup/pitr_restore.h"
 #include "backup/restore.h"
@@ -48,6 +51,49 @@ std::function<void(const std::string&)> ProgressPrinter() {
   return [](const std::string& line) { std::cerr << "restore: " << line << "\n"; };
 }
 
+// On a terminal, while SSTs are copied back from a self-contained backup: one stderr line
+// a second.
+class CopyBackProgress {
+ public:
+  CopyBackProgress() {
+    if (!isatty(STDERR_FILENO)) return;
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return done_; })) {
+        if (progress.ssts_total == 0) continue;
+        std::cerr << "\rrestore: copying SSTs from backup storage: " << progress.ssts_done << "/"
+                  << progress.ssts_total << " (" << progress.bytes_done << " of "
+                  << progress.bytes_total << " bytes)   " << std::flush;
+        printed_ = true;
+      }
+      if (printed_) std::cerr << "\n";
+    });
+  }
+  ~CopyBackProgress() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  CopyProgress progress;
+
+ private:
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false, printed_ = false;
+};
+
+// "  copied 12 SSTs (3 MiB) from backup storage into <object store>" (self-contained only).
+void PrintCopied(bool written, uint64_t ssts, uint64_t bytes, const ObjectStore& objects) {
+  if (ssts == 0) return;
+  std::cout << "  " << (written ? "copied " : "would copy ") << ssts << " SSTs (" << bytes
+            << " bytes) from backup storage into " << objects.DescribeForLog() << "\n";
+}
+
 void PrintIds(const std::map<std::string, uint64_t>& ids) {
   for (const auto& [name, value] : ids) std::cout << "  ids/" << name << " = " << value << "\n";
 }
@@ -67,8 +113,13 @@ Status RestoreFromSnapshot(const RestoreArgs& args, Stores* stores) {
   options.progress = ProgressPrinter();
   options.force = args.force;
   BackupStorage storage(stores->backups.get());
-  CAIRN_ASSIGN_OR_RETURN(RestorePlan plan, RestoreSnapshot(&storage, stores->objects.get(),
-                                                           stores->target.get(), options));
+  Result<RestorePlan> restored = RestorePlan{};
+  {
+    CopyBackProgress progress;
+    options.copy_progress = &progress.progress;
+    restored = RestoreSnapshot(&storage, stores->objects.get(), stores->target.get(), options);
+  }
+  CAIRN_ASSIGN_OR_RETURN(RestorePlan plan, std::move(restored));
   std::cout << (plan.written ? "restored" : "dry run: would restore") << " snapshot "
             << plan.snapshot.id << " (" << FormatRfc3339Millis(plan.snapshot.created_ms)
             << ", epoch " << plan.snapshot.epoch << ") into " << stores->target->DescribeForLog()
@@ -77,6 +128,7 @@ Status RestoreFromSnapshot(const RestoreArgs& args, Stores* stores) {
             << "  the restored cluster " << (plan.written ? "runs" : "would run") << " on timeline "
             << plan.timeline << " (from timeline " << plan.snapshot.timeline << " at seq "
             << plan.snapshot.changelog_seq << ")\n";
+  PrintCopied(plan.written, plan.copied_ssts, plan.copied_bytes, *stores->objects);
   PrintIds(plan.id_generators);
   return Status::OK();
 }
@@ -96,8 +148,13 @@ Status RestoreToTime(const RestoreArgs& args, Stores* stores) {
   options.force = args.force;
   options.timeline = args.timeline;
   BackupStorage storage(stores->backups.get());
-  CAIRN_ASSIGN_OR_RETURN(PointInTimePlan plan, RestoreToPoint(&storage, stores->objects.get(),
-                                                              stores->target.get(), options));
+  Result<PointInTimePlan> restored = PointInTimePlan{};
+  {
+    CopyBackProgress progress;
+    options.copy_progress = &progress.progress;
+    restored = RestoreToPoint(&storage, stores->objects.get(), stores->target.get(), options);
+  }
+  CAIRN_ASSIGN_OR_RETURN(PointInTimePlan plan, std::move(restored));
   std::cout << (plan.written ? "restored" : "dry run: would restore") << " to epoch "
             << plan.target_epoch << " from snapshot " << plan.snapshot.id << " + "
             << plan.replayed_records << " changelog records (" << plan.segments_read
@@ -106,6 +163,7 @@ Status RestoreToTime(const RestoreArgs& args, Stores* stores) {
             << " backup pins\n  " << plan.range.ToString() << "\n"
             << "  followed timeline " << plan.range.timeline << "; the restored cluster "
             << (plan.written ? "runs" : "would run") << " on timeline " << plan.timeline << "\n";
+  PrintCopied(plan.written, plan.copied_ssts, plan.copied_bytes, *stores->objects);
   PrintIds(plan.id_generators);
   return Status::OK();
 }
@@ -120,7 +178,8 @@ void RegisterRestoreCommand(CLI::App& app, Action* action) {
   restore->add_option("--meta-store", args->meta_store, "target meta store URL")->required();
   restore
       ->add_option("--object-store", args->object_store,
-                   "the cluster's object store URL (SSTs are verified there)")
+                   "the cluster's object store URL (SSTs are verified there; from a "
+                   "self-contained backup, missing SSTs are copied there from backup storage)")
       ->required();
   auto* target = restore->add_option_group("target", "what to restore");
   target->add_option("--snapshot-id", args->snapshot_id, "a snapshot id");

@@ -53,8 +53,14 @@ HttpResponse Create(const ApiEnv& env, const HttpRequest& request) {
   if (remarks != body->end() && !remarks->is_string()) {
     return JsonError(Status::InvalidArgument("remarks must be a string"));
   }
+  auto copy_data = body->find("copy_data");
+  if (copy_data != body->end() && !copy_data->is_boolean()) {
+    return JsonError(Status::InvalidArgument("copy_data must be true or false"));
+  }
   if (Status fence = env.writer->CheckFence(); !fence.ok()) return JsonError(fence);
-  auto entry = env.backups->Create(remarks == body->end() ? "" : remarks->get<std::string>());
+  auto entry =
+      env.backups->Create(remarks == body->end() ? "" : remarks->get<std::string>(),
+                          {.copy_data = copy_data != body->end() && copy_data->get<bool>()});
   if (!entry.ok()) return JsonError(entry.status());
   CAIRN_LOG_INFO("HTTP backup create: backup {}", entry->id);
   return JsonResponse(EntryJson(env, *entry), 201);

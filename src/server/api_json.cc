@@ -72,7 +72,11 @@ nlohmann::json ToJson(const SnapshotEntry& e) {
           {"file", e.file},
           {"file_size", e.file_size},
           {"remarks", e.remarks},
-          {"cluster_id", e.cluster_id}};
+          {"cluster_id", e.cluster_id},
+          {"self_contained", e.self_contained()},
+          {"copy_bytes", e.copy.bytes},
+          {"added_ssts", e.copy.added_ssts},
+          {"added_bytes", e.copy.added_bytes}};
 }
 
 nlohmann::json ToJson(const VerifyState& state) {

@@ -87,7 +87,7 @@ int64_t BackupScheduler::RunDue() {
 ScheduleRun BackupScheduler::RunBackup(const BackupSchedule& schedule, int64_t now_ms) {
   ScheduleRun run;
   run.started_ms = now_ms;
-  auto entry = backups_->Create(std::string(kScheduledRemarks));
+  auto entry = backups_->Create(std::string(kScheduledRemarks), {.copy_data = schedule.copy_data});
   Status status = entry.status();
   if (entry.ok()) {
     run.backup_id = entry->id;

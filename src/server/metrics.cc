@@ -88,6 +88,24 @@ std::string RenderBackupMetrics(const BackupMetrics& b, const ArchiverMetrics& a
          b.last_snapshot_bytes);
   Single(&out, "cairn_backup_pinned_ssts", "gauge", "SSTs referenced by the last backup",
          b.last_sst_count);
+  // --copy-data (docs/backup-format.md "Copied SSTs").
+  Single(&out, "cairn_backup_copy_running", "gauge", "1 while a backup job copies SSTs",
+         b.copy_running ? 1 : 0);
+  Single(&out, "cairn_backup_copy_ssts_done", "gauge", "SSTs the running (or last) copy has copied",
+         b.copy_ssts_done);
+  Single(&out, "cairn_backup_copy_ssts_total", "gauge", "SSTs the running (or last) copy copies",
+         b.copy_ssts_total);
+  Single(&out, "cairn_backup_copy_bytes_done", "gauge", "bytes the running (or last) copy has read",
+         b.copy_bytes_done);
+  Single(&out, "cairn_backup_copy_bytes_total", "gauge", "bytes the running (or last) copy copies",
+         b.copy_bytes_total);
+  Single(&out, "cairn_backup_copied_bytes_total", "counter",
+         "SST bytes copied into backup storage by backup jobs", b.copied_bytes);
+  Single(&out, "cairn_backup_copied_ssts_total", "counter",
+         "SSTs copied into backup storage by backup jobs", b.copied_ssts);
+  Single(&out, "cairn_backup_last_added_bytes", "gauge",
+         "SST bytes the last self-contained backup added to backup storage",
+         b.last_copy_added_bytes);
   Single(&out, "cairn_changelog_archived_seq", "gauge", "last changelog seq in backup storage",
          a.archived_seq);
   Single(&out, "cairn_changelog_archive_lag_records", "gauge", "changelog records not archived",

@@ -383,6 +383,10 @@ void ToProto(const SnapshotEntry& e, rpc::Backup* out) {
   out->set_cluster_id(e.cluster_id);
   out->set_max_object_id(e.max_object_id);
   out->set_timeline(e.timeline);
+  out->set_self_contained(e.self_contained());
+  out->set_copy_bytes(e.copy.bytes);
+  out->set_added_ssts(e.copy.added_ssts);
+  out->set_added_bytes(e.copy.added_bytes);
 }
 
 void ToProto(const TimelineRange& t, rpc::TimelineInfo* out) {
@@ -408,6 +412,7 @@ BackupSchedule FromProto(const rpc::BackupSchedule& p) {
   s.keep_hourly = p.keep_hourly();
   s.keep_daily = p.keep_daily();
   s.keep_weekly = p.keep_weekly();
+  s.copy_data = p.copy_data();
   return s;
 }
 
@@ -418,6 +423,7 @@ void ToProto(const BackupSchedule& s, rpc::BackupSchedule* out) {
   out->set_keep_daily(s.keep_daily);
   out->set_keep_weekly(s.keep_weekly);
   out->set_set_ms(s.set_ms);
+  out->set_copy_data(s.copy_data);
 }
 
 void ToProto(const ScheduleRun& r, rpc::ScheduleRun* out) {
@@ -443,7 +449,8 @@ class BackupsService final : public rpc::Backups::Service {
         return Status::InvalidArgument("remarks '" + req->remarks() +
                                        "' are reserved for the backup schedule");
       }
-      CAIRN_ASSIGN_OR_RETURN(SnapshotEntry entry, env_.backups->Create(req->remarks()));
+      CAIRN_ASSIGN_OR_RETURN(SnapshotEntry entry,
+                             env_.backups->Create(req->remarks(), {.copy_data = req->copy_data()}));
       ToProto(entry, resp->mutable_backup());
       return Status::OK();
     });
@@ -501,6 +508,22 @@ class BackupsService final : public rpc::Backups::Service {
       resp->set_deep(report.deep);
       resp->set_ssts_checked(report.ssts_checked);
       resp->set_bytes_read(report.bytes_read);
+      resp->set_self_contained(report.self_contained);
+      resp->set_copies_checked(report.copies_checked);
+      resp->set_copy_bytes_read(report.copy_bytes_read);
+      return Status::OK();
+    });
+  }
+  grpc::Status Progress(grpc::ServerContext* ctx, const rpc::BackupProgressRequest*,
+                        rpc::BackupProgressResponse* resp) override {
+    return Handle(env_, "Backups.Progress", kAdminRead, *ctx, [&]() -> Status {
+      CAIRN_RETURN_IF_ERROR(Configured());
+      BackupMetrics m = env_.backups->metrics();
+      resp->set_copying(m.copy_running);
+      resp->set_ssts_total(m.copy_ssts_total);
+      resp->set_ssts_done(m.copy_ssts_done);
+      resp->set_bytes_total(m.copy_bytes_total);
+      resp->set_bytes_done(m.copy_bytes_done);
       return Status::OK();
     });
   }

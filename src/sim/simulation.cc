@@ -379,8 +379,8 @@ void Simulation::ReconcileBackups(uint64_t seq_before, const std::string& what) 
       return;
     }
     const HistoryEntry& at = model_.current().AtSeq(e.changelog_seq);
-    listed_[e.id] =
-        ListedBackup{e.id, e.changelog_seq, e.created_ms, model_.timeline(), at.state, at.ssts};
+    listed_[e.id] = ListedBackup{e.id,     e.changelog_seq, e.created_ms,      model_.timeline(),
+                                 at.state, at.ssts,         e.self_contained()};
   }
   for (auto it = listed_.begin(); it != listed_.end();) {
     if (present.count(it->first)) {

@@ -50,6 +50,7 @@ struct ListedBackup {
   int timeline = 1;
   std::shared_ptr<const ClientState> state;
   std::shared_ptr<const SstSet> ssts;
+  bool self_contained = false;  // --copy-data: restores into an empty object store too
 };
 
 class Simulation {
@@ -159,6 +160,7 @@ class Simulation {
   void CheckLive();
   void CheckFresh(const std::string& when);
   bool CheckBackup(const ListedBackup& backup, const std::string& when);
+  bool CheckSelfContained(const ListedBackup& backup, const std::string& what);
   void CheckPitr(const std::string& when);
   void CheckObjectEvents(const SstSet& version_before);
   void CheckObjectsIntact();

@@ -250,7 +250,9 @@ void Simulation::ActFullVacuum() { Vacuum(true); }
 
 void Simulation::ActBackupCreate() {
   uint64_t before = model_.last_seq();
-  auto entry = server_->backups()->Create("step " + std::to_string(step_));
+  // One in three is self-contained (copies on one thread: the faults replay by seed).
+  BackupCreateOptions options{.copy_data = rng_.Percent(33), .copy_threads = 1};
+  auto entry = server_->backups()->Create("step " + std::to_string(step_), options);
   Note("backup create: " +
        (entry.ok() ? "id " + std::to_string(entry->id) : Outcome(entry.status())));
   Observe(kAllocBackup | kPin, "backup create");
