@@ -41,6 +41,13 @@ json EntryJson(const SnapshotEntry& s) {
           {"timeline", s.timeline}};
 }
 
+// EntryJson plus the encryption key id (issue 17), which plaintext backups leave out.
+json EntryJsonWithKeyId(const SnapshotEntry& s) {
+  json e = EntryJson(s);
+  if (!s.key_id.empty()) e["key_id"] = s.key_id;
+  return e;
+}
+
 // Throws json::exception for a missing or mistyped field.
 SnapshotEntry EntryFromJson(const json& e) {
   SnapshotEntry s;
@@ -61,6 +68,7 @@ SnapshotEntry EntryFromJson(const json& e) {
   e.at("remarks").get_to(s.remarks);
   e.at("cluster_id").get_to(s.cluster_id);
   s.timeline = e.value("timeline", 1u);
+  s.key_id = e.value("key_id", std::string());
   return s;
 }
 
@@ -113,7 +121,7 @@ std::string Digits20(uint64_t id) {
 
 std::string EncodeManifest(const Manifest& manifest) {
   json list = json::array();
-  for (const auto& s : manifest.snapshots) list.push_back(EntryJson(s));
+  for (const auto& s : manifest.snapshots) list.push_back(EntryJsonWithKeyId(s));
   json doc = {{"format_version", kManifestFormatVersion}, {"snapshots", list}};
   return doc.dump(1);
 }
@@ -147,7 +155,8 @@ Result<Manifest> DecodeManifest(std::string_view text) {
 }
 
 std::string EncodeManifestEntry(const SnapshotEntry& entry) {
-  json doc = {{"format_version", kManifestEntryFormatVersion}, {"snapshot", EntryJson(entry)}};
+  json doc = {{"format_version", kManifestEntryFormatVersion},
+              {"snapshot", EntryJsonWithKeyId(entry)}};
   return doc.dump(1);
 }
 

@@ -40,6 +40,10 @@ struct SnapshotEntry {
   std::string remarks;
   std::string cluster_id;
   uint32_t timeline = 1;  // the cluster's timeline at the cut (absent in old manifests: 1)
+  // The id of the key the snapshot file is encrypted with (docs/backup-format.md
+  // "Encryption"); "" = stored in plaintext (and absent from the JSON, as in old
+  // manifests).
+  std::string key_id;
 };
 
 struct Manifest {
