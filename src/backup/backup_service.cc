@@ -359,6 +359,7 @@ Result<SnapshotEntry> BackupService::Cut(PinnedCut* cut, const std::string& rema
   entry.created_ms = clock_->NowMillis();
   entry.meta_revision = snapshot->revision();
   entry.file = BackupStorage::SnapshotKey(id);
+  entry.key_id = storage_.store()->EncryptionKeyIdFor(entry.file);
   entry.format_version = kSnapshotFormatVersion;
   entry.remarks = remarks;
 

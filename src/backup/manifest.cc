@@ -52,6 +52,13 @@ json EntryJson(const SnapshotEntry& s) {
   return e;
 }
 
+// EntryJson plus the encryption key id (issue 17), which plaintext backups leave out.
+json EntryJsonWithKeyId(const SnapshotEntry& s) {
+  json e = EntryJson(s);
+  if (!s.key_id.empty()) e["key_id"] = s.key_id;
+  return e;
+}
+
 // Throws json::exception for a missing or mistyped field.
 SnapshotEntry EntryFromJson(const json& e) {
   SnapshotEntry s;
@@ -83,6 +90,7 @@ SnapshotEntry EntryFromJson(const json& e) {
     c.at("added_bytes").get_to(s.copy.added_bytes);
     if (s.copy.list.key.empty()) throw json::other_error::create(501, "copy.list is empty", &c);
   }
+  s.key_id = e.value("key_id", std::string());
   return s;
 }
 
@@ -135,7 +143,7 @@ std::string Digits20(uint64_t id) {
 
 std::string EncodeManifest(const Manifest& manifest) {
   json list = json::array();
-  for (const auto& s : manifest.snapshots) list.push_back(EntryJson(s));
+  for (const auto& s : manifest.snapshots) list.push_back(EntryJsonWithKeyId(s));
   json doc = {{"format_version", kManifestFormatVersion}, {"snapshots", list}};
   return doc.dump(1);
 }
@@ -169,7 +177,8 @@ Result<Manifest> DecodeManifest(std::string_view text) {
 }
 
 std::string EncodeManifestEntry(const SnapshotEntry& entry) {
-  json doc = {{"format_version", kManifestEntryFormatVersion}, {"snapshot", EntryJson(entry)}};
+  json doc = {{"format_version", kManifestEntryFormatVersion},
+              {"snapshot", EntryJsonWithKeyId(entry)}};
   return doc.dump(1);
 }
 

@@ -52,6 +52,10 @@ struct SnapshotEntry {
   uint32_t timeline = 1;  // the cluster's timeline at the cut (absent in old manifests: 1)
   SnapshotCopy copy;      // "copy" in JSON; absent for a reference-only backup
   bool self_contained() const { return !copy.list.key.empty(); }
+  // The id of the key the snapshot file is encrypted with (docs/backup-format.md
+  // "Encryption"); "" = stored in plaintext (and absent from the JSON, as in old
+  // manifests).
+  std::string key_id;
 };
 
 struct Manifest {

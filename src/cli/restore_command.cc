@@ -11,12 +11,15 @@
 #include <mutex>
 #include <thread>
 
+#include "backup/backup_encryption.h"
 #include "backup/pitr_restore.h"
 #include "backup/restore.h"
+#include "cli/backup_key_option.h"
 #include "cli/commands.h"
 #include "common/url.h"
 #include "meta/time_spec.h"
 #include "meta_store/lazy_meta_store.h"
+#include "server/backup_storage_open.h"
 
 namespace cairn::cli {
 namespace {
@@ -25,18 +28,19 @@ struct RestoreArgs {
   std::string backup_storage, meta_store, object_store, snapshot_id, to_time, to_epoch;
   uint32_t timeline = 0;
   bool overwrite = false, dry_run = false, force = false;
+  std::vector<std::string> backup_key_files;
 };
 
 struct Stores {
-  std::unique_ptr<ObjectStore> backups, objects;
+  std::unique_ptr<EncryptedObjectStore> backups;
+  std::unique_ptr<ObjectStore> objects;
   std::unique_ptr<MetaStore> target;
 };
 
 Result<Stores> OpenStores(const RestoreArgs& args) {
   Stores stores;
-  auto backups = OpenObjectStore(args.backup_storage);
-  if (!backups.ok()) return backups.status().WithContext("cannot open backup storage");
-  stores.backups = std::move(backups).value();
+  CAIRN_ASSIGN_OR_RETURN(stores.backups,
+                         OpenBackupStorage(args.backup_storage, args.backup_key_files));
   auto objects = OpenObjectStore(args.object_store);
   if (!objects.ok()) return objects.status().WithContext("cannot open object store");
   stores.objects = std::move(objects).value();
@@ -113,6 +117,10 @@ Status RestoreFromSnapshot(const RestoreArgs& args, Stores* stores) {
   options.progress = ProgressPrinter();
   options.force = args.force;
   BackupStorage storage(stores->backups.get());
+  // The key first: its error is clearer than the snapshot file's.
+  auto manifest = storage.LoadManifest();
+  const SnapshotEntry* entry = manifest.ok() ? manifest->Find(id) : nullptr;
+  if (entry != nullptr) CAIRN_RETURN_IF_ERROR(CheckBackupKey(*entry, stores->backups->keys()));
   Result<RestorePlan> restored = RestorePlan{};
   {
     CopyBackProgress progress;
@@ -193,6 +201,7 @@ void RegisterRestoreCommand(CLI::App& app, Action* action) {
   timeline->check(CLI::PositiveNumber);
   restore->add_flag("--overwrite", args->overwrite, "clear a non-empty target meta store first");
   restore->add_flag("--dry-run", args->dry_run, "verify and print the plan; write nothing");
+  AddBackupKeyFileOption(restore, &args->backup_key_files);
   restore->add_flag("--force", args->force,
                     "restore even while a server holds the object store's writer lease (only "
                     "for a server known to be dead; the restore fences its lease either way, "

@@ -3,7 +3,10 @@
 //              [--auth-token-file F] [--log-level L] [--lease-ttl DURATION]
 //              [--max-changelog-backlog N] [--shutdown-grace DURATION]
 //              [--tls-cert F --tls-key F [--tls-ca F]] [--allow-core-dumps]
+//              [--backup-encryption-key-file F]...
+#include "cli/backup_key_option.h"
 #include "cli/commands.h"
+#include "server/backup_key_file.h"
 #include "server/server.h"
 
 namespace cairn::cli {
@@ -12,6 +15,7 @@ void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* a
   struct Args {
     server::ServerOptions flags;
     std::string config;
+    std::vector<std::string> backup_key_files;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("server", "run the cairn server (gRPC API, /metrics, /healthz)");
@@ -40,12 +44,14 @@ void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* a
                   "PEM CA certificates: require client certificates signed by them");
   cmd->add_flag("--allow-core-dumps", f.allow_core_dumps,
                 "debugging: let the process dump core (the dump may hold secrets)");
+  AddBackupKeyFileOption(cmd, &args->backup_key_files);
   // --auth-token-file is a global option: the server requires the token it names,
   // clients send it.
   cmd->callback([&global, action, args] {
     *action = [&global, args] {
       server::ServerOptions flags = args->flags;
       flags.auth_token_file = global.auth_token_file;
+      flags.backup_key_files = JoinKeyFileList(args->backup_key_files);
       return server::RunServer(flags, args->config);
     };
   });

@@ -111,6 +111,11 @@ class ObjectStore {
 
   // The store's URL with secrets removed, for logs and errors.
   virtual std::string DescribeForLog() const = 0;
+
+  // The id of the key (encryption_key.h) that an object written at `key` now is
+  // encrypted with; "" when it is stored as written (every store but the encrypting
+  // wrapper, encrypted_object_store.h).
+  virtual std::string EncryptionKeyIdFor(std::string_view /*key*/) const { return {}; }
 };
 
 // Calls `fn` for every object under `prefix`, paging `page_size` at a time.

@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "backup/backup_encryption.h"
 #include "backup/backup_service.h"
 #include "backup/changelog_archive.h"
 #include "backup/changelog_trim.h"
@@ -23,7 +24,9 @@
 #include "meta/writer_lease.h"
 #include "meta_store/lazy_meta_store.h"
 #include "server/api_routes.h"
+#include "server/backup_key_file.h"
 #include "server/backup_scheduler.h"
+#include "server/backup_storage_open.h"
 #include "server/health.h"
 #include "server/http_server.h"
 #include "server/http_tls.h"
@@ -123,6 +126,9 @@ class Server {
 
  private:
   Status Open(const ServerOptions& options);
+  // Opens backup storage with its encryption keys and checks that they read the newest
+  // backup: before anything is written anywhere.
+  Status OpenBackupStorageWithKeys(const ServerOptions& options);
   Status OpenBackups(const std::string& url, const ClusterOptions& cluster_options);
   Status Serve(const ServerOptions& options);
   // /healthz, /metrics, the JSON API and the console (docs/api.md).
@@ -182,6 +188,7 @@ Status Server::Open(const ServerOptions& options) {
     CAIRN_ASSIGN_OR_RETURN(token, ReadTokenFile(options.auth_token_file));
   }
   http_auth_ = std::make_unique<HttpAuth>(token);
+  CAIRN_RETURN_IF_ERROR(OpenBackupStorageWithKeys(options));
   // Created at the first write: a refused start leaves no new file behind.
   auto meta = OpenMetaStoreLazily(options.meta_store);
   if (!meta.ok()) return meta.status().WithContext("cannot open meta store");
@@ -245,6 +252,29 @@ Status Server::Open(const ServerOptions& options) {
   return Status::OK();
 }
 
+Status Server::OpenBackupStorageWithKeys(const ServerOptions& options) {
+  std::vector<std::string> key_files = SplitKeyFileList(options.backup_key_files);
+  if (options.backup_storage.empty()) {
+    if (key_files.empty()) return Status::OK();
+    return Status::InvalidArgument("--backup-encryption-key-file needs --backup-storage");
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto storage, OpenBackupStorage(options.backup_storage, key_files));
+  BackupStorage backups(storage.get());
+  auto manifest = backups.LoadManifestOrEmpty();
+  if (manifest.ok()) {
+    CAIRN_RETURN_IF_ERROR(CheckBackupKeys(*manifest, storage->keys()));
+  } else {  // unreachable now: backups fail until it is back, as before
+    CAIRN_LOG_WARN("cannot check the backup encryption keys against {}: {}",
+                   storage->DescribeForLog(), manifest.status().ToString());
+  }
+  if (const EncryptionKey* key = storage->keys().primary()) {
+    CAIRN_LOG_INFO("backup storage {}: backups and changelog segments are encrypted with key {}",
+                   storage->DescribeForLog(), key->id());
+  }
+  backup_storage_ = std::move(storage);
+  return Status::OK();
+}
+
 // Backup storage is optional: without it, backup RPCs answer with a clear error and
 // the changelog is not archived but trimmed to the last pitr_retention.
 Status Server::OpenBackups(const std::string& url, const ClusterOptions& cluster_options) {
@@ -255,9 +285,6 @@ Status Server::OpenBackups(const std::string& url, const ClusterOptions& cluster
                                                   cluster_options.pitr_retention_ms);
     return Status::OK();
   }
-  auto storage = OpenObjectStore(url);
-  if (!storage.ok()) return storage.status().WithContext("cannot open backup storage");
-  backup_storage_ = std::move(storage).value();
   backups_ =
       std::make_unique<BackupService>(writer_.get(), objects_.get(), backup_storage_.get(), clock_);
   // Pins left by a backup that crashed with the previous server go now, not at the next

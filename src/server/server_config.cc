@@ -26,7 +26,8 @@ std::map<std::string, std::string ServerOptions::*> Fields() {
           {"shutdown_grace", &ServerOptions::shutdown_grace},
           {"tls_cert", &ServerOptions::tls_cert_file},
           {"tls_key", &ServerOptions::tls_key_file},
-          {"tls_ca", &ServerOptions::tls_ca_file}};
+          {"tls_ca", &ServerOptions::tls_ca_file},
+          {"backup_encryption_key_file", &ServerOptions::backup_key_files}};
 }
 
 std::string Where(const std::string& path, const toml::source_region& source) {

@@ -30,6 +30,9 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_ca_file;
+  // Backup encryption key files, comma-separated; the first seals new backups
+  // (docs/backup-format.md "Encryption").
+  std::string backup_key_files;
 
   // Resolved by ResolveServerOptions from lease_ttl and max_changelog_backlog; not
   // flags or config keys.
@@ -55,7 +58,8 @@ inline constexpr const char* kDefaultHttpListen = "127.0.0.1:7601";
 
 // Reads a TOML config file. Keys: data_dir, listen, http_listen, meta_store,
 // object_store, backup_storage, auth_token_file, log_level, lease_ttl,
-// max_changelog_backlog, shutdown_grace, tls_cert, tls_key, tls_ca (all strings).
+// max_changelog_backlog, shutdown_grace, tls_cert, tls_key, tls_ca,
+// backup_encryption_key_file (a comma list) (all strings).
 // Unknown keys and parse errors are InvalidArgument naming the file and line.
 Result<ServerOptions> ReadConfigFile(const std::string& path);
 

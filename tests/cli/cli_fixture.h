@@ -50,8 +50,9 @@ class CliTest : public ::testing::Test {
     }
     // Isolate from the caller's environment.
     env.emplace("CAIRN_ADDR", "");
-    for (const char* name : {"CAIRN_AUTH_TOKEN_FILE", "CAIRN_USER", "CAIRN_PASSWORD_FILE",
-                             "CAIRN_TLS_CA", "CAIRN_TLS_CLIENT_CERT", "CAIRN_TLS_CLIENT_KEY"}) {
+    for (const char* name :
+         {"CAIRN_AUTH_TOKEN_FILE", "CAIRN_USER", "CAIRN_PASSWORD_FILE", "CAIRN_TLS_CA",
+          "CAIRN_TLS_CLIENT_CERT", "CAIRN_TLS_CLIENT_KEY", "CAIRN_BACKUP_KEY_FILE"}) {
       env.emplace(name, "");
     }
     return RunProcess(argv, input, env);
@@ -62,7 +63,9 @@ class CliTest : public ::testing::Test {
     std::vector<std::string> args = {"--data-dir", data_dir_, "--listen", "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = std::make_unique<ServerProcess>(kCairn, dir_.path().string());
-    ASSERT_TRUE(server_->Start(args, {{"CAIRN_AUTH_TOKEN_FILE", ""}})) << server_->error();
+    ASSERT_TRUE(
+        server_->Start(args, {{"CAIRN_AUTH_TOKEN_FILE", ""}, {"CAIRN_BACKUP_KEY_FILE", ""}}))
+        << server_->error();
     server_addr_ = server_->addr();
   }
 

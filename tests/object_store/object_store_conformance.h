@@ -37,6 +37,10 @@ struct ObjectStoreBackend {
   // (>= 10,000 objects, >= 64 MiB).
   size_t list_object_count = 10'000;
   uint64_t large_object_size = uint64_t{64} << 20;
+
+  // The size List reports for an object of n bytes; nullptr = n. A store that lists
+  // the stored size of objects it transforms (the encrypting wrapper) sets it.
+  std::function<uint64_t(uint64_t)> listed_size;
 };
 
 class ObjectStoreConformanceTest : public ::testing::TestWithParam<ObjectStoreBackend> {
@@ -48,6 +52,8 @@ class ObjectStoreConformanceTest : public ::testing::TestWithParam<ObjectStoreBa
   void Reopen();
 
   ObjectStore& store() { return *store_; }
+  // What List reports for an object of `n` bytes (ObjectStoreBackend::listed_size).
+  uint64_t ListedSize(uint64_t n) const;
 
   ObjectStoreOpener opener_;
   std::unique_ptr<ObjectStore> store_;
