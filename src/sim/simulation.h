@@ -159,6 +159,8 @@ class Simulation {
   void CheckLive();
   void CheckFresh(const std::string& when);
   bool CheckBackup(const ListedBackup& backup, const std::string& when);
+  // The backup read in place (backup_version.h, frozen_version.h) equals its cut.
+  void CheckBackupRead(const ListedBackup& backup, const std::string& when);
   void CheckPitr(const std::string& when);
   void CheckObjectEvents(const SstSet& version_before);
   void CheckObjectsIntact();
