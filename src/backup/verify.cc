@@ -68,19 +68,15 @@ bool ParseHexId(std::string_view text, uint64_t* id) {
   return ec == std::errc() && end == text.data() + 16;
 }
 
-// Pass 1: checksum, format, identity, and the SSTs and id generators it holds.
-Result<VerifiedSnapshot> VerifySnapshot(BackupStorage* backups, const SnapshotEntry& entry) {
-  VerifiedSnapshot out;
+Status ReadListedSnapshot(ObjectStore* backups, const SnapshotEntry& entry,
+                          const SnapshotRecordFn& fn, uint64_t* records) {
   SnapshotHeader header;
   SnapshotFileInfo info;
-  Status status = ReadSnapshot(backups->store(), entry.file, &header, &info,
-                               [&](std::string_view key, std::string_view value) {
-                                 return ObserveRecord(entry, key, value, &out);
-                               });
+  Status status = ReadSnapshot(backups, entry.file, &header, &info, fn);
   if (status.IsNotFound()) {
     return Status::NotFound("manifest.json lists snapshot " + std::to_string(entry.id) +
                             " but its file " + entry.file + " is missing from " +
-                            backups->store()->DescribeForLog());
+                            backups->DescribeForLog());
   }
   CAIRN_RETURN_IF_ERROR(status);
   if (header.snapshot_id != entry.id || info.checksum != entry.checksum ||
@@ -99,7 +95,19 @@ Result<VerifiedSnapshot> VerifySnapshot(BackupStorage* backups, const SnapshotEn
                               std::to_string(header.timeline) + " but its manifest entry says " +
                               std::to_string(entry.timeline));
   }
-  out.records = info.record_count;
+  if (records != nullptr) *records = info.record_count;
+  return Status::OK();
+}
+
+// Pass 1: checksum, format, identity, and the SSTs and id generators it holds.
+Result<VerifiedSnapshot> VerifySnapshot(BackupStorage* backups, const SnapshotEntry& entry) {
+  VerifiedSnapshot out;
+  CAIRN_RETURN_IF_ERROR(ReadListedSnapshot(
+      backups->store(), entry,
+      [&](std::string_view key, std::string_view value) {
+        return ObserveRecord(entry, key, value, &out);
+      },
+      &out.records));
   return out;
 }
 

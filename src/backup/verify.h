@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backup/manifest.h"
+#include "backup/snapshot_file.h"
 #include "common/result.h"
 #include "object_store/object_store.h"
 
@@ -27,6 +28,14 @@ struct VerifiedSnapshot {
   std::map<std::string, uint64_t> id_generators;  // ids/<name> values
   uint64_t records = 0;
 };
+
+// Streams `entry`'s snapshot file to `fn` and checks it against the entry: NotFound
+// naming the file when it is missing; Corruption when damaged, or when id, size,
+// checksum or timeline differ; InvalidArgument for another cluster's file. `fn` sees the
+// records before the checksum is known (see ReadSnapshot). *records (may be null) gets
+// the record count.
+Status ReadListedSnapshot(ObjectStore* backups, const SnapshotEntry& entry,
+                          const SnapshotRecordFn& fn, uint64_t* records);
 
 // Reads the whole snapshot: checksum, format version, id/size/checksum/cluster id
 // against the manifest entry. Corruption when a storage/sst/<id> value does not decode.

@@ -1,7 +1,9 @@
-// cairn put TABLE KEY VALUE | get TABLE KEY [--as-of T] | delete TABLE KEY
-// cairn scan TABLE [--from K] [--to K] [--limit N] [--as-of T] [--json]
+// cairn put TABLE KEY VALUE | get TABLE KEY [--as-of T | --backup ID] [--json]
+// cairn delete TABLE KEY
+// cairn scan TABLE [--from K] [--to K] [--limit N] [--as-of T | --backup ID] [--json]
 // KEY and VALUE arguments accept the same \xNN and \\ escapes that scan prints.
 #include <iostream>
+#include <limits>
 
 #include "cli/commands.h"
 #include "cli/format.h"
@@ -13,12 +15,24 @@ namespace {
 struct KvArgs {
   std::string table, key, value, from, to, as_of;
   uint64_t limit = 0;
+  uint64_t backup = 0;
   bool json = false;
 };
 
 Result<uint64_t> AsOfEpoch(const std::string& as_of) {
   if (as_of.empty()) return uint64_t{0};
   return ParseTimeSpecToEpoch(as_of);
+}
+
+// A read served from a backup says which, on stderr (docs/pitr.md, "Reads served from
+// backups"): what the user gets is the state at that backup's cut.
+void NoteBackup(const rpc::BackupSource& b, const KvArgs& args) {
+  std::string why = args.backup != 0
+                        ? ""
+                        : "; --as-of " + args.as_of + " is older than the PITR retention window";
+  std::cerr << "note: served from backup " << b.backup_id() << " at "
+            << FormatRfc3339Millis(b.created_ms()) << " (the state at its cut, epoch "
+            << b.cut_epoch() << why << ")\n";
 }
 
 Status RunPut(const GlobalOptions& global, const KvArgs& args) {
@@ -38,13 +52,21 @@ Status RunGet(const GlobalOptions& global, const KvArgs& args) {
   request.set_table(args.table);
   request.set_key(UnescapeBytes(args.key));
   request.set_as_of_epoch(epoch);
+  request.set_backup_id(args.backup);
   rpc::GetResponse response;
   CAIRN_RETURN_IF_ERROR(
       client->Check(client->kv().Get(client->Context().get(), request, &response)));
+  if (response.has_backup()) NoteBackup(response.backup(), args);
   if (!response.found()) {
     return Status::NotFound("key '" + args.key + "' not found in table " + args.table);
   }
-  std::cout << EscapeBytes(response.value()) << "\n";
+  if (!args.json) {
+    std::cout << EscapeBytes(response.value()) << "\n";
+    return Status::OK();
+  }
+  nlohmann::json out{{"key", EscapeBytes(request.key())}, {"value", EscapeBytes(response.value())}};
+  if (response.has_backup()) out["backup"] = response.backup().backup_id();
+  std::cout << out.dump() << "\n";
   return Status::OK();
 }
 
@@ -66,16 +88,23 @@ Status RunScan(const GlobalOptions& global, const KvArgs& args) {
   request.set_to(UnescapeBytes(args.to));
   request.set_limit(args.limit);
   request.set_as_of_epoch(epoch);
+  request.set_backup_id(args.backup);
   auto context = client->Context(std::chrono::seconds(3600));
   auto reader = client->kv().Scan(context.get(), request);
   rpc::ScanResponse chunk;
   std::string out;
+  uint64_t backup = 0;  // the backup serving the scan, named in the first message
   while (reader->Read(&chunk)) {
+    if (chunk.has_backup()) {
+      NoteBackup(chunk.backup(), args);
+      backup = chunk.backup().backup_id();
+    }
     for (const auto& row : chunk.rows()) {
       if (args.json) {
         // JSON Lines, so that a large scan streams.
-        out += nlohmann::json{{"key", EscapeBytes(row.key())}, {"value", EscapeBytes(row.value())}}
-                   .dump();
+        nlohmann::json line{{"key", EscapeBytes(row.key())}, {"value", EscapeBytes(row.value())}};
+        if (backup != 0) line["backup"] = backup;
+        out += line.dump();
       } else {
         out += EscapeBytes(row.key());
         out += '\t';
@@ -109,7 +138,12 @@ void RegisterKvCommands(CLI::App& app, const GlobalOptions& global, Action* acti
   auto* get = app.add_subcommand("get", "print the value of one key");
   get->add_option("TABLE", args->table)->required();
   get->add_option("KEY", args->key)->required();
-  get->add_option("--as-of", args->as_of, "read as of an RFC 3339 time or an epoch");
+  auto* get_as_of =
+      get->add_option("--as-of", args->as_of, "read as of an RFC 3339 time or an epoch");
+  get->add_option("--backup", args->backup, "read backup ID (the state at its cut)")
+      ->check(CLI::Range(uint64_t{1}, std::numeric_limits<uint64_t>::max()))
+      ->excludes(get_as_of);
+  get->add_flag("--json", args->json, "print {\"key\", \"value\"} as one JSON object");
   bind(get, RunGet);
 
   auto* del = app.add_subcommand("delete", "delete one key (acknowledged once durable)");
@@ -122,7 +156,11 @@ void RegisterKvCommands(CLI::App& app, const GlobalOptions& global, Action* acti
   scan->add_option("--from", args->from, "first key (inclusive)");
   scan->add_option("--to", args->to, "end key (exclusive)");
   scan->add_option("--limit", args->limit, "at most N rows (0 = all)");
-  scan->add_option("--as-of", args->as_of, "read as of an RFC 3339 time or an epoch");
+  auto* scan_as_of =
+      scan->add_option("--as-of", args->as_of, "read as of an RFC 3339 time or an epoch");
+  scan->add_option("--backup", args->backup, "read backup ID (the state at its cut)")
+      ->check(CLI::Range(uint64_t{1}, std::numeric_limits<uint64_t>::max()))
+      ->excludes(scan_as_of);
   scan->add_flag("--json", args->json, "print one JSON object per row (JSON Lines)");
   bind(scan, RunScan);
 }

@@ -158,6 +158,7 @@ class Server {
   std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<ObjectStore> backup_storage_;
   std::unique_ptr<BackupService> backups_;
+  std::unique_ptr<BackupReader> backup_reader_;  // with backup_storage_
   std::unique_ptr<FencedMetaStore> archiver_meta_;
   std::unique_ptr<ChangelogArchiver> archiver_;
   // Set once the archiver exists; the MetaWriter's fence reads it from any thread.
@@ -229,6 +230,15 @@ Status Server::Open(const ServerOptions& options) {
   checkpoint_interval_ms_ = cluster_options.checkpoint_interval_ms;
   max_changelog_backlog_ = options.max_changelog_backlog_records;
   CAIRN_RETURN_IF_ERROR(OpenBackups(options.backup_storage, cluster_options));
+  if (backup_storage_) {
+    // Reads served from backups (docs/pitr.md): a snapshot file read is rate-limited.
+    BackupReaderOptions reads;
+    reads.admit_snapshot_read = [limiter = backup_limiter_.get()] {
+      return limiter->Acquire("Kv read from a backup");
+    };
+    backup_reader_ = std::make_unique<BackupReader>(backup_storage_.get(), objects_.get(),
+                                                    meta_.get(), cluster_id, reads);
+  }
   CAIRN_RETURN_IF_ERROR(OpenOperatorTasks());
 
   service_env_ = ServiceEnv{cluster_.get(),
@@ -247,6 +257,7 @@ Status Server::Open(const ServerOptions& options) {
   service_env_.backup_scheduler = backup_scheduler_.get();
   service_env_.clock = clock_;
   service_env_.backup_limiter = backup_limiter_.get();
+  service_env_.backup_reader = backup_reader_.get();
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
                  service_env_.meta_store, service_env_.object_store, token.empty() ? "off" : "on");
   return Status::OK();

@@ -8,6 +8,7 @@
 #include "cairn.grpc.pb.h"
 #include "common/logging.h"
 #include "meta/time_spec.h"
+#include "server/backup_reads.h"
 
 namespace cairn::server {
 namespace {
@@ -112,6 +113,9 @@ class KvService final : public rpc::Kv::Service {
   grpc::Status Get(grpc::ServerContext* ctx, const rpc::GetRequest* req,
                    rpc::GetResponse* resp) override {
     return Handle(env_, "Kv.Get", kRead, *ctx, [&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(auto served, BackupForRead(env_.cluster, env_.backup_reader,
+                                                        req->backup_id(), req->as_of_epoch()));
+      if (served) return GetFromBackup(*served, *req, resp);
       CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req->table(), req->as_of_epoch()));
       CAIRN_ASSIGN_OR_RETURN(auto value, env_.cluster->Get(id, req->key(), {req->as_of_epoch()}));
       resp->set_found(value.has_value());
@@ -133,12 +137,8 @@ class KvService final : public rpc::Kv::Service {
   grpc::Status Scan(grpc::ServerContext* ctx, const rpc::ScanRequest* req,
                     grpc::ServerWriter<rpc::ScanResponse>* writer) override {
     return Handle(env_, "Kv.Scan", kRead, *ctx, [&]() -> Status {
-      CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req->table(), req->as_of_epoch()));
-      // A scan over many tombstones may run long between rows: it polls the call.
-      ReadOptions read(req->as_of_epoch());
-      read.cancelled = [ctx] { return CallGone(*ctx); };
-      CAIRN_ASSIGN_OR_RETURN(auto it, env_.cluster->Scan(id, req->from(), req->to(), read));
       rpc::ScanResponse chunk;
+      CAIRN_ASSIGN_OR_RETURN(auto it, OpenScan(*ctx, *req, &chunk));
       size_t chunk_bytes = 0;
       uint64_t sent = 0;
       for (; it->Valid() && (req->limit() == 0 || sent < req->limit()); it->Next(), ++sent) {
@@ -154,7 +154,8 @@ class KvService final : public rpc::Kv::Service {
         }
       }
       CAIRN_RETURN_IF_ERROR(it->status());
-      if (chunk.rows_size() > 0 && !writer->Write(chunk)) {
+      // A read served from a backup says so even when it has no rows.
+      if ((chunk.rows_size() > 0 || chunk.has_backup()) && !writer->Write(chunk)) {
         return Status::Aborted("scan cancelled by the client");
       }
       return Status::OK();
@@ -177,6 +178,34 @@ class KvService final : public rpc::Kv::Service {
   Result<uint32_t> TableId(const std::string& name, uint64_t as_of_epoch) {
     CAIRN_ASSIGN_OR_RETURN(TableInfo table, env_.cluster->GetTable(name, {as_of_epoch}));
     return table.id;
+  }
+
+  // --- reads served from backups (docs/pitr.md, "Reads served from backups") ---
+  static Status GetFromBackup(const ServedBackup& served, const rpc::GetRequest& req,
+                              rpc::GetResponse* resp) {
+    CAIRN_ASSIGN_OR_RETURN(uint32_t id, BackupTableId(served, req.table()));
+    CAIRN_ASSIGN_OR_RETURN(auto value, served.view->Get(id, req.key()));
+    resp->set_found(value.has_value());
+    if (value) resp->set_value(std::move(*value));
+    SetBackupSource(served, resp->mutable_backup());
+    return Status::OK();
+  }
+  // The scan from a backup or from the cluster; a backup is named in *first.
+  // A scan over many tombstones may run long between rows: a live scan polls the call.
+  Result<std::unique_ptr<ScanIterator>> OpenScan(grpc::ServerContext& ctx,
+                                                 const rpc::ScanRequest& req,
+                                                 rpc::ScanResponse* first) {
+    CAIRN_ASSIGN_OR_RETURN(auto served, BackupForRead(env_.cluster, env_.backup_reader,
+                                                      req.backup_id(), req.as_of_epoch()));
+    if (served) {
+      CAIRN_ASSIGN_OR_RETURN(uint32_t id, BackupTableId(*served, req.table()));
+      SetBackupSource(*served, first->mutable_backup());
+      return served->view->Scan(id, req.from(), req.to());
+    }
+    CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req.table(), req.as_of_epoch()));
+    ReadOptions read(req.as_of_epoch());
+    read.cancelled = [&ctx] { return CallGone(ctx); };
+    return env_.cluster->Scan(id, req.from(), req.to(), read);
   }
 
   const ServiceEnv env_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backup/backup_reader.h"
 #include "backup/backup_service.h"
 #include "meta/params.h"
 #include "meta/users.h"
@@ -42,6 +43,7 @@ struct ServiceEnv {
   Clock* clock = nullptr;                       // stamps the schedule's set time
   std::string http_address;                     // the HTTP listener's HOST:PORT, for Status
   RateLimiter* backup_limiter = nullptr;        // expensive backup RPCs; null = unlimited
+  BackupReader* backup_reader = nullptr;        // reads served from backups; null = none
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);

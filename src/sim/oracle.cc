@@ -104,6 +104,7 @@ bool Simulation::CheckBackup(const ListedBackup& backup, const std::string& when
       } else {
         good = CheckSelfContained(backup, what);
         coverage_.Add("check.backup_restored");
+        CheckBackupRead(backup, when);
       }
     }
   }

@@ -161,6 +161,8 @@ class Simulation {
   void CheckFresh(const std::string& when);
   bool CheckBackup(const ListedBackup& backup, const std::string& when);
   bool CheckSelfContained(const ListedBackup& backup, const std::string& what);
+  // The backup read in place (backup_version.h, frozen_version.h) equals its cut.
+  void CheckBackupRead(const ListedBackup& backup, const std::string& when);
   void CheckPitr(const std::string& when);
   void CheckObjectEvents(const SstSet& version_before);
   void CheckObjectsIntact();

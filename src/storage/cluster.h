@@ -215,6 +215,10 @@ class Cluster {
   virtual void SetTunables(const ClusterTunables& tunables) = 0;
 
   virtual uint64_t committed_epoch() const = 0;
+  // The oldest epoch an as-of read is served at: older ones are refused
+  // (InvalidArgument), having left the pitr_retention window. The server serves those
+  // from a backup (docs/pitr.md, "Reads served from backups").
+  virtual uint64_t oldest_as_of_epoch() = 0;
   virtual ClusterStats Stats() = 0;
 
   // Stops background threads after the in-flight checkpoint; flushes nothing new.

@@ -58,6 +58,7 @@ class ClusterImpl final : public Cluster {
   void SetTunables(const ClusterTunables& tunables) override;  // cluster_tunables.cc
 
   uint64_t committed_epoch() const override;
+  uint64_t oldest_as_of_epoch() override;  // cluster_tunables.cc
   ClusterStats Stats() override;
   Status Close() override;
 

@@ -30,4 +30,11 @@ uint64_t ClusterImpl::ReadableEpoch() {
   return std::max(WatermarkEpoch(), MaxEpochAtMillis(retention_floor_ms_.load()));
 }
 
+// PrepareRead refuses an as-of epoch below both the committed epoch and ReadableEpoch.
+uint64_t ClusterImpl::oldest_as_of_epoch() {
+  uint64_t readable = ReadableEpoch();
+  std::lock_guard lock(mu_);
+  return std::min(committed_epoch_, readable);
+}
+
 }  // namespace cairn

@@ -82,6 +82,15 @@ TEST_F(JsonSchemaTest, EveryJsonOutputMatchesItsSchema) {
   json backup = ExpectValid({"backup", "create", "--remarks", "schema"}, "backup.json");
   std::string id = std::to_string(backup["id"].get<uint64_t>());
   ExpectValid({"backup", "show", id}, "backup.json");
+  // Reads served from a backup carry "backup" (docs/pitr.md).
+  EXPECT_FALSE(ExpectValid({"get", "t", "k"}, "get.json").contains("backup"));
+  EXPECT_EQ(ExpectValid({"get", "t", "k", "--backup", id}, "get.json")["backup"], backup["id"]);
+  RunResult from_backup = Cairn({"scan", "t", "--backup", id, "--json"});
+  ExpectOk(from_backup);
+  for (const auto& line : Lines(from_backup.out)) {
+    EXPECT_EQ(json::parse(line)["backup"], backup["id"]);
+    ExpectMatches("scan-row.json", json::parse(line));
+  }
   ExpectValid({"backup", "verify", id}, "backup-verify.json");
   ExpectValid({"backup", "verify", id, "--deep"}, "backup-verify.json");
   json list = ExpectValid({"backup", "list"}, "backup-list.json");
