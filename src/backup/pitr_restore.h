@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backup/manifest.h"
+#include "backup/restore_target.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "meta_store/meta_store.h"
@@ -39,6 +40,7 @@ struct PointInTimeOptions {
   // deterministic order of store operations (the simulator replays its faults by seed).
   bool read_ahead = true;
   std::function<void(const std::string&)> progress;
+  const CloneSpec* clone = nullptr;  // set: create this clone (restore_target.h)
 };
 
 struct RecoverableRange {
@@ -79,6 +81,7 @@ struct PointInTimePlan {
   RecoverableRange range;
   uint32_t timeline = 0;                  // the new timeline the restored cluster runs on
   uint64_t archived_records_scanned = 0;  // records read (all timelines) for id generators
+  uint64_t state_object_id = 0;  // ids/object of the restored state, before any raise
 };
 
 // The range `RestoreToPoint` accepts on the newest timeline, for `cairn backup list`.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "backup/manifest.h"
+#include "backup/restore_target.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "meta_store/meta_store.h"
@@ -25,6 +26,7 @@ struct RestoreOptions {
   Clock* clock = nullptr;  // nullptr = SystemClock::Default()
   // Called with a line of progress text at each phase (may be empty).
   std::function<void(const std::string&)> progress;
+  const CloneSpec* clone = nullptr;  // set: create this clone (restore_target.h)
 };
 
 struct RestorePlan {
