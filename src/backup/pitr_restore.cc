@@ -404,6 +404,7 @@ Status PlanRestore(BackupStorage* backups, ObjectStore* objects, const ArchiveVi
   }
   std::vector<SnapshotSst> ssts;
   CAIRN_RETURN_IF_ERROR(facts.Finish(&ssts, &ids));
+  plan->state_object_id = ids["object"];
   plan->sst_count = ssts.size();
   Progress(options, "checking " + std::to_string(ssts.size()) + " SSTs");
   // A self-contained base: copy back what it holds; SSTs written after it must be in
@@ -569,7 +570,8 @@ Status WriteState(BackupStorage* backups, const ArchiveView& view, const PointIn
 // What WriteRestoreTarget writes besides the data; the timeline the restore starts
 // branches off at the restored state (restore_target.h).
 Result<RestoreHead> MakeHead(BackupStorage* backups, const ArchiveView& view,
-                             const PointInTimePlan& plan, Clock* clock) {
+                             const PointInTimePlan& plan, const PointInTimeOptions& options,
+                             Clock* clock) {
   RestoreHead head;
   head.what = "epoch " + std::to_string(plan.target_epoch) + " (snapshot " +
               std::to_string(plan.snapshot.id) + " + " + std::to_string(plan.replayed_records) +
@@ -579,6 +581,7 @@ Result<RestoreHead> MakeHead(BackupStorage* backups, const ArchiveView& view,
   head.manifest = &view.listed;  // a pin for every backup of the storage, any timeline
   head.clock = clock;
   head.backups = backups;
+  head.clone = options.clone;
   CAIRN_ASSIGN_OR_RETURN(head.timeline,
                          PlanTimeline(backups, view.timeline, plan.last_seq, plan.target_epoch,
                                       EpochToMillis(plan.target_epoch), head.what,
@@ -612,7 +615,7 @@ Result<PointInTimePlan> RestoreToPoint(BackupStorage* backups, ObjectStore* obje
                                             {options.overwrite, options.force, clock}));
   plan.target_was_empty = target_state.empty;
   CAIRN_RETURN_IF_ERROR(PlanRestore(backups, objects, view, options, &plan));
-  CAIRN_ASSIGN_OR_RETURN(RestoreHead head, MakeHead(backups, view, plan, clock));
+  CAIRN_ASSIGN_OR_RETURN(RestoreHead head, MakeHead(backups, view, plan, options, clock));
   plan.timeline = head.timeline.timeline;
   if (options.dry_run) return plan;
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backup/manifest.h"
+#include "backup/restore_target.h"
 #include "backup/sst_copy.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -43,6 +44,7 @@ struct PointInTimeOptions {
   int copy_threads = 4;
   CopyProgress* copy_progress = nullptr;  // may be null
   std::function<void(const std::string&)> progress;
+  const CloneSpec* clone = nullptr;  // set: create this clone (restore_target.h)
 };
 
 struct RecoverableRange {
@@ -85,6 +87,7 @@ struct PointInTimePlan {
   // From a self-contained base backup: SSTs copied back (or, dry run, to copy), bytes.
   uint64_t copied_ssts = 0, copied_bytes = 0;
   uint64_t archived_records_scanned = 0;  // records read (all timelines) for id generators
+  uint64_t state_object_id = 0;  // ids/object of the restored state, before any raise
 };
 
 // The range `RestoreToPoint` accepts on the newest timeline, for `cairn backup list`.

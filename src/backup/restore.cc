@@ -86,6 +86,7 @@ Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects
       &manifest,
       clock,
       backups};
+  head.clone = options.clone;
   CAIRN_ASSIGN_OR_RETURN(head.timeline, PlanTimeline(backups, entry->timeline, entry->changelog_seq,
                                                      entry->epoch, entry->created_ms, head.what,
                                                      entry->cluster_id, clock->NowMillis()));

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "backup/manifest.h"
+#include "backup/restore_target.h"
 #include "backup/sst_copy.h"
 #include "common/clock.h"
 #include "common/result.h"
@@ -29,6 +30,7 @@ struct RestoreOptions {
   CopyProgress* copy_progress = nullptr;  // may be null
   // Called with a line of progress text at each phase (may be empty).
   std::function<void(const std::string&)> progress;
+  const CloneSpec* clone = nullptr;  // set: create this clone (restore_target.h)
 };
 
 struct RestorePlan {

@@ -97,6 +97,7 @@ Status PutIdsAndPins(const RestoreHead& head, RestoreBatchWriter* batch) {
   }
   int64_t now_ms = head.clock->NowMillis();
   for (const auto& s : head.manifest->snapshots) {
+    if (head.clone) break;  // the source's backups pin in the source, not in a clone
     CAIRN_ASSIGN_OR_RETURN(bool on_history, OnRestoredHistory(head, s, timelines));
     BackupPin pin{s.id, on_history ? s.epoch : 0, s.max_object_id, head.storage_id, now_ms};
     CAIRN_RETURN_IF_ERROR(batch->Put(PinKey(s.id), EncodePin(pin)));
@@ -125,11 +126,13 @@ Status Seal(MetaStore* target, ObjectStore* objects, const RestoreHead& head) {
   identity.cluster_id = head.cluster_id;
   identity.created_ms = head.clock->NowMillis();
   identity.meta_store = target->DescribeForLog();
-  identity.created_by = "restore of " + head.what;
+  identity.created_by = (head.clone ? "clone of " : "restore of ") + head.what;
   CAIRN_RETURN_IF_ERROR(WriteClusterIdentity(objects, identity));
-  CAIRN_RETURN_IF_ERROR(
-      head.backups->EnsureStorageId(head.storage_id, identity.created_ms).status());
-  CAIRN_RETURN_IF_ERROR(WriteTimeline(head.backups->store(), head.timeline));
+  if (!head.clone) {  // a clone records nothing in its source's backup storage
+    CAIRN_RETURN_IF_ERROR(
+        head.backups->EnsureStorageId(head.storage_id, identity.created_ms).status());
+    CAIRN_RETURN_IF_ERROR(WriteTimeline(head.backups->store(), head.timeline));
+  }
   CAIRN_RETURN_IF_ERROR(FenceWriterLease(objects, "restore of " + head.what));
   const TimelineHistory& t = head.timeline;
   Txn last;
@@ -152,6 +155,10 @@ Status Write(MetaStore* target, ObjectStore* objects, const RestoreHead& head,
   CAIRN_RETURN_IF_ERROR(PutIdsAndPins(head, &batch));
   CAIRN_RETURN_IF_ERROR(fill(&batch));
   CAIRN_RETURN_IF_ERROR(batch.Flush());
+  if (head.clone) {
+    for (const auto& [key, value] : head.clone->keys) CAIRN_RETURN_IF_ERROR(batch.Put(key, value));
+    CAIRN_RETURN_IF_ERROR(batch.Flush());
+  }
   return Seal(target, objects, head);
 }
 
@@ -283,6 +290,13 @@ Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const Restore
     if (!cleared.ok()) return cleared.WithContext("restore: cannot clear the target");
   }
   head.timeline.first_object_id = head.ids["object"];  // every older timeline's id is below
+  if (head.clone) {  // an independent cluster: its own id, its own timeline 1
+    head.cluster_id = head.clone->cluster_id;
+    head.timeline.timeline = 1;
+    head.timeline.parent = 0;
+    head.timeline.cluster_id = head.clone->cluster_id;
+    head.timeline.restore = "clone of " + head.what;
+  }
   Status status = Write(target, objects, head, fill);
   if (status.ok()) return Status::OK();
   if (!state.empty) {

@@ -17,6 +17,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "backup/manifest.h"
 #include "backup/timeline.h"
@@ -84,6 +86,15 @@ Status RaiseIdsFromArchive(BackupStorage* backups, const Manifest& manifest,
 // Raises `ids` to every ids/<name> value `record` puts.
 void MaxIdsIn(const ChangelogRecord& record, std::map<std::string, uint64_t>* ids);
 
+// A restore that creates a clone (backup/clone.h, docs/clones.md) instead of the
+// backup's own cluster: the target gets `cluster_id` and `keys` (written after the data,
+// replacing the snapshot's), no backup pins of the source's storage, and timeline 1 of
+// its own — nothing is recorded in the source's backup storage.
+struct CloneSpec {
+  std::string cluster_id;
+  std::vector<std::pair<std::string, std::string>> keys;
+};
+
 // What WriteRestoreTarget writes besides the data.
 struct RestoreHead {
   std::string what;        // marker text and identity note: "snapshot 3 of <storage>"
@@ -94,6 +105,7 @@ struct RestoreHead {
   BackupStorage* backups = nullptr;  // where the new timeline's history is recorded
   TimelineHistory timeline;          // the timeline the restore starts (PlanTimeline)
   std::string storage_id;            // the backups' storage id, recorded by the pins
+  const CloneSpec* clone = nullptr;  // set: the restore creates this clone
 };
 
 // The timeline a restore into `backups` starts: the next free number, branching from

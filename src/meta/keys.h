@@ -44,6 +44,11 @@ inline constexpr std::string_view kBackupPrefix = "backup/";  // backup pins and
 // = no schedule. Snapshotted: a restore brings the schedule back.
 inline constexpr std::string_view kSchedulePrefix = "schedule/";
 inline constexpr std::string_view kBackupSchedule = "schedule/backup";
+// clone/base -> the clone's base (meta/clone_base.h): the clusters whose SSTs below each
+// boundary id it reads in place (docs/clones.md). Absent = not a clone. Snapshotted: a
+// restored clone is still a clone.
+inline constexpr std::string_view kClonePrefix = "clone/";
+inline constexpr std::string_view kCloneBase = "clone/base";
 // backup/pin/<backup id: 16 hex> -> "epoch max_object_id [storage_id created_ms]"
 // (docs/backup-format.md)
 inline constexpr std::string_view kBackupPinPrefix = "backup/pin/";
@@ -70,11 +75,11 @@ inline constexpr std::string_view kRestorePrefix = "restore/";
 inline constexpr std::string_view kRestoreMarker = "restore/in_progress";
 
 // Every prefix that backups include; the rest of the keyspace is excluded.
-inline constexpr std::array<std::string_view, 13> kSnapshotPrefixes = {
+inline constexpr std::array<std::string_view, 14> kSnapshotPrefixes = {
     kStorageVersion,     kStorageSstPrefix,  kStorageStalePrefix, kCatalogVersion,
     kCatalogTablePrefix, kCatalogNamePrefix, kIdPrefix,           kClusterId,
     kClusterTimeline,    kUserPrefix,        kParamPrefix,        kChangelogSeq,
-    kSchedulePrefix};
+    kSchedulePrefix,     kClonePrefix};
 // Prefixes deliberately left out of snapshots (with the reason above).
 inline constexpr std::array<std::string_view, 4> kExcludedPrefixes = {
     kChangelogPrefix, kTransientPrefix, kBackupPrefix, kRestorePrefix};

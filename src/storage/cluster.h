@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/failure_log.h"
 #include "common/result.h"
+#include "meta/backup_pins.h"
 #include "meta/meta_writer.h"
 #include "meta_store/meta_store.h"
 #include "object_store/object_store.h"
@@ -59,6 +60,12 @@ struct ClusterOptions {
   bool background_threads = true;
   // Tests only: called at each VacuumStep (to interleave a backup or a compaction).
   std::function<void(VacuumStep)> vacuum_hook;
+  // Clones (docs/clones.md). is_external_object(id): the object is another cluster's,
+  // read in place; vacuum drops its references (when the gate allows) but never deletes
+  // it, and full vacuum never lists it as an orphan. external_pins: more pins for the
+  // deletion gate, reloaded every pass (the registrations of this cluster's clones).
+  std::function<bool(uint64_t)> is_external_object;
+  std::function<Result<std::vector<BackupPin>>()> external_pins;
 };
 
 // The params a running cluster applies at once (`param set`, docs/server.md "Live
@@ -133,6 +140,8 @@ struct VacuumReport {
   uint64_t deleted_bytes = 0;
   uint64_t kept_by_gate = 0;  // refused by the deletion gate (pins, retention, age)
   uint64_t orphans = 0;       // full vacuum: unreferenced objects found
+  // A clone's base objects it no longer references (stale keys dropped, objects kept).
+  uint64_t external_released = 0;
 };
 
 struct LevelStats {

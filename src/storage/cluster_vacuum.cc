@@ -14,8 +14,12 @@ namespace cairn {
 Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
   std::lock_guard vacuum(vacuum_mu_);
   VacuumReport report;
-  DeletionGate gate(meta_->store(), DeletionGateOptions{clock_, pitr_retention_ms_.load(),
-                                                        vacuum_min_age_ms_.load()});
+  DeletionGate gate(meta_->store(),
+                    DeletionGateOptions{clock_, pitr_retention_ms_.load(),
+                                        vacuum_min_age_ms_.load(), options_.external_pins});
+  auto external = [this](uint64_t id) {
+    return options_.is_external_object && options_.is_external_object(id);
+  };
 
   // 1. Stale objects: they left the version at a known epoch.
   if (options_.vacuum_hook) options_.vacuum_hook(VacuumStep::kTakingCandidates);
@@ -41,6 +45,16 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
       continue;
     }
     std::string key = SstObjectKey(id);
+    if (external(id)) {  // a clone's base object: forget it once the gate agrees
+      std::string reason;
+      if (!gate.MayDelete(DeletionCandidate{id, key, stale_epoch, 0}, &reason)) {
+        report.kept_by_gate++;
+        continue;
+      }
+      report.external_released++;
+      forget.push_back(id);
+      continue;
+    }
     auto head = objects_->Head(key);
     if (!head.ok()) {
       if (!head.status().IsNotFound()) return head.status();
@@ -97,7 +111,7 @@ Result<VacuumReport> ClusterImpl::Vacuum(const VacuumOptions& options) {
     std::vector<uint64_t> orphans;
     for (const auto& m : listed) {
       uint64_t id = 0;
-      if (!ParseSstObjectKey(m.key, &id)) continue;  // not ours: never touch it
+      if (!ParseSstObjectKey(m.key, &id) || external(id)) continue;  // not ours: never touch it
       if (referenced.Contains(id)) continue;
       report.orphans++;
       std::string reason;

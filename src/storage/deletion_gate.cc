@@ -7,6 +7,13 @@ namespace cairn {
 Status DeletionGate::Refresh() {
   now_ms_ = options_.clock->NowMillis();
   CAIRN_ASSIGN_OR_RETURN(pins_, PinSet::Load(meta_));
+  if (options_.external_pins) {
+    auto external = options_.external_pins();
+    if (!external.ok()) return external.status().WithContext("loading clone registrations");
+    std::vector<BackupPin> all = pins_.pins();
+    all.insert(all.end(), external->begin(), external->end());
+    pins_ = PinSet(std::move(all));
+  }
   CAIRN_ASSIGN_OR_RETURN(timeline_pin_, LoadTimelinePin(meta_));
   return Status::OK();
 }

@@ -7,7 +7,7 @@
 //     never in a committed version, have no stale epoch;
 //   - its object-store mtime is at least vacuum_min_age old (in-flight uploads of a
 //     checkpoint or compaction are younger);
-//   - no backup pins it;
+//   - no backup (and no clone registration: external_pins) pins it;
 //   - no timeline pin keeps it (an older timeline's object, inside the PITR window of
 //     that timeline: meta/backup_pins.h TimelinePin).
 //
@@ -16,6 +16,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -37,6 +39,8 @@ struct DeletionGateOptions {
   Clock* clock = nullptr;
   int64_t pitr_retention_ms = 0;
   int64_t vacuum_min_age_ms = 0;
+  // More pins, loaded by every Refresh (clone registrations, docs/clones.md); unset = none.
+  std::function<Result<std::vector<BackupPin>>()> external_pins;
 };
 
 class DeletionGate {
