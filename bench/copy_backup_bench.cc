@@ -10,12 +10,14 @@
 //            `cp -r` of the copies back (fsynced)
 //
 //   copy_backup_bench [--dir DIR] [--mib M (1024)] [--change-pct P (5)] [--threads T (4)]
+//                     [--rounds R (3): medians of R alternating runs of first and restore]
 //
 // The page cache is not dropped (the machine is shared): every side reads what was just
 // written, so all three sides are measured warm, side by side.
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/backup_engine.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +28,7 @@
 
 #include "backup/backup_service.h"
 #include "backup/restore.h"
+#include "backup/sst_copy.h"
 #include "bench_util.h"
 #include "common/random.h"
 #include "meta/cluster_id.h"
@@ -44,9 +47,15 @@ struct Config {
   uint64_t mib = 1024;
   double change_pct = 5;
   int threads = 4;
+  int rounds = 3;  // first backup and restore: medians of this many alternating runs
 };
 
 constexpr size_t kValue = 4000;
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
 
 double Seconds(const std::function<void()>& fn) {
   auto start = std::chrono::steady_clock::now();
@@ -125,11 +134,14 @@ double RocksDbBackup(const std::string& dir, uint64_t rows) {
 void Write(Cluster* cluster, uint32_t table, uint64_t from, uint64_t to, uint64_t stride,
            Random* rnd) {
   WriteBatch batch;
+  uint64_t batches = 0;
   for (uint64_t i = from; i < to; i += stride) {
     batch.Put(table, Key(i), Value(rnd));
     if (batch.size() == 256) {
       Must(cluster->Write(batch, false), "write");
       batch.Clear();
+      // No background threads: flush every 64 MiB (16k rows), one SST each.
+      if (++batches % 64 == 0) Must(cluster->Flush(), "flush");
     }
   }
   if (batch.size() > 0) Must(cluster->Write(batch, false), "write");
@@ -156,21 +168,36 @@ void Run(const Config& cfg) {
   double load = Seconds([&] { Write(cluster.get(), table, 0, rows, 1, &rnd); });
   BackupService service(&writer, objects.get(), backups.get(), SystemClock::Default());
 
-  // first: cp -r vs --copy-data vs RocksDB BackupEngine.
-  double cp = CpR(objects_dir + "/data", cfg.dir + "/cp-copy");
+  // first: cp -r vs --copy-data (alternating, --rounds times, each into a fresh backup
+  // storage; the last one is the one the next parts build on) vs RocksDB BackupEngine.
+  std::vector<double> cps, copies;
   SnapshotEntry first;
-  double copy = Seconds([&] {
-    first =
-        Must(service.Create("first", {.copy_data = true, .copy_threads = cfg.threads}), "create");
-  });
+  for (int r = 0; r < cfg.rounds; ++r) {
+    cps.push_back(CpR(objects_dir + "/data", cfg.dir + "/cp-copy"));
+    fs::remove_all(cfg.dir + "/cp-copy");
+    bool last = r + 1 == cfg.rounds;
+    std::string scratch = cfg.dir + "/first-" + std::to_string(r);
+    auto scratch_store = Must(OpenObjectStore("fs://" + scratch), "open scratch");
+    BackupService scratch_service(&writer, objects.get(), scratch_store.get(),
+                                  SystemClock::Default());
+    BackupService* svc = last ? &service : &scratch_service;
+    copies.push_back(Seconds([&] {
+      first =
+          Must(svc->Create("first", {.copy_data = true, .copy_threads = cfg.threads}), "create");
+    }));
+    if (!last) Check(scratch_service.Delete(first.id), "delete scratch backup");
+    fs::remove_all(scratch);
+  }
+  const double cp = Median(cps), copy = Median(copies);
   const double mib = first.sst_bytes / 1048576.0;
   std::printf(
       "dataset  %llu rows x %zu B, %llu SSTs, %.0f MiB in SSTs (loaded in %.1f s)\n"
-      "first    --copy-data %.2f s (%.0f MiB/s) vs cp -r %.2f s (%.0f MiB/s): %.2fx of cp "
+      "first    (median of %d) --copy-data %.2f s (%.0f MiB/s) vs cp -r %.2f s (%.0f MiB/s): %.2fx "
+      "of cp "
       "throughput (goal >= 0.9x)\n",
       static_cast<unsigned long long>(rows), kValue + 16,
-      static_cast<unsigned long long>(first.sst_count), mib, load, copy, mib / copy, cp, mib / cp,
-      cp / copy);
+      static_cast<unsigned long long>(first.sst_count), mib, load, cfg.rounds, copy, mib / copy, cp,
+      mib / cp, cp / copy);
   fs::remove_all(cfg.dir + "/cp-copy");
 
   // second: rewrite change_pct % of the rows (spread over the key space).
@@ -198,26 +225,59 @@ void Run(const Config& cfg) {
       static_cast<double>(second.copy.added_bytes) / (changed_rows * (kValue + 16)));
   Check(cluster->Close(), "close");
 
-  // restore: into an empty object store vs cp -r of the copies back.
-  double cp_back = CpR(backup_dir + "/sst", cfg.dir + "/cp-back");
-  fs::remove_all(cfg.dir + "/cp-back");
-  auto target = Must(OpenMetaStore("sqlite://" + cfg.dir + "/restored.db"), "open target");
-  auto empty = Must(OpenObjectStore("fs://" + cfg.dir + "/restored"), "open empty store");
-  BackupStorage storage(backups.get());
-  RestoreOptions ro;
-  ro.snapshot_id = second.id;
-  ro.copy_threads = cfg.threads;
+  // restore: into an empty object store vs cp -r of the copies back, alternating.
+  std::vector<double> cp_backs, restores;
   RestorePlan plan;
-  double restore = Seconds(
-      [&] { plan = Must(RestoreSnapshot(&storage, empty.get(), target.get(), ro), "restore"); });
+  for (int r = 0; r < cfg.rounds; ++r) {
+    cp_backs.push_back(CpR(backup_dir + "/sst", cfg.dir + "/cp-back"));
+    fs::remove_all(cfg.dir + "/cp-back");
+    std::string name = cfg.dir + "/restored-" + std::to_string(r);
+    auto target = Must(OpenMetaStore("sqlite://" + name + ".db"), "open target");
+    auto empty = Must(OpenObjectStore("fs://" + name), "open empty store");
+    BackupStorage storage(backups.get());
+    RestoreOptions ro;
+    ro.snapshot_id = second.id;
+    ro.copy_threads = cfg.threads;
+    restores.push_back(Seconds(
+        [&] { plan = Must(RestoreSnapshot(&storage, empty.get(), target.get(), ro), "restore"); }));
+    fs::remove_all(name);
+  }
+  const double cp_back = Median(cp_backs), restore = Median(restores);
+  // The copy alone (what restore adds to a metadata restore): CopySstsBack into an empty
+  // store, from the second backup's copy list.
+  std::vector<double> copy_backs;
+  {
+    BackupStorage storage(backups.get());
+    auto list = Must(ReadCopyList(backups.get(), second.copy.list), "read copy list");
+    std::vector<SnapshotSst> ssts;
+    for (const auto& c : list) ssts.push_back({c.id, c.size});
+    for (int r = 0; r < cfg.rounds; ++r) {
+      std::string name = cfg.dir + "/copied-back-" + std::to_string(r);
+      auto empty = Must(OpenObjectStore("fs://" + name), "open empty store");
+      copy_backs.push_back(Seconds([&] {
+        Must(CopySstsBack(backups.get(), empty.get(), ssts, list, "bench", false,
+                          {cfg.threads, nullptr}),
+             "copy back");
+      }));
+      fs::remove_all(name);
+    }
+  }
+  const double copy_back = Median(copy_backs);
   const double back_mib = plan.copied_bytes / 1048576.0;
   const double cp_back_mib = DirBytes(backup_dir + "/sst") / 1048576.0;
   std::printf(
-      "restore  into an empty object store: %llu SSTs, %.0f MiB in %.2f s (%.0f MiB/s) vs cp -r "
+      "restore  (median of %d) into an empty object store: %llu SSTs, %.0f MiB in %.2f s (%.0f "
+      "MiB/s) vs cp -r "
       "back %.0f MiB in %.2f s (%.0f MiB/s): %.2fx of cp throughput (goal >= 0.9x)\n",
-      static_cast<unsigned long long>(plan.copied_ssts), back_mib, restore, back_mib / restore,
-      cp_back_mib, cp_back, cp_back_mib / cp_back, (back_mib / restore) / (cp_back_mib / cp_back));
+      cfg.rounds, static_cast<unsigned long long>(plan.copied_ssts), back_mib, restore,
+      back_mib / restore, cp_back_mib, cp_back, cp_back_mib / cp_back,
+      (back_mib / restore) / (cp_back_mib / cp_back));
 
+  std::printf(
+      "copyback (median of %d) the copy alone (CopySstsBack): %.2f s (%.0f MiB/s): %.2fx of cp "
+      "throughput\n",
+      cfg.rounds, copy_back, back_mib / copy_back,
+      (back_mib / copy_back) / (cp_back_mib / cp_back));
   double rocks = RocksDbBackup(cfg.dir, rows);
   std::printf(
       "rocksdb  BackupEngine::CreateNewBackup of the same %llu rows: %.2f s (%.0f MiB/s); "
@@ -241,6 +301,8 @@ int main(int argc, char** argv) {
       cfg.mib = std::stoull(value);
     } else if (flag == "--change-pct") {
       cfg.change_pct = std::stod(value);
+    } else if (flag == "--rounds") {
+      cfg.rounds = std::max(1, std::stoi(value));
     } else if (flag == "--threads") {
       cfg.threads = std::stoi(value);
     } else {

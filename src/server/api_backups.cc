@@ -35,8 +35,16 @@ HttpResponse List(const ApiEnv& env) {
   if (manifest.ok()) {
     for (const SnapshotEntry& e : manifest->snapshots) backups.push_back(EntryJson(env, e));
   }
-  return JsonResponse(
-      {{"backup_storage", env.backup_storage->DescribeForLog()}, {"backups", backups}});
+  // The running (or last) --copy-data job's copy.
+  BackupMetrics m = env.backups->metrics();
+  json copy = {{"copying", m.copy_running},
+               {"ssts_done", m.copy_ssts_done},
+               {"ssts_total", m.copy_ssts_total},
+               {"bytes_done", m.copy_bytes_done},
+               {"bytes_total", m.copy_bytes_total}};
+  return JsonResponse({{"backup_storage", env.backup_storage->DescribeForLog()},
+                       {"backups", backups},
+                       {"copy", copy}});
 }
 
 HttpResponse Show(const ApiEnv& env, const HttpRequest& request) {

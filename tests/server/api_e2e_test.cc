@@ -173,6 +173,15 @@ TEST_F(ApiTest, ActionsRoundTripWithTheCli) {
   EXPECT_EQ(vacuum["ok"], true) << vacuum;
   EXPECT_EQ(Json(Call("GET", "/api/v1/vacuum", "", Bearer()))["last_run"]["dry_run"], true);
 
+  // {"copy_data": true}: a self-contained backup (issue 17); a non-boolean is refused.
+  HttpResult copied = Call("POST", "/api/v1/backups", R"({"copy_data":true})", Bearer());
+  ASSERT_EQ(copied.code, 201) << copied.body;
+  EXPECT_EQ(Json(copied)["self_contained"], true) << copied.body;
+  EXPECT_EQ(Json(copied)["added_ssts"], Json(copied)["sst_count"]) << copied.body;
+  EXPECT_EQ(Call("POST", "/api/v1/backups", R"({"copy_data":"yes"})", Bearer()).code, 400);
+  json listed = Json(Call("GET", "/api/v1/backups", "", Bearer()));
+  EXPECT_EQ(listed["copy"]["copying"], false) << listed;
+
   HttpResult deleted = Call("DELETE", path, "", Bearer());
   EXPECT_EQ(deleted.code, 200) << deleted.body;
   ids = CliBackupIds();

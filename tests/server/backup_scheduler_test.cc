@@ -102,6 +102,40 @@ TEST_F(BackupSchedulerTest, TakesABackupEveryIntervalAndKeepsTheNewest) {
   EXPECT_EQ(state.next_due_ms, clock_.NowMillis() + 10'000);
 }
 
+// schedule set --copy-data: scheduled backups are self-contained, and retention's
+// deletes free the copies no kept backup needs.
+TEST_F(BackupSchedulerTest, CopyDataSchedulesSelfContainedBackupsAndRetentionFreesCopies) {
+  ASSERT_TRUE(cluster_->CreateTable("t").ok());
+  BackupSchedule s;
+  s.every_ms = 10'000;
+  s.keep_last = 1;
+  s.copy_data = true;
+  s.set_ms = clock_.NowMillis();
+  ASSERT_TRUE(SaveBackupSchedule(writer_.get(), s).ok());
+  for (int i = 0; i < 3; ++i) {
+    uint32_t table = cluster_->GetTable("t")->id;
+    WriteBatch batch;
+    batch.Put(table, "k" + std::to_string(i), "v");
+    ASSERT_TRUE(cluster_->Write(batch, /*wait=*/false).ok());
+    ASSERT_TRUE(cluster_->Flush().ok());
+    ASSERT_TRUE(cluster_->Compact().ok());  // one SST, replaced each time
+    clock_.Advance(10'000);
+    scheduler_->RunDue();
+  }
+  auto manifest = service_->List();
+  ASSERT_TRUE(manifest.ok());
+  ASSERT_EQ(manifest->snapshots.size(), 1u);
+  const SnapshotEntry& kept = manifest->snapshots[0];
+  EXPECT_TRUE(kept.self_contained());
+  ASSERT_GT(kept.sst_count, 0u);
+  size_t copies = 0;
+  ASSERT_TRUE(ListAll(*backups_, "sst/", [&](const ObjectMeta&) {
+                ++copies;
+                return Status::OK();
+              }).ok());
+  EXPECT_EQ(copies, kept.sst_count) << "the expired backups' copies are freed";
+}
+
 TEST_F(BackupSchedulerTest, BackupsByHandStayAndAreNotCountedAsScheduled) {
   ASSERT_TRUE(service_->Create("by hand").ok());
   SetSchedule(1'000, 1);
