@@ -167,7 +167,9 @@ Result<std::string> EncryptedObjectStore::OpenRange(std::string_view key, ChunkC
   if (!opened.ok()) return Damaged(key, opened);
   uint64_t skip = offset - first_chunk * cipher->chunk_size();
   if (skip >= plain.size()) return std::string();
-  return plain.substr(skip, length);
+  plain.erase(0, skip);
+  if (plain.size() > length) plain.resize(length);
+  return plain;
 }
 
 Result<std::string> EncryptedObjectStore::GetRange(std::string_view key, uint64_t offset,
