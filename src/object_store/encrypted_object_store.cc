@@ -34,6 +34,12 @@ class SealingWriter final : public ObjectWriter {
         CAIRN_RETURN_IF_ERROR(status_);
         pending_.clear();
       }
+      // Whole chunks with more bytes after them are sealed straight from `data`.
+      while (pending_.empty() && data.size() > chunk) {
+        status_ = cipher_->Seal(index_++, false, data.substr(0, chunk), &out_);
+        CAIRN_RETURN_IF_ERROR(status_);
+        data.remove_prefix(chunk);
+      }
       size_t n = std::min(chunk - pending_.size(), data.size());
       pending_.append(data.substr(0, n));
       data.remove_prefix(n);
