@@ -198,6 +198,7 @@ Status ChunkCipher::OpenChunks(uint64_t first_index, std::string_view sealed, bo
   if (sealed.empty() && at_end && first_index == 0) {
     return Status::Corruption("no chunks after the header (truncated)");
   }
+  out->reserve(out->size() + sealed.size());
   uint64_t index = first_index;
   while (!sealed.empty()) {
     bool final = at_end && sealed.size() <= whole;

@@ -34,6 +34,12 @@ class SealingWriter final : public ObjectWriter {
         CAIRN_RETURN_IF_ERROR(status_);
         pending_.clear();
       }
+      // Whole chunks with more bytes after them are sealed straight from `data`.
+      while (pending_.empty() && data.size() > chunk) {
+        status_ = cipher_->Seal(index_++, false, data.substr(0, chunk), &out_);
+        CAIRN_RETURN_IF_ERROR(status_);
+        data.remove_prefix(chunk);
+      }
       size_t n = std::min(chunk - pending_.size(), data.size());
       pending_.append(data.substr(0, n));
       data.remove_prefix(n);
@@ -167,7 +173,9 @@ Result<std::string> EncryptedObjectStore::OpenRange(std::string_view key, ChunkC
   if (!opened.ok()) return Damaged(key, opened);
   uint64_t skip = offset - first_chunk * cipher->chunk_size();
   if (skip >= plain.size()) return std::string();
-  return plain.substr(skip, length);
+  plain.erase(0, skip);
+  if (plain.size() > length) plain.resize(length);
+  return plain;
 }
 
 Result<std::string> EncryptedObjectStore::GetRange(std::string_view key, uint64_t offset,

@@ -44,6 +44,15 @@ struct EncryptionOptions {
   RandomBytesFn random;  // nullptr = OpenSSL's RAND_bytes
 };
 
+// Whether `listed` (a size from List, which reports stored sizes) fits an object of
+// `plain_size` plaintext bytes: stored as given, or sealed in `chunk_size` chunks. For
+// checks of a listing against recorded sizes (copied SSTs) on a storage that may mix
+// plaintext and encrypted objects.
+inline bool ListedSizeFits(uint64_t listed, uint64_t plain_size,
+                           uint32_t chunk_size = kDefaultEncryptionChunkSize) {
+  return listed == plain_size || listed == SealedSize(plain_size, chunk_size);
+}
+
 class EncryptedObjectStore final : public ObjectStore {
  public:
   EncryptedObjectStore(std::unique_ptr<ObjectStore> base, EncryptionOptions options);

@@ -189,6 +189,22 @@ TEST_F(EncryptedObjectStoreTest, SaltComesFromTheInjectedRandomSource) {
   EXPECT_NE(base_->Get("a")->find(std::string(kEncryptionSaltSize, '1')), std::string::npos);
 }
 
+TEST_F(EncryptedObjectStoreTest, ListReportsStoredSizesThatListedSizeFitsAccepts) {
+  auto store = Open({'a'});
+  ASSERT_TRUE(Open({})->Put("enc/plain", Text(1000)).ok());
+  ASSERT_TRUE(store->Put("enc/sealed", Text(1000)).ok());
+  auto page = store->List("enc/", "", 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 2u);
+  EXPECT_EQ(page->objects[0].size, 1000u);                     // enc/plain
+  EXPECT_EQ(page->objects[1].size, SealedSize(1000, kChunk));  // enc/sealed
+  for (const auto& o : page->objects) {
+    EXPECT_TRUE(ListedSizeFits(o.size, 1000, kChunk)) << o.key;
+    EXPECT_FALSE(ListedSizeFits(o.size, 999, kChunk)) << o.key;
+    EXPECT_EQ(store->Head(o.key)->size, 1000u) << o.key;
+  }
+}
+
 TEST_F(EncryptedObjectStoreTest, WriterAbortAndCreateOnly) {
   auto store = Open({'a'});
   auto writer = store->NewWriter("enc/w", WriteMode::kCreateOnly);
