@@ -86,6 +86,7 @@ int Run(const Config& cfg) {
       batch.Put(table, Key(i), value);
     Check(cluster->Write(batch, /*wait=*/false).status(), "write");
     Check(cluster->Flush().status(), "flush");
+    Check(cluster->CompactPending(), "compaction");  // no background threads here
   }
   Check(cluster->Compact(), "compact");
   BackupService service(&writer, objects.get(), backups.get(), SystemClock::Default());

@@ -113,14 +113,18 @@ class KvService final : public rpc::Kv::Service {
   grpc::Status Get(grpc::ServerContext* ctx, const rpc::GetRequest* req,
                    rpc::GetResponse* resp) override {
     return Handle(env_, "Kv.Get", kRead, *ctx, [&]() -> Status {
-      CAIRN_ASSIGN_OR_RETURN(auto served, BackupForRead(env_.cluster, env_.backup_reader,
-                                                        req->backup_id(), req->as_of_epoch()));
-      if (served) return GetFromBackup(*served, *req, resp);
-      CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req->table(), req->as_of_epoch()));
-      CAIRN_ASSIGN_OR_RETURN(auto value, env_.cluster->Get(id, req->key(), {req->as_of_epoch()}));
-      resp->set_found(value.has_value());
-      if (value) resp->set_value(std::move(*value));
-      return Status::OK();
+      for (int attempt = 0;; ++attempt) {
+        CAIRN_ASSIGN_OR_RETURN(auto served, BackupForRead(env_.cluster, env_.backup_reader,
+                                                          req->backup_id(), req->as_of_epoch()));
+        if (served) return GetFromBackup(*served, *req, resp);
+        CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req->table(), req->as_of_epoch()));
+        auto value = env_.cluster->Get(id, req->key(), {req->as_of_epoch()});
+        if (WindowMayHaveMoved(attempt, value.status(), req->as_of_epoch())) continue;
+        CAIRN_RETURN_IF_ERROR(value.status());
+        resp->set_found(value->has_value());
+        if (*value) resp->set_value(std::move(**value));
+        return Status::OK();
+      }
     });
   }
   grpc::Status Delete(grpc::ServerContext* ctx, const rpc::DeleteRequest* req,
@@ -195,17 +199,25 @@ class KvService final : public rpc::Kv::Service {
   Result<std::unique_ptr<ScanIterator>> OpenScan(grpc::ServerContext& ctx,
                                                  const rpc::ScanRequest& req,
                                                  rpc::ScanResponse* first) {
-    CAIRN_ASSIGN_OR_RETURN(auto served, BackupForRead(env_.cluster, env_.backup_reader,
-                                                      req.backup_id(), req.as_of_epoch()));
-    if (served) {
-      CAIRN_ASSIGN_OR_RETURN(uint32_t id, BackupTableId(*served, req.table()));
-      SetBackupSource(*served, first->mutable_backup());
-      return served->view->Scan(id, req.from(), req.to());
+    for (int attempt = 0;; ++attempt) {
+      CAIRN_ASSIGN_OR_RETURN(auto served, BackupForRead(env_.cluster, env_.backup_reader,
+                                                        req.backup_id(), req.as_of_epoch()));
+      if (served) {
+        CAIRN_ASSIGN_OR_RETURN(uint32_t id, BackupTableId(*served, req.table()));
+        SetBackupSource(*served, first->mutable_backup());
+        return served->view->Scan(id, req.from(), req.to());
+      }
+      CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req.table(), req.as_of_epoch()));
+      ReadOptions read(req.as_of_epoch());
+      read.cancelled = [&ctx] { return CallGone(ctx); };
+      auto it = env_.cluster->Scan(id, req.from(), req.to(), read);
+      if (!WindowMayHaveMoved(attempt, it.status(), req.as_of_epoch())) return it;
     }
-    CAIRN_ASSIGN_OR_RETURN(uint32_t id, TableId(req.table(), req.as_of_epoch()));
-    ReadOptions read(req.as_of_epoch());
-    read.cancelled = [&ctx] { return CallGone(ctx); };
-    return env_.cluster->Scan(id, req.from(), req.to(), read);
+  }
+  // The retention window may have moved past an as-of epoch between BackupForRead and
+  // the cluster's refusal: then one more attempt, which a backup serves.
+  static bool WindowMayHaveMoved(int attempt, const Status& read, uint64_t as_of_epoch) {
+    return attempt == 0 && as_of_epoch != 0 && read.code() == ErrorCode::kInvalidArgument;
   }
 
   const ServiceEnv env_;

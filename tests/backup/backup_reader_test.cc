@@ -10,6 +10,8 @@
 
 #include "backup/backup_service.h"
 #include "backup/backup_version.h"
+#include "backup/restore.h"
+#include "backup/timeline.h"
 #include "common/epoch.h"
 #include "common/random.h"
 #include "meta/cluster_id.h"
@@ -239,6 +241,48 @@ TEST_F(BackupReaderTest, BadInputIsRefusedAndChangesNothing) {
   ASSERT_TRUE(served.ok()) << served.status().ToString();
   EXPECT_EQ(*served->view->Get(served->view->FindTable("t")->id, "k"), "v");
   EXPECT_EQ(served->view->Get(1, "").status().code(), ErrorCode::kInvalidArgument);
+}
+
+// After a restore of backup 2 (timeline 2 branches from 1 at its seq), backup 3 (timeline
+// 1, after the branch) is not in the restored cluster's history: by id it is refused, and
+// an instant after it is served by backup 2. Before the archiver publishes timeline 2's
+// history object the reader takes it from the meta store.
+TEST_F(BackupReaderTest, ARestoredClusterReadsOnlyItsTimelinesHistory) {
+  ASSERT_TRUE(cluster_->CreateTable("t").ok());
+  model_["t"];
+  std::vector<std::pair<SnapshotEntry, State>> cuts;
+  for (const char* key : {"a", "b", "c"}) {
+    Put("t", key, "v");
+    Flush();
+    cuts.push_back({Backup(), model_});
+  }
+  auto restored = *OpenMetaStore(UniqueName("restored"));
+  BackupStorage storage(backups_.get());
+  RestoreOptions options;
+  options.snapshot_id = cuts[1].first.id;
+  options.clock = &clock_;
+  auto plan = RestoreSnapshot(&storage, objects_.get(), restored.get(), options);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->timeline, 2u);
+
+  for (bool published : {true, false}) {
+    if (!published) ASSERT_TRUE(backups_->Delete(TimelineKey(2)).ok());
+    BackupReader reader(backups_.get(), objects_.get(), restored.get(), cluster_id_);
+    auto off_path = reader.ById(cuts[2].first.id);
+    EXPECT_EQ(off_path.status().code(), ErrorCode::kInvalidArgument) << published;
+    EXPECT_NE(off_path.status().message().find("not in this cluster's history: timeline 2, "
+                                               "from timeline 1 at seq " +
+                                               std::to_string(cuts[1].first.changelog_seq)),
+              std::string::npos)
+        << off_path.status().ToString();
+    auto first = reader.ById(cuts[0].first.id);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    EXPECT_EQ(Dump(*first), cuts[0].second);
+    auto after_third = reader.AtEpoch(MaxEpochAtMillis(cuts[2].first.created_ms + 5), 0);
+    ASSERT_TRUE(after_third.ok()) << after_third.status().ToString();
+    EXPECT_EQ(after_third->entry.id, cuts[1].first.id);
+    EXPECT_EQ(Dump(*after_third), cuts[1].second);
+  }
 }
 
 }  // namespace

@@ -274,6 +274,12 @@ TEST_F(SecurityTest, FilesArePrivateAndHoldNoSecrets) {
   ExpectOk(CairnAs("write", {"load", "t", "--rows", "50"}));
   ExpectOk(CairnAs("admin", {"backup", "create"}));
   ExpectOk(CairnAs("read", {"scan", "t"}));
+  // Reads served from a backup follow the read rules (docs/server.md, Kv.Scan).
+  RunResult from_backup = CairnAs("read", {"scan", "t", "--backup", "1"});
+  ExpectOk(from_backup);
+  EXPECT_EQ(Lines(from_backup.out).size(), 50u);
+  ExpectDenied(CairnAs("", {"scan", "t", "--backup", "1"}));
+  ExpectDenied(CairnAs("", {"get", "t", "k", "--backup", "1"}));
   // Credentials in a param are refused and never stored.
   ExpectError(CairnAs("admin", {"param", "set", "backup_storage_url",
                                 "s3://b/p?endpoint=http://AKIA:" + std::string(kWritePw) +
