@@ -81,7 +81,7 @@ struct PointInTimePlan {
   RecoverableRange range;
   uint32_t timeline = 0;                  // the new timeline the restored cluster runs on
   uint64_t archived_records_scanned = 0;  // records read (all timelines) for id generators
-  uint64_t state_object_id = 0;  // ids/object of the restored state, before any raise
+  uint64_t state_object_id = 0;           // ids/object of the restored state, before any raise
 };
 
 // The range `RestoreToPoint` accepts on the newest timeline, for `cairn backup list`.
