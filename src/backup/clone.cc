@@ -114,14 +114,22 @@ Result<Point> PlanPoint(BackupStorage* backups, ObjectStore* source, MetaStore* 
 // read wrong data. Keys are in order, so the read stops past clone/base.
 Result<std::vector<CloneLayer>> InheritedLayers(BackupStorage* backups,
                                                 const CloneOptions& options) {
+  return BaseLayersAt(backups, options.from_backup, options.from_time, options.from_epoch);
+}
+
+}  // namespace
+
+Result<std::vector<CloneLayer>> BaseLayersAt(BackupStorage* backups, uint64_t snapshot_id,
+                                             const std::string& time, uint64_t epoch) {
   CAIRN_ASSIGN_OR_RETURN(Manifest manifest, backups->LoadManifest());
   const SnapshotEntry* entry = nullptr;
-  if (options.from_backup != 0) {
-    entry = manifest.Find(options.from_backup);
+  if (snapshot_id != 0) {
+    entry = manifest.Find(snapshot_id);
   } else {
-    auto target = options.from_epoch != 0 ? Result<uint64_t>(options.from_epoch)
-                                          : ParseTimeSpecToEpoch(options.from_time);
-    if (!target.ok()) return std::vector<CloneLayer>();  // the dry run names the error
+    auto target = epoch != 0         ? Result<uint64_t>(epoch)
+                  : time == "latest" ? Result<uint64_t>(~uint64_t{0} >> 1)
+                                     : ParseTimeSpecToEpoch(time);
+    if (!target.ok()) return std::vector<CloneLayer>();  // the restore names the error
     for (const auto& s : manifest.snapshots) {
       if (s.created_ms > EpochToMillis(*target)) continue;
       if (!entry || s.created_ms > entry->created_ms) entry = &s;
@@ -142,6 +150,8 @@ Result<std::vector<CloneLayer>> InheritedLayers(BackupStorage* backups,
   CAIRN_ASSIGN_OR_RETURN(CloneBase base, DecodeCloneBase(*value));
   return base.detached ? std::vector<CloneLayer>() : base.layers;
 }
+
+namespace {
 
 Status Unregister(const std::vector<CloneLayer>& layers, size_t count, const std::string& id) {
   Status first;
@@ -172,6 +182,8 @@ Status RegisterAll(const std::vector<CloneLayer>& layers, CloneRegistration r,
   return Status::OK();
 }
 
+}  // namespace
+
 Result<std::unique_ptr<CloneObjectStore>> LayeredStore(const std::string& own_url,
                                                        const std::vector<CloneLayer>& layers) {
   CAIRN_ASSIGN_OR_RETURN(auto own, Open(own_url, "object store"));
@@ -182,6 +194,8 @@ Result<std::unique_ptr<CloneObjectStore>> LayeredStore(const std::string& own_ur
   }
   return std::make_unique<CloneObjectStore>(std::move(own), std::move(opened));
 }
+
+namespace {
 
 // The restore proper, through the clone's layered store (every check again).
 Status WriteClone(BackupStorage* backups, CloneObjectStore* objects, MetaStore* target,

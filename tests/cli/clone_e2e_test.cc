@@ -167,7 +167,23 @@ TEST_F(CloneTest, CloneOfABackupWhileTheSourceChurnsThenDrop) {
   EXPECT_EQ(At(cl, {"get", "t", "only-clone"}).out, "c\n");
   RunResult clone_status = At(cl, {"status", "--json"});
   EXPECT_NE(Json(clone_status).value("cluster_id", ""), Json(status).value("cluster_id", ""));
+  EXPECT_NE(Json(clone_status).value("clone_of", ""), "");
+  // The clone's own backups restore like any cluster's (through the same base).
+  const std::string clone_state = Scan(cl);
+  uint64_t clone_backup = Backup(cl);
   Stop(&cl);
+  Node restored{cl.dir, nullptr};
+  const std::string restored_meta = "sqlite://" + dir_.Sub("restored.db");
+  ExpectOk(
+      At(Node{}, {"restore", "--backup-storage", cl.backups(), "--meta-store", restored_meta,
+                  "--object-store", cl.data(), "--snapshot-id", std::to_string(clone_backup)}));
+  restored.server = std::make_unique<ServerProcess>(kCairn, dir_.path().string());
+  ASSERT_TRUE(restored.server->Start({"--meta-store", restored_meta, "--object-store", cl.data(),
+                                      "--backup-storage", cl.backups(), "--listen", "127.0.0.1:0"},
+                                     {{"CAIRN_AUTH_TOKEN_FILE", ""}}))
+      << restored.server->error();
+  EXPECT_EQ(Scan(restored), clone_state);
+  Stop(&restored);
 
   // Drop: the source's vacuum reclaims exactly the SSTs only the clone held — every
   // object below the registration's max_object_id that is not in the source's version
