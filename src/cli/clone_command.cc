@@ -166,26 +166,24 @@ void RegisterCloneCommand(CLI::App& app, const GlobalOptions& global, Action* ac
       "release them");
   detach->callback([&global, action] { *action = [&global] { return RunDetach(global); }; });
 
+  // Usage errors (exit 2) are thrown here, at parse time: the flags are not marked
+  // required because `clone drop` and `clone detach` do without them.
   clone->callback([clone, action, args] {
     if (!clone->get_subcommands().empty()) return;
-    *action = [args]() -> Status {
-      for (auto [flag, value] : {std::pair{"--backup-storage", &args->backup_storage},
-                                 std::pair{"--source-object-store", &args->source_object_store},
-                                 std::pair{"--meta-store", &args->meta_store},
-                                 std::pair{"--object-store", &args->object_store}}) {
-        if (value->empty()) return Status::InvalidArgument(std::string(flag) + " is required");
-      }
-      int given = (args->from_backup != 0) + !args->from_time.empty() + !args->from_epoch.empty();
-      if (given != 1) {
-        return Status::InvalidArgument(
-            "exactly one of --from-backup, --from-time, --from-epoch is required");
-      }
-      if (args->timeline != 0 && args->from_backup != 0) {
-        return Status::InvalidArgument(
-            "--timeline goes with --from-time or --from-epoch; a backup knows its timeline");
-      }
-      return RunClone(*args);
-    };
+    for (auto [flag, value] : {std::pair{"--backup-storage", &args->backup_storage},
+                               std::pair{"--source-object-store", &args->source_object_store},
+                               std::pair{"--meta-store", &args->meta_store},
+                               std::pair{"--object-store", &args->object_store}}) {
+      if (value->empty()) throw CLI::RequiredError(flag);
+    }
+    int given = (args->from_backup != 0) + !args->from_time.empty() + !args->from_epoch.empty();
+    if (given != 1) {
+      throw CLI::ValidationError("exactly one of --from-backup, --from-time, --from-epoch");
+    }
+    if (args->timeline != 0 && args->from_backup != 0) {
+      throw CLI::ValidationError("--timeline goes with --from-time or --from-epoch");
+    }
+    *action = [args] { return RunClone(*args); };
   });
 }
 

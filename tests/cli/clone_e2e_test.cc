@@ -310,6 +310,11 @@ TEST_F(CloneTest, BadInputWritesNothingAnywhere) {
     EXPECT_FALSE(fs::exists(cl.dir + ".db")) << what << ": the clone's meta store was created";
   };
   const auto backups_before = Tree(src.dir + "/backup");
+  // Usage errors exit 2: no point, two points, a missing store.
+  EXPECT_EQ(Clone(src, cl, {}).exit_code, 2);
+  EXPECT_EQ(Clone(src, cl, {"--from-backup", id, "--from-epoch", "5"}).exit_code, 2);
+  EXPECT_EQ(At(Node{}, {"clone", "--from-backup", id, "--backup-storage", src.backups()}).exit_code,
+            2);
 
   RunResult dry = Clone(src, cl, {"--from-backup", id}, {"--dry-run"});
   ExpectOk(dry);
