@@ -130,8 +130,13 @@ TEST_F(CloneTest, CloneOfABackupWhileTheSourceChurnsThenDrop) {
   const std::set<std::string> backup_ssts = Ssts(src.dir);
   Churn(src, "after-backup");
 
+  // Cloned while the source takes writes.
+  pid_t load = SpawnProcess({kCairn, "load", "t", "--rows", "3000", "--addr", src.server->addr()},
+                            dir_.Sub("load.out"), dir_.Sub("load.err"),
+                            {{"CAIRN_ADDR", ""}, {"CAIRN_AUTH_TOKEN_FILE", ""}});
   RunResult made = Clone(src, cl, {"--from-backup", std::to_string(backup)}, {"--json"});
   ExpectOk(made);
+  EXPECT_EQ(WaitProcess(load, 120), 0) << ReadFile(dir_.Sub("load.err"));
   nlohmann::json plan = Json(made);
   const std::string clone_id = plan.value("clone_id", "");
   EXPECT_EQ(plan.value("sst_count", 0u), backup_ssts.size());
@@ -151,6 +156,12 @@ TEST_F(CloneTest, CloneOfABackupWhileTheSourceChurnsThenDrop) {
   std::string api = HttpGet(src.server->metrics_addr(), "/api/v1/status");
   EXPECT_NE(api.find(clone_id), std::string::npos) << api;
 
+  // A clone archives and backs up into a backup storage of its own.
+  ServerProcess wrong(kCairn, dir_.path().string());
+  EXPECT_FALSE(wrong.Start({"--meta-store", cl.meta(), "--object-store", cl.data(),
+                            "--backup-storage", src.backups(), "--listen", "127.0.0.1:0"},
+                           {{"CAIRN_AUTH_TOKEN_FILE", ""}}));
+  EXPECT_NE(wrong.error().find("a backup storage of its own"), std::string::npos) << wrong.error();
   Start(&cl);
   ASSERT_FALSE(HasFatalFailure());
   EXPECT_EQ(Scan(cl), at_backup);
