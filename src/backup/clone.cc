@@ -1,12 +1,18 @@
 #include "backup/clone.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+
 #include "backup/clone_registry.h"
 #include "backup/pitr_restore.h"
 #include "backup/restore.h"
 #include "backup/snapshot_file.h"
+#include "common/epoch.h"
 #include "common/url.h"
 #include "meta/cluster_identity.h"
 #include "meta/keys.h"
+#include "meta/time_spec.h"
 #include "meta/writer_lease.h"
 #include "storage/clone_object_store.h"
 
@@ -21,6 +27,24 @@ Result<std::unique_ptr<ObjectStore>> Open(const std::string& url, const char* wh
   auto store = OpenObjectStore(url);
   if (!store.ok()) return store.status().WithContext(std::string("cannot open ") + what);
   return store;
+}
+
+// An fs:// store whose root does not exist (opening one creates its root, and a refused
+// or dry-run clone must create nothing).
+bool FsRootMissing(const std::string& url) {
+  auto parsed = Url::Parse(url);
+  if (!parsed.ok() || parsed->scheme != "fs") return false;
+  auto path = parsed->AbsolutePath();
+  struct stat st;
+  return path.ok() && stat(path->c_str(), &st) != 0 && errno == ENOENT;
+}
+
+// Opens a store that must exist already (the source's).
+Result<std::unique_ptr<ObjectStore>> OpenExisting(const std::string& url, const char* what) {
+  if (FsRootMissing(url)) {
+    return Status::NotFound(std::string(what) + " " + url + " does not exist");
+  }
+  return Open(url, what);
 }
 
 // The clone's own object store must be new: no identity, no lease, no data.
@@ -83,15 +107,40 @@ Result<Point> PlanPoint(BackupStorage* backups, ObjectStore* source, MetaStore* 
   return p;
 }
 
-// The layers a clone of a clone inherits: its source's base at the snapshot the point
-// starts from (a later detach of the source only makes them unneeded, never wrong: our
-// own registrations keep them). Keys are in order, so the read stops past clone/base.
-Result<std::vector<CloneLayer>> InheritedLayers(BackupStorage* backups, const Point& p) {
+// The layers a clone of a clone inherits: its source's base (clone/base) in the
+// snapshot of the clone point — for an instant, the newest snapshot created at or before
+// it. A source detached by then has none (its own store holds everything); a detach
+// between that snapshot and the instant makes the dry run fail on missing SSTs, never
+// read wrong data. Keys are in order, so the read stops past clone/base.
+Result<std::vector<CloneLayer>> InheritedLayers(BackupStorage* backups,
+                                                const CloneOptions& options) {
+  return BaseLayersAt(backups, options.from_backup, options.from_time, options.from_epoch);
+}
+
+}  // namespace
+
+Result<std::vector<CloneLayer>> BaseLayersAt(BackupStorage* backups, uint64_t snapshot_id,
+                                             const std::string& time, uint64_t epoch) {
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, backups->LoadManifest());
+  const SnapshotEntry* entry = nullptr;
+  if (snapshot_id != 0) {
+    entry = manifest.Find(snapshot_id);
+  } else {
+    auto target = epoch != 0         ? Result<uint64_t>(epoch)
+                  : time == "latest" ? Result<uint64_t>(~uint64_t{0} >> 1)
+                                     : ParseTimeSpecToEpoch(time);
+    if (!target.ok()) return std::vector<CloneLayer>();  // the restore names the error
+    for (const auto& s : manifest.snapshots) {
+      if (s.created_ms > EpochToMillis(*target)) continue;
+      if (!entry || s.created_ms > entry->created_ms) entry = &s;
+    }
+  }
+  if (entry == nullptr) return std::vector<CloneLayer>();
   std::optional<std::string> value;
   SnapshotHeader header;
   SnapshotFileInfo info;
   const Status found = Status::Aborted("found");
-  Status read = ReadSnapshot(backups->store(), p.snapshot_file, &header, &info,
+  Status read = ReadSnapshot(backups->store(), entry->file, &header, &info,
                              [&](std::string_view key, std::string_view v) {
                                if (key == keys::kCloneBase) value = std::string(v);
                                return key >= keys::kCloneBase ? found : Status::OK();
@@ -101,6 +150,8 @@ Result<std::vector<CloneLayer>> InheritedLayers(BackupStorage* backups, const Po
   CAIRN_ASSIGN_OR_RETURN(CloneBase base, DecodeCloneBase(*value));
   return base.detached ? std::vector<CloneLayer>() : base.layers;
 }
+
+namespace {
 
 Status Unregister(const std::vector<CloneLayer>& layers, size_t count, const std::string& id) {
   Status first;
@@ -113,10 +164,10 @@ Status Unregister(const std::vector<CloneLayer>& layers, size_t count, const std
 }
 
 // One registration per layer, create-only; on a failure the ones written are removed.
-Status RegisterAll(const std::vector<CloneLayer>& layers, CloneRegistration r, ObjectStore* own,
-                   MetaStore* target) {
+Status RegisterAll(const std::vector<CloneLayer>& layers, CloneRegistration r,
+                   const std::string& own_url, MetaStore* target) {
   r.meta_store = target->DescribeForLog();
-  r.object_store = own->DescribeForLog();
+  r.object_store = own_url;
   for (size_t i = 0; i < layers.size(); ++i) {
     r.source_cluster_id = layers[i].cluster_id;
     r.epoch = layers[i].epoch;
@@ -131,6 +182,8 @@ Status RegisterAll(const std::vector<CloneLayer>& layers, CloneRegistration r, O
   return Status::OK();
 }
 
+}  // namespace
+
 Result<std::unique_ptr<CloneObjectStore>> LayeredStore(const std::string& own_url,
                                                        const std::vector<CloneLayer>& layers) {
   CAIRN_ASSIGN_OR_RETURN(auto own, Open(own_url, "object store"));
@@ -142,10 +195,12 @@ Result<std::unique_ptr<CloneObjectStore>> LayeredStore(const std::string& own_ur
   return std::make_unique<CloneObjectStore>(std::move(own), std::move(opened));
 }
 
+namespace {
+
 // The restore proper, through the clone's layered store (every check again).
 Status WriteClone(BackupStorage* backups, CloneObjectStore* objects, MetaStore* target,
-                  const CloneOptions& options, const Point& p, const CloneSpec& spec,
-                  Clock* clock, uint64_t* first_own_id) {
+                  const CloneOptions& options, const Point& p, const CloneSpec& spec, Clock* clock,
+                  uint64_t* first_own_id) {
   if (options.from_backup != 0) {
     RestoreOptions r;
     r.snapshot_id = p.snapshot_id;
@@ -178,8 +233,9 @@ Result<ClonePlan> CreateClone(MetaStore* target, const CloneOptions& options) {
   Clock* clock = options.clock ? options.clock : SystemClock::Default();
   int given = (options.from_backup != 0) + !options.from_time.empty() + (options.from_epoch != 0);
   if (given != 1) {
-    return Status::InvalidArgument("clone needs exactly one of --from-backup, --from-time, "
-                                   "--from-epoch");
+    return Status::InvalidArgument(
+        "clone needs exactly one of --from-backup, --from-time, "
+        "--from-epoch");
   }
   for (const std::string* url :
        {&options.backup_storage, &options.source_object_store, &options.object_store}) {
@@ -192,17 +248,23 @@ Result<ClonePlan> CreateClone(MetaStore* target, const CloneOptions& options) {
   if (options.object_store == options.source_object_store) {
     return Status::InvalidArgument("the clone's --object-store must differ from the source's");
   }
-  CAIRN_ASSIGN_OR_RETURN(auto backup_store, Open(options.backup_storage, "backup storage"));
-  CAIRN_ASSIGN_OR_RETURN(auto source, Open(options.source_object_store, "source object store"));
-  CAIRN_ASSIGN_OR_RETURN(auto own, Open(options.object_store, "object store"));
+  CAIRN_ASSIGN_OR_RETURN(auto backup_store, OpenExisting(options.backup_storage, "backup storage"));
+  if (FsRootMissing(options.source_object_store)) {
+    return Status::NotFound("source object store " + options.source_object_store +
+                            " does not exist");
+  }
   BackupStorage backups(backup_store.get());
-  Progress(options, "checking " + own->DescribeForLog());
-  CAIRN_RETURN_IF_ERROR(CheckNewObjectStore(own.get()));
+  // The source as its own server sees it (a clone of a clone reads through its layers).
+  CAIRN_ASSIGN_OR_RETURN(std::vector<CloneLayer> layers, InheritedLayers(&backups, options));
+  CAIRN_ASSIGN_OR_RETURN(auto source, LayeredStore(options.source_object_store, layers));
+  if (!FsRootMissing(options.object_store)) {  // a missing one is new, and made when written
+    CAIRN_ASSIGN_OR_RETURN(auto own, Open(options.object_store, "object store"));
+    CAIRN_RETURN_IF_ERROR(CheckNewObjectStore(own.get()));
+  }
   Progress(options, "checking the clone point against the source");
   CAIRN_ASSIGN_OR_RETURN(Point point, PlanPoint(&backups, source.get(), target, options, clock));
-  CAIRN_ASSIGN_OR_RETURN(std::vector<CloneLayer> layers, InheritedLayers(&backups, point));
-  layers.push_back({options.source_object_store, options.backup_storage,
-                    point.source_cluster_id, point.epoch, point.max_object_id});
+  layers.push_back({options.source_object_store, options.backup_storage, point.source_cluster_id,
+                    point.epoch, point.max_object_id});
 
   ClonePlan plan;
   plan.clone_id = NewCloneId(options.random);
@@ -226,7 +288,7 @@ Result<ClonePlan> CreateClone(MetaStore* target, const CloneOptions& options) {
   registration.clone_id = plan.clone_id;
   registration.created_ms = base.created_ms;
   registration.from = point.from;
-  CAIRN_RETURN_IF_ERROR(RegisterAll(layers, registration, own.get(), target));
+  CAIRN_RETURN_IF_ERROR(RegisterAll(layers, registration, options.object_store, target));
   Status written = [&]() -> Status {
     CAIRN_ASSIGN_OR_RETURN(auto objects, LayeredStore(options.object_store, layers));
     return WriteClone(&backups, objects.get(), target, options, point, spec, clock,
@@ -234,8 +296,8 @@ Result<ClonePlan> CreateClone(MetaStore* target, const CloneOptions& options) {
   }();
   if (!written.ok()) {
     Status removed = Unregister(layers, layers.size(), plan.clone_id);
-    if (!removed.ok()) written = written.WithContext("removing the registration failed too: " +
-                                                     removed.ToString());
+    if (!removed.ok())
+      written = written.WithContext("removing the registration failed too: " + removed.ToString());
     return written;
   }
   plan.written = true;
@@ -246,8 +308,8 @@ Result<CloneBase> DropClone(MetaStore* clone_meta, const std::string& backup_sto
   CAIRN_ASSIGN_OR_RETURN(auto base, LoadCloneBase(clone_meta));
   if (!base) {
     return Status::InvalidArgument("meta store " + clone_meta->DescribeForLog() +
-                                   " is not a clone's (it has no " +
-                                   std::string(keys::kCloneBase) + ")");
+                                   " is not a clone's (it has no " + std::string(keys::kCloneBase) +
+                                   ")");
   }
   CAIRN_ASSIGN_OR_RETURN(auto backups, Open(backup_storage, "backup storage"));
   CAIRN_RETURN_IF_ERROR(UnregisterClone(backups.get(), base->clone_id));

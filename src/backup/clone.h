@@ -19,11 +19,13 @@
 #include <map>
 #include <string>
 
+#include "backup/manifest.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/result.h"
 #include "meta/clone_base.h"
 #include "meta_store/meta_store.h"
+#include "storage/clone_object_store.h"
 
 namespace cairn {
 
@@ -59,6 +61,18 @@ struct ClonePlan {
 };
 
 Result<ClonePlan> CreateClone(MetaStore* target, const CloneOptions& options);
+
+// The base layers a restore (or a clone) of a point of a clone reads through: the
+// clone/base in the snapshot of backup `snapshot_id`, or for an instant (`time`: RFC 3339,
+// an epoch number or "latest"; or `epoch`) in the newest snapshot created at or before
+// it. Empty for a cluster that is no clone, or was detached by then. Errors of the
+// manifest (missing, corrupt) are returned; an unknown id or time gives no layers (the
+// restore then names the error).
+Result<std::vector<CloneLayer>> BaseLayersAt(BackupStorage* backups, uint64_t snapshot_id,
+                                             const std::string& time, uint64_t epoch);
+// `own_url`'s store with `layers` below it (storage/clone_object_store.h).
+Result<std::unique_ptr<CloneObjectStore>> LayeredStore(const std::string& own_url,
+                                                       const std::vector<CloneLayer>& layers);
 
 // `clone drop`: removes the clone's registrations (the one in `backup_storage`, which
 // must exist, and those its base names in other backup storages). NotFound, and nothing

@@ -71,8 +71,9 @@ Result<std::vector<CloneRegistration>> ListCloneRegistrations(ObjectStore* backu
       if (bytes.status().IsNotFound()) continue;  // dropped meanwhile
       return bytes.status();
     }
-    CAIRN_ASSIGN_OR_RETURN(CloneRegistration r,
-                           DecodeCloneRegistration(*bytes, key + " in " + backups->DescribeForLog()));
+    CAIRN_ASSIGN_OR_RETURN(
+        CloneRegistration r,
+        DecodeCloneRegistration(*bytes, key + " in " + backups->DescribeForLog()));
     out.push_back(std::move(r));
   }
   return out;

@@ -87,7 +87,7 @@ struct PointInTimePlan {
   // From a self-contained base backup: SSTs copied back (or, dry run, to copy), bytes.
   uint64_t copied_ssts = 0, copied_bytes = 0;
   uint64_t archived_records_scanned = 0;  // records read (all timelines) for id generators
-  uint64_t state_object_id = 0;  // ids/object of the restored state, before any raise
+  uint64_t state_object_id = 0;           // ids/object of the restored state, before any raise
 };
 
 // The range `RestoreToPoint` accepts on the newest timeline, for `cairn backup list`.

@@ -31,6 +31,21 @@ Status RunCompact(const GlobalOptions& global) {
   return Status::OK();
 }
 
+// The live clones registered in the cluster's backup storage (docs/clones.md).
+nlohmann::json CloneList(const rpc::StatusResponse& r) {
+  auto clones = nlohmann::json::array();
+  for (const auto& c : r.clones()) {
+    clones.push_back({{"clone_id", c.clone_id()},
+                      {"epoch", c.epoch()},
+                      {"max_object_id", c.max_object_id()},
+                      {"created_time", FormatRfc3339Millis(c.created_ms())},
+                      {"meta_store", c.meta_store()},
+                      {"object_store", c.object_store()},
+                      {"from", c.from()}});
+  }
+  return clones;
+}
+
 Status RunStatus(const GlobalOptions& global, bool json) {
   CAIRN_ASSIGN_OR_RETURN(auto client, Client::Connect(global.client()));
   rpc::StatusRequest request;
@@ -57,7 +72,13 @@ Status RunStatus(const GlobalOptions& global, bool json) {
                {"last_checkpoint_ms", r.last_checkpoint_ms()},
                {"compactions", r.compactions()},
                {"vacuum_deleted", r.vacuum_deleted()},
-               {"levels", levels}});
+               {"levels", levels},
+               {"clones", CloneList(r)},
+               {"clones_error", r.clones_error().empty() ? nlohmann::json(nullptr)
+                                                         : nlohmann::json(r.clones_error())},
+               {"clone_of",
+                r.clone_of().empty() ? nlohmann::json(nullptr) : nlohmann::json(r.clone_of())},
+               {"clone_detached", r.clone_detached()}});
     return Status::OK();
   }
   std::cout << "version: " << r.version() << "\n"
@@ -76,6 +97,15 @@ Status RunStatus(const GlobalOptions& global, bool json) {
     std::cout << "level " << l.level() << ": " << l.sst_count() << " ssts, " << l.bytes()
               << " bytes\n";
   }
+  if (!r.clone_of().empty()) {
+    std::cout << "clone_of: " << r.clone_of() << (r.clone_detached() ? " (detached)" : "") << "\n";
+  }
+  for (const auto& c : r.clones()) {
+    std::cout << "clone " << c.clone_id() << ": " << c.from() << ", epoch " << c.epoch()
+              << ", since " << FormatRfc3339Millis(c.created_ms()) << ", meta store "
+              << c.meta_store() << "\n";
+  }
+  if (!r.clones_error().empty()) std::cout << "clones: unknown (" << r.clones_error() << ")\n";
   return Status::OK();
 }
 

@@ -36,5 +36,7 @@ void RegisterBackupCommands(CLI::App& app, const GlobalOptions& global, Action* 
 void RegisterBackupScheduleCommands(CLI::App* backup, const GlobalOptions& global, Action* action);
 // Offline: talks to the stores directly, not to a server.
 void RegisterRestoreCommand(CLI::App& app, Action* action);
+// `clone` (offline) and `clone drop` (offline); `clone detach` talks to the clone's server.
+void RegisterCloneCommand(CLI::App& app, const GlobalOptions& global, Action* action);
 
 }  // namespace cairn::cli

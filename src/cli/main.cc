@@ -48,6 +48,7 @@ int Main(int argc, char** argv) {
   RegisterParamCommands(app, global, &action);
   RegisterUserCommands(app, global, &action);
   RegisterBackupCommands(app, global, &action);
+  RegisterCloneCommand(app, global, &action);
 
   try {
     app.parse(argc, argv);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "backup/backup_encryption.h"
+#include "backup/clone.h"
 #include "backup/pitr_restore.h"
 #include "backup/restore.h"
 #include "cli/backup_key_option.h"
@@ -48,6 +49,23 @@ Result<Stores> OpenStores(const RestoreArgs& args) {
   if (!target.ok()) return target.status().WithContext("cannot open target meta store");
   stores.target = std::move(target).value();
   return stores;
+}
+
+// A backup of a clone references its base's SSTs: verify and restore through the same
+// layers its server reads (docs/clones.md). A manifest error is left to the restore.
+Status LayerCloneObjects(const RestoreArgs& args, Stores* stores) {
+  uint64_t id = 0, epoch = 0;
+  std::from_chars(args.snapshot_id.data(), args.snapshot_id.data() + args.snapshot_id.size(), id);
+  if (!args.to_epoch.empty()) {
+    auto parsed = ParseTimeSpecToEpoch(args.to_epoch);
+    if (parsed.ok()) epoch = *parsed;
+  }
+  BackupStorage storage(stores->backups.get());
+  auto layers = BaseLayersAt(&storage, id, args.to_time, epoch);
+  if (!layers.ok() || layers->empty()) return Status::OK();
+  CAIRN_ASSIGN_OR_RETURN(auto layered, LayeredStore(args.object_store, *layers));
+  stores->objects = std::move(layered);
+  return Status::OK();
 }
 
 std::function<void(const std::string&)> ProgressPrinter() {
@@ -219,6 +237,7 @@ void RegisterRestoreCommand(CLI::App& app, Action* action) {
       }
       umask(077);  // the restored meta store is as private as the server's
       CAIRN_ASSIGN_OR_RETURN(Stores stores, OpenStores(*args));
+      CAIRN_RETURN_IF_ERROR(LayerCloneObjects(*args, &stores));
       return !args->snapshot_id.empty() ? RestoreFromSnapshot(*args, &stores)
                                         : RestoreToTime(*args, &stores);
     };

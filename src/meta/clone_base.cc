@@ -22,9 +22,12 @@ std::string EncodeCloneBase(const CloneBase& base) {
                       {"epoch", l.epoch},
                       {"max_object_id", l.max_object_id}});
   }
-  nlohmann::json json = {{"format_version", 1},       {"clone_id", base.clone_id},
-                         {"layers", layers},          {"from", base.from},
-                         {"created_ms", base.created_ms}, {"detached", base.detached},
+  nlohmann::json json = {{"format_version", 1},
+                         {"clone_id", base.clone_id},
+                         {"layers", layers},
+                         {"from", base.from},
+                         {"created_ms", base.created_ms},
+                         {"detached", base.detached},
                          {"detached_ms", base.detached_ms}};
   return json.dump();
 }

@@ -3,6 +3,7 @@
 #include "meta/time_spec.h"
 #include "server/api_json.h"
 #include "server/api_routes.h"
+#include "server/clone_status.h"
 
 namespace cairn::server {
 namespace {
@@ -12,25 +13,27 @@ using nlohmann::json;
 HttpResponse StatusJson(const ApiEnv& env) {
   ClusterStats stats = env.cluster->Stats();
   int64_t committed_ms = stats.committed_epoch ? EpochToMillis(stats.committed_epoch) : 0;
-  return JsonResponse(
-      {{"version", "cairn 0.1.0"},
-       {"cluster_id", env.cluster_id},
-       {"meta_store", env.meta_store},
-       {"object_store", env.object_store},
-       {"backup_storage",
-        env.backup_storage ? json(env.backup_storage->DescribeForLog()) : json(nullptr)},
-       {"grpc_address", env.grpc_address},
-       {"http_address", env.http_address},
-       {"auth", env.auth},
-       {"version_id", stats.version_id},
-       {"committed_epoch", stats.committed_epoch},
-       {"committed_time", TimeJson(committed_ms)},
-       {"changelog_seq", env.writer->last_seq()},
-       {"checkpoints", stats.checkpoints},
-       {"last_checkpoint_ms", stats.last_checkpoint_ms},
-       {"compactions", stats.compactions},
-       {"clock_behind_ms", stats.clock_behind_ms},
-       {"now", TimeJson(env.clock->NowMillis())}});
+  json clones = CloneStatusJson(ReadCloneStatus(env.writer->store(), env.backup_storage));
+  json out({{"version", "cairn 0.1.0"},
+            {"cluster_id", env.cluster_id},
+            {"meta_store", env.meta_store},
+            {"object_store", env.object_store},
+            {"backup_storage",
+             env.backup_storage ? json(env.backup_storage->DescribeForLog()) : json(nullptr)},
+            {"grpc_address", env.grpc_address},
+            {"http_address", env.http_address},
+            {"auth", env.auth},
+            {"version_id", stats.version_id},
+            {"committed_epoch", stats.committed_epoch},
+            {"committed_time", TimeJson(committed_ms)},
+            {"changelog_seq", env.writer->last_seq()},
+            {"checkpoints", stats.checkpoints},
+            {"last_checkpoint_ms", stats.last_checkpoint_ms},
+            {"compactions", stats.compactions},
+            {"clock_behind_ms", stats.clock_behind_ms},
+            {"now", TimeJson(env.clock->NowMillis())}});
+  out.update(clones);
+  return JsonResponse(out);
 }
 
 HttpResponse Tables(const ApiEnv& env) {

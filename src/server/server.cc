@@ -18,6 +18,8 @@
 #include "backup/backup_service.h"
 #include "backup/changelog_archive.h"
 #include "backup/changelog_trim.h"
+#include "backup/clone_detach.h"
+#include "backup/clone_registry.h"
 #include "common/logging.h"
 #include "meta/params.h"
 #include "meta/users.h"
@@ -130,6 +132,8 @@ class Server {
   // backup: before anything is written anywhere.
   Status OpenBackupStorageWithKeys(const ServerOptions& options);
   Status OpenBackups(const std::string& url, const ClusterOptions& cluster_options);
+  // Vacuum keeps what this cluster's clones reference and never deletes its base's SSTs.
+  void AddCloneHooks(ClusterOptions* options);
   Status Serve(const ServerOptions& options);
   // /healthz, /metrics, the JSON API and the console (docs/api.md).
   void AddHttpRoutes(const std::string& grpc_address, const std::string& http_address);
@@ -151,6 +155,7 @@ class Server {
                  static_cast<uint64_t>(SystemClock::Default()->NowMillis())};
   std::unique_ptr<MetaStore> meta_;
   std::unique_ptr<ObjectStore> objects_;
+  CloneObjectStore* clone_layer_ = nullptr;  // objects_, when this cluster is a clone
   std::unique_ptr<WriterLease> lease_;
   std::unique_ptr<MetaWriter> writer_;
   std::unique_ptr<SystemParams> params_;
@@ -197,6 +202,9 @@ Status Server::Open(const ServerOptions& options) {
   auto objects = OpenObjectStore(options.object_store);
   if (!objects.ok()) return objects.status().WithContext("cannot open object store");
   objects_ = std::move(objects).value();
+  // A clone reads its base's SSTs in place (docs/clones.md).
+  CAIRN_ASSIGN_OR_RETURN(objects_, OpenClusterObjects(meta_.get(), std::move(objects_),
+                                                      options.backup_storage, &clone_layer_));
   // Before anything is written (the lease included): the two stores belong together.
   CAIRN_ASSIGN_OR_RETURN(StoreSurvey survey,
                          CheckClusterStores(meta_.get(), objects_.get(), options.backup_storage));
@@ -224,6 +232,7 @@ Status Server::Open(const ServerOptions& options) {
   CAIRN_RETURN_IF_ERROR(RecordBackupStorage(params_.get(), options.backup_storage));
   CAIRN_ASSIGN_OR_RETURN(ClusterOptions cluster_options, ClusterOptionsFromParams(params_.get()));
   cluster_options.clock = clock_;
+  AddCloneHooks(&cluster_options);
   auto cluster = Cluster::Open(writer_.get(), objects_.get(), cluster_options);
   if (!cluster.ok()) return cluster.status().WithContext("cannot open cluster");
   cluster_ = std::move(cluster).value();
@@ -258,6 +267,7 @@ Status Server::Open(const ServerOptions& options) {
   service_env_.clock = clock_;
   service_env_.backup_limiter = backup_limiter_.get();
   service_env_.backup_reader = backup_reader_.get();
+  service_env_.clone_layer = clone_layer_;
   CAIRN_LOG_INFO("cluster {} open: meta store {}, object store {}, auth {}", cluster_id,
                  service_env_.meta_store, service_env_.object_store, token.empty() ? "off" : "on");
   return Status::OK();
@@ -284,6 +294,20 @@ Status Server::OpenBackupStorageWithKeys(const ServerOptions& options) {
   }
   backup_storage_ = std::move(storage);
   return Status::OK();
+}
+
+// The registrations are read from backup storage (opened after the cluster) every pass.
+void Server::AddCloneHooks(ClusterOptions* options) {
+  options->external_pins = [this]() -> Result<std::vector<BackupPin>> {
+    if (!backup_storage_) return std::vector<BackupPin>();
+    CAIRN_ASSIGN_OR_RETURN(auto clones, ListCloneRegistrations(backup_storage_.get()));
+    return CloneRegistrationPins(clones);
+  };
+  if (clone_layer_) {
+    options->is_external_object = [layer = clone_layer_](uint64_t id) {
+      return layer->IsExternal(id);
+    };
+  }
 }
 
 // Backup storage is optional: without it, backup RPCs answer with a clear error and

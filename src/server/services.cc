@@ -3,12 +3,14 @@
 #include <chrono>
 #include <memory>
 
+#include "backup/clone_detach.h"
 #include "backup/pitr_restore.h"
 #include "backup/schedule_store.h"
 #include "cairn.grpc.pb.h"
 #include "common/logging.h"
 #include "meta/time_spec.h"
 #include "server/backup_reads.h"
+#include "server/clone_status.h"
 
 namespace cairn::server {
 namespace {
@@ -223,6 +225,22 @@ class KvService final : public rpc::Kv::Service {
   const ServiceEnv env_;
 };
 
+void FillCloneStatus(const CloneStatus& status, rpc::StatusResponse* resp) {
+  for (const auto& c : status.clones) {
+    auto* info = resp->add_clones();
+    info->set_clone_id(c.clone_id);
+    info->set_epoch(c.epoch);
+    info->set_max_object_id(c.max_object_id);
+    info->set_created_ms(c.created_ms);
+    info->set_meta_store(c.meta_store);
+    info->set_object_store(c.object_store);
+    info->set_from(c.from);
+  }
+  resp->set_clones_error(status.clones_error);
+  resp->set_clone_of(CloneOf(status));
+  resp->set_clone_detached(status.base && status.base->detached);
+}
+
 class AdminService final : public rpc::Admin::Service {
  public:
   explicit AdminService(const ServiceEnv& env) : env_(env) {}
@@ -276,6 +294,34 @@ class AdminService final : public rpc::Admin::Service {
         level->set_sst_count(l.sst_count);
         level->set_bytes(l.bytes);
       }
+      FillCloneStatus(ReadCloneStatus(env_.writer->store(), env_.backup_storage), resp);
+      return cairn::Status::OK();
+    });
+  }
+  grpc::Status DetachClone(grpc::ServerContext* ctx, const rpc::DetachCloneRequest*,
+                           grpc::ServerWriter<rpc::DetachCloneProgress>* out) override {
+    return Handle(env_, "Admin.DetachClone", kAdmin, *ctx, [&]() -> cairn::Status {
+      auto send = [&](const DetachProgress& p, bool done, uint64_t removed) {
+        rpc::DetachCloneProgress msg;
+        msg.set_total(p.total);
+        msg.set_copied(p.copied);
+        msg.set_bytes(p.bytes);
+        msg.set_line(p.line);
+        msg.set_done(done);
+        msg.set_registrations_removed(removed);
+        out->Write(msg);
+      };
+      DetachProgress last;
+      CAIRN_ASSIGN_OR_RETURN(DetachReport report,
+                             cairn::DetachClone(env_.writer, env_.clone_layer, env_.clock,
+                                                [&](const DetachProgress& p) {
+                                                  last = p;
+                                                  send(p, false, 0);
+                                                }));
+      CAIRN_LOG_INFO("clone {} detached: {} SSTs ({} bytes) copied", report.clone_id, report.ssts,
+                     report.bytes);
+      last.line = "clone " + report.clone_id + " detached";
+      send(last, true, report.registrations_removed);
       return cairn::Status::OK();
     });
   }

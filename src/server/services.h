@@ -19,6 +19,7 @@
 #include "server/live_params.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
+#include "storage/clone_object_store.h"
 #include "storage/cluster.h"
 
 namespace cairn::server {
@@ -44,6 +45,7 @@ struct ServiceEnv {
   std::string http_address;                     // the HTTP listener's HOST:PORT, for Status
   RateLimiter* backup_limiter = nullptr;        // expensive backup RPCs; null = unlimited
   BackupReader* backup_reader = nullptr;        // reads served from backups; null = none
+  CloneObjectStore* clone_layer = nullptr;      // a clone's layered object store, else null
 };
 
 std::vector<std::unique_ptr<grpc::Service>> MakeServices(const ServiceEnv& env);

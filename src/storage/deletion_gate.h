@@ -17,9 +17,9 @@
 
 #include <cstdint>
 #include <functional>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"

@@ -64,6 +64,15 @@ function renderStatus(s, archiver, levels) {
     cards.push(card("RPO (upper bound)", archiver.rpo_seconds.toFixed(1) + " s", "rpo"));
     cards.push(card("archive failures", String(archiver.failures), "failures"));
   }
+  // Clones (docs/clones.md): the live ones registered here, and what this one is a clone of.
+  const clones = s.clones || [];
+  if (clones.length) {
+    cards.push(card("live clones", clones.map((c) => c.clone_id.slice(0, 8) + " (" + c.from + ")")
+                                         .join(", "), "clones"));
+  }
+  if (s.clone_of) {
+    cards.push(card("clone of", s.clone_of + (s.clone_detached ? " (detached)" : ""), "clone-of"));
+  }
   $("cards").replaceChildren(...cards);
 }
 
