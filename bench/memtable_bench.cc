@@ -1,7 +1,8 @@
 // memtable_bench: inserts into cairn's Memtable (skiplist in an arena) side by side with
 // the std::map<std::string, {kind, std::string}> layout it replaced, in one process:
 // N writes of random 20-byte user parts (table id + 16-byte key) with 100-byte values,
-// then one full iteration. Rounds alternate which structure goes first; medians.
+// then one full iteration, then freeing it (what a checkpoint does with a sealed
+// memtable). Rounds alternate which structure goes first; medians.
 //
 //   memtable_bench [--writes N] [--rounds N]
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,31 +72,33 @@ int main(int argc, char** argv) {
     keys.push_back(cairn::sst::MakeUserPart(1, buf));
   }
   std::string value = rnd.Bytes(100);
-  std::vector<double> skip_add, map_add, skip_scan, map_scan;
+  std::vector<double> skip_add, map_add, skip_scan, map_scan, skip_free, map_free;
   for (int round = 0; round < rounds; ++round) {
     auto skiplist = [&] {
-      cairn::Memtable mem(1);
+      auto mem = std::make_unique<cairn::Memtable>(1);
       skip_add.push_back(cairn::Seconds([&] {
-        for (const auto& k : keys) mem.Add(k, cairn::sst::ValueKind::kPut, value);
+        for (const auto& k : keys) mem->Add(k, cairn::sst::ValueKind::kPut, value);
       }));
       uint64_t n = 0;
       skip_scan.push_back(cairn::Seconds([&] {
-        auto it = mem.NewIterator();
+        auto it = mem->NewIterator();
         for (it->SeekToFirst(); it->Valid(); it->Next()) n += it->value().size();
       }));
       if (n == 0) std::abort();
+      skip_free.push_back(cairn::Seconds([&] { mem.reset(); }));
     };
     auto map = [&] {
-      cairn::MapMemtable mem;
+      auto mem = std::make_unique<cairn::MapMemtable>();
       map_add.push_back(cairn::Seconds([&] {
         // The cluster built a fresh user-part string per write for the map too.
-        for (const auto& k : keys) mem.Add(std::string(k), cairn::sst::ValueKind::kPut, value);
+        for (const auto& k : keys) mem->Add(std::string(k), cairn::sst::ValueKind::kPut, value);
       }));
       uint64_t n = 0;
       map_scan.push_back(cairn::Seconds([&] {
-        for (const auto& [k, e] : mem.entries) n += e.value.size();
+        for (const auto& [k, e] : mem->entries) n += e.value.size();
       }));
       if (n == 0) std::abort();
+      map_free.push_back(cairn::Seconds([&] { mem.reset(); }));
     };
     if (round % 2 == 0) {
       skiplist();
@@ -104,15 +108,23 @@ int main(int argc, char** argv) {
       skiplist();
     }
     std::printf(
-        "round %d: add %.0f / %.0f writes/s, iterate %.0f / %.0f entries/s (skiplist / map)\n",
-        round + 1, writes / skip_add.back(), writes / map_add.back(), writes / skip_scan.back(),
-        writes / map_scan.back());
+        "round %d: add %.3f / %.3f s, iterate %.3f / %.3f s, free %.3f / %.3f s (skiplist / map)\n",
+        round + 1, skip_add.back(), map_add.back(), skip_scan.back(), map_scan.back(),
+        skip_free.back(), map_free.back());
   }
   double a = writes / cairn::Median(skip_add), b = writes / cairn::Median(map_add);
   double c = writes / cairn::Median(skip_scan), d = writes / cairn::Median(map_scan);
   std::printf("%llu writes, medians of %d rounds\n", static_cast<unsigned long long>(writes),
               rounds);
+  std::vector<double> skip_total, map_total;
+  for (size_t i = 0; i < skip_add.size(); ++i) {
+    skip_total.push_back(skip_add[i] + skip_scan[i] + skip_free[i]);
+    map_total.push_back(map_add[i] + map_scan[i] + map_free[i]);
+  }
+  double e = writes / cairn::Median(skip_total), f = writes / cairn::Median(map_total);
   std::printf("add      skiplist %.0f/s  map %.0f/s  ratio %.2f\n", a, b, a / b);
   std::printf("iterate  skiplist %.0f/s  map %.0f/s  ratio %.2f\n", c, d, c / d);
+  std::printf("all      skiplist %.0f/s  map %.0f/s  ratio %.2f  (add + iterate + free)\n", e, f,
+              e / f);
   return 0;
 }

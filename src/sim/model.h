@@ -27,7 +27,7 @@ enum RecordKind : uint32_t {
   kAllocTable = 1u << 1,
   kAllocBackup = 1u << 2,
   kCheckpoint = 1u << 3,  // a version commit adding SSTs (or none), removing none
-  kCompaction = 1u << 4,  // a version commit removing SSTs
+  kCompaction = 1u << 4,  // a version commit removing SSTs or moving them to another level
   kTableCreate = 1u << 5,
   kTableDrop = 1u << 6,
   kUserCreate = 1u << 7,

@@ -49,7 +49,7 @@ struct ClusterOptions {
   // target), L1 past `max_bytes_for_level_base` bytes, and each deeper level past
   // `level_size_multiplier` times the one above.
   int num_levels = 7;
-  size_t level0_compaction_trigger = 4;
+  size_t level0_compaction_trigger = 12;
   uint64_t level0_compaction_bytes = 0;
   uint64_t max_bytes_for_level_base = 256ull << 20;
   double level_size_multiplier = 10;

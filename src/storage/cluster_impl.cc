@@ -142,6 +142,11 @@ Result<uint64_t> ClusterImpl::Write(const WriteBatch& batch, bool wait) {
   return epoch;
 }
 
+bool ClusterImpl::L0BackloggedLocked() const {
+  return version_->level(0).size() >= write_controller_.options().level0_slowdown_writes_trigger &&
+         (!mem_ || mem_->approximate_bytes() < options_.target_sst_bytes);
+}
+
 uint64_t ClusterImpl::UnflushedBytesLocked() const {
   uint64_t bytes = mem_ ? mem_->approximate_bytes() : 0;
   for (const auto& m : imm_) bytes += m->approximate_bytes();
@@ -161,8 +166,11 @@ Status ClusterImpl::ThrottleLocked(std::unique_lock<std::mutex>& lock) {
     return closing_ ? Status::Aborted("cluster is closed") : Status::OK();
   }
   if (stall != WriteStall::kStop) return Status::OK();
-  // Stopped: ask for the work that drains the backlog and wait for it, bounded.
-  flush_requested_ = compaction_requested_ = true;
+  // Stopped: ask for the work that drains the backlog and wait for it, bounded. A
+  // checkpoint drains memtable bytes but adds an L0 SST, so it is asked for only when
+  // the memtables are the backlog.
+  compaction_requested_ = true;
+  if (UnflushedBytesLocked() >= o.unflushed_stop_bytes) flush_requested_ = true;
   checkpoint_cv_.notify_all();
   compaction_cv_.notify_all();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.stop_timeout_ms);
@@ -417,6 +425,7 @@ void ClusterImpl::CheckpointLoop() {
     checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(checkpoint_interval_ms_.load()),
                             [&] { return closing_ || flush_requested_; });
     if (closing_) break;
+    if (!flush_requested_ && L0BackloggedLocked()) continue;
     flush_requested_ = false;
     lock.unlock();
     bool failed = !Flush().ok();  // failures are counted and logged

@@ -79,6 +79,10 @@ class ClusterImpl final : public Cluster {
 
   // --- backpressure (mu_ held) ---
   uint64_t UnflushedBytesLocked() const;
+  // L0 is at its slowdown trigger and the open memtable is below target_sst_bytes: the
+  // periodic checkpoint waits (each would only add a small L0 SST; explicit flushes and
+  // a memtable of 2 x target_sst_bytes still checkpoint).
+  bool L0BackloggedLocked() const;
   // Delays the write while slowed down; waits while stopped (asking for a checkpoint
   // and a compaction) and fails with Busy after the stop timeout. May release `lock`.
   Status ThrottleLocked(std::unique_lock<std::mutex>& lock);

@@ -8,8 +8,8 @@ namespace cairn {
 namespace {
 
 constexpr size_t kHeader = 4 + 4 + 8 + 1;
-// A node: its key pointer and on average 4/3 links.
-constexpr size_t kNodeBytes = 8 + 16;
+// A node's links: on average 4/3, plus alignment.
+constexpr size_t kNodeBytes = 16;
 
 struct Entry {
   std::string_view user_part;
@@ -39,7 +39,6 @@ void EncodeFixed64To(char* p, uint64_t v) { std::memcpy(p, &v, 8); }
 }  // namespace
 
 int Memtable::EntryCompare::operator()(const char* a, const char* b) const {
-  // The skiplist's head holds a null key; it is never compared.
   if (int c = UserPartOf(a).compare(UserPartOf(b)); c != 0) return c;
   uint64_t wa = DecodeFixed64(a + 8), wb = DecodeFixed64(b + 8);
   return wa > wb ? -1 : wa < wb ? 1 : 0;  // later writes first
@@ -49,7 +48,7 @@ Memtable::Memtable(uint64_t epoch) : epoch_(epoch), table_(EntryCompare{}, &aren
 
 void Memtable::Add(std::string_view user_part, sst::ValueKind kind, std::string_view value) {
   size_t size = kHeader + user_part.size() + value.size();
-  char* p = arena_.Allocate(size);
+  char* p = table_.AllocateKey(size);
   EncodeFixed32To(p, static_cast<uint32_t>(user_part.size()));
   EncodeFixed32To(p + 4, static_cast<uint32_t>(value.size()));
   EncodeFixed64To(p + 8, writes_.load(std::memory_order_relaxed) + 1);

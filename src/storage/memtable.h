@@ -42,7 +42,7 @@ class Memtable {
   struct EntryCompare {
     int operator()(const char* a, const char* b) const;
   };
-  using Table = SkipList<const char*, EntryCompare>;
+  using Table = SkipList<EntryCompare>;
   friend class MemtableIterator;
 
   const uint64_t epoch_;

@@ -31,19 +31,21 @@ TEST_F(TrivialMoveTest, RestoresBeforeAndAfterAMoveSeeTheSstsAtTheirLevels) {
   ASSERT_TRUE(source_.cluster->CreateTable("t").ok());
   ModelState model;
   model.tables["t"];
-  // Four checkpoints of disjoint key ranges: four L0 SSTs overlapping nothing (the
-  // default L0 trigger is four SSTs).
-  for (int round = 0; round < 4; ++round) {
+  // As many checkpoints of disjoint key ranges as the default L0 trigger: that many L0
+  // SSTs overlapping nothing.
+  const int ssts = static_cast<int>(ClusterOptions{}.level0_compaction_trigger);
+  for (int round = 0; round < ssts; ++round) {
     clock_.Advance(1000);
     Rows rows;
     for (int i = 0; i < 20; ++i) {
-      rows["k" + std::to_string(round) + "-" + std::to_string(10 + i)] = "v" + std::to_string(i);
+      rows["k" + std::to_string(100 + round) + "-" + std::to_string(10 + i)] =
+          "v" + std::to_string(i);
     }
     ASSERT_TRUE(WriteRows("t", rows, {}).ok());
     model.tables["t"].insert(rows.begin(), rows.end());
   }
   std::map<uint64_t, int> before = SstLevels(source_.meta.get());
-  ASSERT_EQ(before.size(), 4u);
+  ASSERT_EQ(before.size(), static_cast<size_t>(ssts));
   for (const auto& [id, level] : before) EXPECT_EQ(level, 0);
   clock_.Advance(1000);
   uint64_t before_move = MaxEpochAtMillis(clock_.NowMillis());
@@ -54,7 +56,7 @@ TEST_F(TrivialMoveTest, RestoresBeforeAndAfterAMoveSeeTheSstsAtTheirLevels) {
   EXPECT_EQ(stats.trivial_moves, 1u);
   EXPECT_EQ(stats.compactions, 1u);
   std::map<uint64_t, int> after = SstLevels(source_.meta.get());
-  ASSERT_EQ(after.size(), 4u);
+  ASSERT_EQ(after.size(), static_cast<size_t>(ssts));
   for (const auto& [id, level] : after) {
     EXPECT_TRUE(before.count(id)) << "a move keeps the object";
     EXPECT_EQ(level, 1);

@@ -404,6 +404,7 @@ TEST(BackgroundCompactionTest, MergesL0WithOverlappingL1Only) {
 
   env.options.background_threads = true;
   env.options.checkpoint_interval_ms = 3600 * 1000;  // checkpoints only by Flush()
+  env.options.level0_compaction_trigger = 4;
   ASSERT_TRUE(env.Reopen().ok());
   for (int round = 0; round < 4; ++round) {
     WriteBatch b;
