@@ -66,8 +66,7 @@ ClusterImpl::~ClusterImpl() { (void)Close(); }
 
 Status ClusterImpl::Init() {
   CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
-  CAIRN_ASSIGN_OR_RETURN(auto version,
-                         Version::Make(state.header.version_id, state.ssts));
+  CAIRN_ASSIGN_OR_RETURN(auto version, Version::Make(state.header.version_id, state.ssts));
   {
     std::lock_guard lock(mu_);
     SetVersionLocked(std::move(version));
@@ -403,8 +402,7 @@ SstOutputOptions ClusterImpl::NewSstOutput(int level, std::vector<uint64_t>* all
 
 Status ClusterImpl::ReloadStorageLocked() {
   CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(meta_->store()));
-  CAIRN_ASSIGN_OR_RETURN(auto version,
-                         Version::Make(state.header.version_id, state.ssts));
+  CAIRN_ASSIGN_OR_RETURN(auto version, Version::Make(state.header.version_id, state.ssts));
   std::unique_lock lock(mu_);
   SetVersionLocked(std::move(version));
   header_ = state.header;

@@ -46,6 +46,7 @@ Result<std::shared_ptr<const Version>> Version::Make(uint64_t version_id,
     std::sort(v->levels_[i].begin(), v->levels_[i].end(), SortedLevelOrder);
   }
   v->IndexIds();
+  v->SumLevelBytes();
   return std::shared_ptr<const Version>(std::move(v));
 }
 
@@ -79,6 +80,7 @@ Result<std::shared_ptr<const Version>> Version::Apply(uint64_t version_id,
                       std::back_inserter(v->ids_));
   auto mid = v->ids_.insert(v->ids_.end(), fresh->ids_.begin(), fresh->ids_.end());
   std::inplace_merge(v->ids_.begin(), mid, v->ids_.end());
+  v->SumLevelBytes();
   return std::shared_ptr<const Version>(std::move(v));
 }
 
@@ -110,10 +112,11 @@ SstRef Version::Find(uint64_t object_id) const {
   return nullptr;
 }
 
-uint64_t Version::LevelBytes(int i) const {
-  uint64_t bytes = 0;
-  for (const auto& f : levels_[i]) bytes += f->file_size;
-  return bytes;
+void Version::SumLevelBytes() {
+  for (int i = 0; i < kMaxLevels; ++i) {
+    level_bytes_[i] = 0;
+    for (const auto& f : levels_[i]) level_bytes_[i] += f->file_size;
+  }
 }
 
 std::vector<SstRef> Version::Overlapping(int level, std::string_view lo,

@@ -46,7 +46,7 @@ class Version {
   // The SST with `object_id`, or nullptr.
   SstRef Find(uint64_t object_id) const;
   size_t size() const { return ids_.size(); }
-  uint64_t LevelBytes(int i) const;
+  uint64_t LevelBytes(int i) const { return level_bytes_[i]; }  // O(1): summed once
   // The SSTs of sorted level `level` >= 1 whose user parts intersect [lo, hi], in order.
   std::vector<SstRef> Overlapping(int level, std::string_view lo, std::string_view hi) const;
   // The same SSTs as indexes [first, last) into level(level), in O(log n).
@@ -59,10 +59,12 @@ class Version {
 
  private:
   void IndexIds();
+  void SumLevelBytes();
 
   uint64_t version_id_ = 0;
   std::vector<SstRef> levels_[kMaxLevels];
   std::vector<uint64_t> ids_;  // every object id, sorted (8 bytes per SST)
+  uint64_t level_bytes_[kMaxLevels] = {};
 };
 
 }  // namespace cairn

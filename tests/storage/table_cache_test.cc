@@ -170,6 +170,7 @@ SstMeta File(uint64_t id, int level, const std::string& lo, const std::string& h
   m.level = level;
   m.min_epoch = id;
   m.max_epoch = id;
+  m.file_size = id;
   m.smallest_key = sst::MakeInternalKey(1, lo, id, sst::ValueKind::kPut);
   m.largest_key = sst::MakeInternalKey(1, hi, id, sst::ValueKind::kPut);
   return m;
@@ -204,6 +205,10 @@ TEST(VersionApplyTest, SharesUnchangedSstsAndKeepsLevelsSorted) {
     for (const SstRef& g : l1) shared = shared || g.get() == f.get();
     EXPECT_TRUE(shared) << "SST " << f->object_id << " was copied";
   }
+  uint64_t l1_bytes = 0;
+  for (const SstRef& f : l1) l1_bytes += f->file_size;
+  EXPECT_EQ((*v2)->LevelBytes(1), l1_bytes);
+  EXPECT_EQ((*v2)->LevelBytes(0), 32u);
   ASSERT_EQ((*v2)->level(0).size(), 1u);
   EXPECT_EQ((*v2)->level(0)[0]->object_id, 32u);
 }
