@@ -69,7 +69,7 @@ Result<DetachReport> DetachClone(MetaWriter* writer, CloneObjectStore* layer, Cl
   CAIRN_ASSIGN_OR_RETURN(StorageState state, LoadStorageState(writer->store()));
   std::set<uint64_t> external;
   for (const auto& sst : state.ssts) {
-    if (layer->IsExternal(sst.object_id)) external.insert(sst.object_id);
+    if (layer->IsExternal(sst->object_id)) external.insert(sst->object_id);
   }
   for (const auto& [id, epoch] : state.stale) {
     if (layer->IsExternal(id)) external.insert(id);
