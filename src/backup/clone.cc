@@ -47,6 +47,15 @@ Result<std::unique_ptr<ObjectStore>> OpenExisting(const std::string& url, const 
   return Open(url, what);
 }
 
+// The source's backup storage, through options.open_backup_storage (decrypting) if set.
+Result<std::unique_ptr<ObjectStore>> OpenSourceBackups(const CloneOptions& options) {
+  if (!options.open_backup_storage) return OpenExisting(options.backup_storage, "backup storage");
+  if (FsRootMissing(options.backup_storage)) {
+    return Status::NotFound("backup storage " + options.backup_storage + " does not exist");
+  }
+  return options.open_backup_storage(options.backup_storage);
+}
+
 // The clone's own object store must be new: no identity, no lease, no data.
 Status CheckNewObjectStore(ObjectStore* own) {
   CAIRN_ASSIGN_OR_RETURN(auto identity, ReadClusterIdentity(own));
@@ -248,7 +257,7 @@ Result<ClonePlan> CreateClone(MetaStore* target, const CloneOptions& options) {
   if (options.object_store == options.source_object_store) {
     return Status::InvalidArgument("the clone's --object-store must differ from the source's");
   }
-  CAIRN_ASSIGN_OR_RETURN(auto backup_store, OpenExisting(options.backup_storage, "backup storage"));
+  CAIRN_ASSIGN_OR_RETURN(auto backup_store, OpenSourceBackups(options));
   if (FsRootMissing(options.source_object_store)) {
     return Status::NotFound("source object store " + options.source_object_store +
                             " does not exist");

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "backup/manifest.h"
@@ -25,6 +26,7 @@
 #include "common/result.h"
 #include "meta/clone_base.h"
 #include "meta_store/meta_store.h"
+#include "object_store/object_store.h"
 #include "storage/clone_object_store.h"
 
 namespace cairn {
@@ -36,7 +38,10 @@ struct CloneOptions {
   std::string from_time;
   uint64_t from_epoch = 0;
   uint32_t timeline = 0;
-  std::string backup_storage;       // the source's backup storage URL
+  std::string backup_storage;  // the source's backup storage URL
+  // Opens the source's backup storage for reading snapshots and segments (the CLI passes
+  // OpenBackupStorage with the --backup-encryption-key-file keys); null = OpenObjectStore.
+  std::function<Result<std::unique_ptr<ObjectStore>>(const std::string& url)> open_backup_storage;
   std::string source_object_store;  // the source's object store URL (read only)
   std::string object_store;         // the clone's own object store URL (must be new)
   bool dry_run = false;

@@ -7,6 +7,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "object_store/encrypted_object_store.h"
 #include "storage/storage_codec.h"
 
 namespace cairn {
@@ -136,7 +137,8 @@ Result<std::vector<SstCopy>> CopySstsToBackup(ObjectStore* objects, ObjectStore*
     const SnapshotSst& s = ssts[i];
     auto k = by_id.find(s.id);
     auto l = listed.find(s.id);
-    if (k != by_id.end() && k->second->size == s.size && l != listed.end() && l->second == s.size) {
+    if (k != by_id.end() && k->second->size == s.size && l != listed.end() &&
+        ListedSizeFits(l->second, s.size)) {
       out[i] = *k->second;
       ++stats->reused_ssts;
     } else {
@@ -150,7 +152,7 @@ Result<std::vector<SstCopy>> CopySstsToBackup(ObjectStore* objects, ObjectStore*
     const SnapshotSst& s = ssts[todo[t]];
     const std::string key = CopyKey(s.id), source = SstObjectKey(s.id);
     auto l = listed.find(s.id);
-    if (l != listed.end() && l->second == s.size) {
+    if (l != listed.end() && ListedSizeFits(l->second, s.size)) {
       // Left by a failed run: adopt it when it holds the source's bytes.
       CAIRN_ASSIGN_OR_RETURN(uint64_t want, HashObject(objects, source, s.size, options.progress));
       CAIRN_ASSIGN_OR_RETURN(uint64_t have, HashObject(backups, key, s.size));
@@ -218,7 +220,7 @@ Result<CopyBackReport> CopySstsBack(ObjectStore* backups, ObjectStore* objects,
     auto l = listed.find(c->id);
     if (l == listed.end()) {
       if (++gone_count <= kMaxNamed) gone.push_back(CopyKey(c->id));
-    } else if (l->second != c->size) {
+    } else if (!ListedSizeFits(l->second, c->size)) {
       if (++bad_count <= kMaxNamed) {
         bad.push_back(CopyKey(c->id) + " is " + std::to_string(l->second) +
                       " bytes, the copy list records " + std::to_string(c->size));
@@ -284,7 +286,7 @@ Status VerifyCopies(ObjectStore* backups, const std::vector<SstCopy>& copies, bo
     auto l = listed.find(c.id);
     if (l == listed.end()) {
       if (++gone_count <= kMaxNamed) gone.push_back(CopyKey(c.id));
-    } else if (l->second != c.size) {
+    } else if (!ListedSizeFits(l->second, c.size)) {
       if (++bad_count <= kMaxNamed) {
         bad.push_back(CopyKey(c.id) + " is " + std::to_string(l->second) +
                       " bytes, the copy list records " + std::to_string(c.size));
@@ -298,7 +300,7 @@ Status VerifyCopies(ObjectStore* backups, const std::vector<SstCopy>& copies, bo
   }
   for (size_t i = 0; deep && i < copies.size(); ++i) {
     const SstCopy& c = copies[i];
-    if (listed[c.id] != c.size) continue;  // named above
+    if (!ListedSizeFits(listed[c.id], c.size)) continue;  // named above
     auto sum = HashObject(backups, CopyKey(c.id), c.size);
     if (sum.ok() && *sum != c.checksum) {
       sum = Status::Corruption(CopyKey(c.id) + ": checksum mismatch (xxhash64 " +

@@ -9,20 +9,24 @@
 
 #include <iostream>
 #include <random>
+#include <vector>
 
 #include "backup/clone.h"
+#include "cli/backup_key_option.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "common/epoch.h"
 #include "common/url.h"
 #include "meta/time_spec.h"
 #include "meta_store/lazy_meta_store.h"
+#include "server/backup_storage_open.h"
 
 namespace cairn::cli {
 namespace {
 
 struct CloneArgs {
   std::string backup_storage, source_object_store, meta_store, object_store, from_time, from_epoch;
+  std::vector<std::string> backup_key_files;  // decrypt the source's backups
   uint64_t from_backup = 0;
   uint32_t timeline = 0;
   bool dry_run = false, json = false;
@@ -83,6 +87,11 @@ Status RunClone(const CloneArgs& args) {
   }
   options.timeline = args.timeline;
   options.backup_storage = args.backup_storage;
+  options.open_backup_storage =
+      [&args](const std::string& url) -> Result<std::unique_ptr<ObjectStore>> {
+    CAIRN_ASSIGN_OR_RETURN(auto store, OpenBackupStorage(url, args.backup_key_files));
+    return std::unique_ptr<ObjectStore>(std::move(store));
+  };
   options.source_object_store = args.source_object_store;
   options.object_store = args.object_store;
   options.dry_run = args.dry_run;
@@ -139,6 +148,7 @@ void RegisterCloneCommand(CLI::App& app, const GlobalOptions& global, Action* ac
   clone->add_option("--source-object-store", args->source_object_store,
                     "the source's object store URL (read only: its SSTs are used in place)");
   clone->add_option("--meta-store", args->meta_store, "the clone's new meta store URL");
+  AddBackupKeyFileOption(clone, &args->backup_key_files);
   clone->add_option("--object-store", args->object_store, "the clone's new object store URL");
   auto* from = clone->add_option_group("point", "what to clone");
   from->add_option("--from-backup", args->from_backup, "a backup id");
