@@ -16,6 +16,7 @@
 #include "common/random.h"
 #include "meta/cluster_id.h"
 #include "storage/cluster.h"
+#include "testing/mem_backup_fixture.h"
 
 namespace cairn {
 namespace {
@@ -23,37 +24,15 @@ namespace {
 using Rows = std::map<std::string, std::string>;
 using State = std::map<std::string, Rows>;  // table name -> rows
 
-std::string UniqueName(const char* what) {
-  static int counter = 0;
-  return std::string("mem://backup-reader-") + what + "-" + std::to_string(++counter) + "-" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
-
-class BackupReaderTest : public ::testing::Test {
+class BackupReaderTest : public MemBackupFixture {
  protected:
   void SetUp() override {
-    ObjectStoreOptions options;
-    options.clock = &clock_;
-    objects_ = *OpenObjectStore(UniqueName("data"), options);
-    backups_ = *OpenObjectStore(UniqueName("backup"), options);
-    meta_ = *OpenMetaStore(UniqueName("meta"));
-    writer_ = std::make_unique<MetaWriter>(meta_.get(), &clock_);
-    ASSERT_TRUE(writer_->Open().ok());
-    Random random(3);
-    auto id = EnsureClusterId(writer_.get(), &random);
-    ASSERT_TRUE(id.ok());
-    cluster_id_ = *id;
     ClusterOptions cluster_options;
-    cluster_options.clock = &clock_;
-    cluster_options.background_threads = false;
     cluster_options.vacuum_min_age_ms = 0;
-    cluster_ = *Cluster::Open(writer_.get(), objects_.get(), cluster_options);
-    service_ =
-        std::make_unique<BackupService>(writer_.get(), objects_.get(), backups_.get(), &clock_);
+    ASSERT_NO_FATAL_FAILURE(OpenCluster("backup-reader", cluster_options, 3));
     reader_ =
         std::make_unique<BackupReader>(backups_.get(), objects_.get(), meta_.get(), cluster_id_);
   }
-  void TearDown() override { EXPECT_TRUE(cluster_->Close().ok()); }
 
   void Put(const std::string& table, const std::string& key, const std::string& value) {
     WriteBatch batch;
@@ -93,14 +72,7 @@ class BackupReaderTest : public ::testing::Test {
     return state;
   }
 
-  ManualClock clock_;
-  std::unique_ptr<ObjectStore> objects_, backups_;
-  std::unique_ptr<MetaStore> meta_;
-  std::unique_ptr<MetaWriter> writer_;
-  std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<BackupService> service_;
   std::unique_ptr<BackupReader> reader_;
-  std::string cluster_id_;
   State model_;
 };
 

@@ -18,17 +18,14 @@
 #include "object_store/fault_object_store.h"
 #include "storage/cluster.h"
 #include "storage/storage_codec.h"
+#include "testing/mem_backup_fixture.h"
 
 namespace cairn {
 namespace {
 
 using State = std::map<std::string, std::map<std::string, std::string>>;
 
-std::string UniqueName(const char* what) {
-  static int counter = 0;
-  return std::string("mem://copy-data-") + what + "-" + std::to_string(++counter) + "-" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
+std::string UniqueName(const char* what) { return UniqueMemName("copy-data", what); }
 
 // Keys under `prefix` in `store`.
 std::set<std::string> Keys(ObjectStore* store, std::string_view prefix) {
@@ -95,31 +92,14 @@ class FillingStore final : public ObjectStore {
   uint64_t budget_;
 };
 
-class CopyDataTest : public ::testing::Test {
+class CopyDataTest : public MemBackupFixture {
  protected:
   void SetUp() override {
-    ObjectStoreOptions options;
-    options.clock = &clock_;
-    objects_ = *OpenObjectStore(UniqueName("data"), options);
-    backups_ = *OpenObjectStore(UniqueName("backup"), options);
-    meta_ = *OpenMetaStore(UniqueName("meta"));
-    writer_ = std::make_unique<MetaWriter>(meta_.get(), &clock_);
-    ASSERT_TRUE(writer_->Open().ok());
     ClusterOptions copts;
-    copts.clock = &clock_;
-    copts.background_threads = false;
     copts.vacuum_min_age_ms = 0;
-    cluster_ = *Cluster::Open(writer_.get(), objects_.get(), copts);
-    Random random(7);
-    ASSERT_TRUE(EnsureClusterId(writer_.get(), &random).ok());
-    service_ =
-        std::make_unique<BackupService>(writer_.get(), objects_.get(), backups_.get(), &clock_);
+    ASSERT_NO_FATAL_FAILURE(OpenCluster("copy-data", copts));
     ASSERT_TRUE(cluster_->CreateTable("t").ok());
   }
-  void TearDown() override {
-    if (cluster_) EXPECT_TRUE(cluster_->Close().ok());
-  }
-
   // One flush: one new SST.
   void Write(int from, int to, const std::string& tag) {
     auto info = cluster_->GetTable("t");
@@ -180,13 +160,6 @@ class CopyDataTest : public ::testing::Test {
     auto page = store->Range(std::string(1, '\0'), "", 1);
     return page.ok() && page->empty();
   }
-
-  ManualClock clock_;
-  std::unique_ptr<ObjectStore> objects_, backups_;
-  std::unique_ptr<MetaStore> meta_;
-  std::unique_ptr<MetaWriter> writer_;
-  std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<BackupService> service_;
 };
 
 TEST(CopyListTest, RoundTripAndEveryKindOfDamage) {

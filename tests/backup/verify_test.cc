@@ -16,45 +16,24 @@
 #include "sst/format.h"
 #include "storage/cluster.h"
 #include "storage/storage_codec.h"
+#include "testing/mem_backup_fixture.h"
 
 namespace cairn {
 namespace {
-
-std::string UniqueName(const char* what) {
-  static int counter = 0;
-  return std::string("mem://verify-") + what + "-" + std::to_string(++counter) + "-" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
 
 bool Contains(const Status& s, const std::string& text) {
   return s.message().find(text) != std::string::npos;
 }
 
 // A cluster with two SSTs of different sizes (several data blocks each) and one backup.
-class VerifyTest : public ::testing::Test {
+class VerifyTest : public MemBackupFixture {
  protected:
   void SetUp() override {
-    ObjectStoreOptions options;
-    options.clock = &clock_;
-    objects_ = *OpenObjectStore(UniqueName("data"), options);
-    backups_ = *OpenObjectStore(UniqueName("backup"), options);
-    meta_ = *OpenMetaStore(UniqueName("meta"));
-    writer_ = std::make_unique<MetaWriter>(meta_.get(), &clock_);
-    ASSERT_TRUE(writer_->Open().ok());
-    Random random(7);
-    ASSERT_TRUE(EnsureClusterId(writer_.get(), &random).ok());
-    ClusterOptions cluster_options;
-    cluster_options.clock = &clock_;
-    cluster_options.background_threads = false;
-    auto cluster = Cluster::Open(writer_.get(), objects_.get(), cluster_options);
-    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
-    cluster_ = std::move(cluster).value();
+    ASSERT_NO_FATAL_FAILURE(OpenCluster("verify"));
     auto table = cluster_->CreateTable("t");
     ASSERT_TRUE(table.ok());
     WriteSst(table->id, 0, 600);
     WriteSst(table->id, 600, 1000);
-    service_ =
-        std::make_unique<BackupService>(writer_.get(), objects_.get(), backups_.get(), &clock_);
     auto entry = service_->Create("");
     ASSERT_TRUE(entry.ok()) << entry.status().ToString();
     backup_ = *entry;
@@ -66,10 +45,6 @@ class VerifyTest : public ::testing::Test {
     ASSERT_EQ(ssts_.size(), 2u);
     ASSERT_NE(ssts_[0].size, ssts_[1].size);
   }
-  void TearDown() override {
-    if (cluster_) EXPECT_TRUE(cluster_->Close().ok());
-  }
-
   // Rows [from, to) with 200-byte incompressible values, flushed into one SST.
   void WriteSst(uint32_t table, int from, int to) {
     Random random(from + 1);
@@ -99,12 +74,6 @@ class VerifyTest : public ::testing::Test {
     return *sst::DecodeFooter(bytes.substr(bytes.size() - sst::kFooterSize), key);
   }
 
-  ManualClock clock_;
-  std::unique_ptr<ObjectStore> objects_, backups_;
-  std::unique_ptr<MetaStore> meta_;
-  std::unique_ptr<MetaWriter> writer_;
-  std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<BackupService> service_;
   SnapshotEntry backup_;
   std::vector<ObjectMeta> ssts_;  // data/ listing after the backup, by key
 };

@@ -10,37 +10,17 @@
 #include "object_store/fault_object_store.h"
 #include "server/vacuum_scheduler.h"
 #include "storage/cluster.h"
+#include "testing/mem_backup_fixture.h"
 
 namespace cairn::server {
 namespace {
 
-std::string UniqueName(const char* what) {
-  static int counter = 0;
-  return std::string("mem://scheduler-") + what + "-" + std::to_string(++counter) + "-" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
-
-class BackupSchedulerTest : public ::testing::Test {
+class BackupSchedulerTest : public MemBackupFixture {
  protected:
   void SetUp() override {
-    ObjectStoreOptions options;
-    options.clock = &clock_;
-    objects_ = *OpenObjectStore(UniqueName("data"), options);
-    backups_ = *OpenObjectStore(UniqueName("backup"), options);
-    meta_ = *OpenMetaStore(UniqueName("meta"));
-    writer_ = std::make_unique<MetaWriter>(meta_.get(), &clock_);
-    ASSERT_TRUE(writer_->Open().ok());
-    Random random(7);
-    ASSERT_TRUE(EnsureClusterId(writer_.get(), &random).ok());
-    ClusterOptions cluster_options;
-    cluster_options.clock = &clock_;
-    cluster_options.background_threads = false;
-    cluster_ = *Cluster::Open(writer_.get(), objects_.get(), cluster_options);
-    service_ =
-        std::make_unique<BackupService>(writer_.get(), objects_.get(), backups_.get(), &clock_);
+    ASSERT_NO_FATAL_FAILURE(OpenCluster("scheduler"));
     NewScheduler();
   }
-  void TearDown() override { EXPECT_TRUE(cluster_->Close().ok()); }
 
   void NewScheduler() {
     scheduler_ = std::make_unique<BackupScheduler>(meta_.get(), service_.get(), &clock_,
@@ -62,14 +42,8 @@ class BackupSchedulerTest : public ::testing::Test {
     return ids;
   }
 
-  ManualClock clock_;
   int64_t retention_ms_ = 0;
-  std::unique_ptr<ObjectStore> objects_, backups_;
   std::unique_ptr<FaultInjectingObjectStore> faulty_;
-  std::unique_ptr<MetaStore> meta_;
-  std::unique_ptr<MetaWriter> writer_;
-  std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<BackupService> service_;
   std::unique_ptr<BackupScheduler> scheduler_;
 };
 
