@@ -21,8 +21,6 @@
 // open/write (no fsync): they are fixtures, not what is measured. The verify part's
 // objects are sparse files of each SstMeta's file_size (ftruncate), so sizes match.
 #include <fcntl.h>
-#include <rocksdb/db.h>
-#include <rocksdb/utilities/backup_engine.h>
 #include <time.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -53,6 +51,7 @@
 #include "meta/meta_writer.h"
 #include "meta_store/meta_store.h"
 #include "object_store/object_store.h"
+#include "rocksdb_backup.h"
 #include "sst/internal_key.h"
 #include "storage/cluster.h"
 #include "storage/deletion_gate.h"
@@ -477,30 +476,6 @@ std::string EngineValue(Random* rnd) {
   return v;
 }
 
-double RocksDbBackup(const std::string& dir, uint64_t rows) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(options, dir + "/rocksdb", &raw).ok()) Die("rocksdb open");
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::WriteOptions wo;
-  wo.disableWAL = true;
-  Random rnd(7);
-  for (uint64_t i = 0; i < rows; ++i) {
-    if (!db->Put(wo, EngineKey(i), EngineValue(&rnd)).ok()) Die("rocksdb put");
-  }
-  if (!db->Flush(rocksdb::FlushOptions()).ok()) Die("rocksdb flush");
-  rocksdb::BackupEngine* engine_raw = nullptr;
-  rocksdb::BackupEngineOptions bo(dir + "/rocksdb-backup");
-  if (!rocksdb::BackupEngine::Open(rocksdb::Env::Default(), bo, &engine_raw).ok()) {
-    Die("backup engine open");
-  }
-  std::unique_ptr<rocksdb::BackupEngine> engine(engine_raw);
-  return Seconds([&] {
-    if (!engine->CreateNewBackup(db.get(), true).ok()) Die("rocksdb backup");
-  });
-}
-
 void RunEngine(const Config& cfg) {
   std::string dir = PartDir(cfg, "engine");
   uint64_t rows = (cfg.engine_mib << 20) / (kEngineValue + 16);
@@ -528,7 +503,7 @@ void RunEngine(const Config& cfg) {
   for (int i = 0; i < 3; ++i)
     times.push_back(Seconds([&] { entry = Must(service.Create(""), "create"); }));
   Check(cluster->Close(), "close");
-  double rocks = RocksDbBackup(dir, rows);
+  double rocks = bench::RocksDbBackup(dir, rows, EngineKey, EngineValue);
   std::printf(
       "engine   %llu rows x %zu B (%.0f MiB, loaded in %.1f s, %llu SSTs, %.0f MiB in "
       "SSTs): cairn backup %.3f s vs RocksDB BackupEngine %.3f s = %.0fx faster "

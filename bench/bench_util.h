@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,18 @@ namespace cairn::bench {
 inline void Check(const Status& s, std::string_view what = "") {
   if (s.ok()) return;
   Die(what.empty() ? s.ToString() : std::string(what) + ": " + s.ToString());
+}
+
+// The KEY=VALUE lines of an env file (scripts/test-servers.sh writes one).
+inline std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) Die("cannot read env file " + path);
+  std::map<std::string, std::string> env;
+  for (std::string line; std::getline(in, line);) {
+    size_t eq = line.find('=');
+    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return env;
 }
 
 template <typename T>

@@ -14,9 +14,6 @@
 //
 // The page cache is not dropped (the machine is shared): every side reads what was just
 // written, so all three sides are measured warm, side by side.
-#include <rocksdb/db.h>
-#include <rocksdb/utilities/backup_engine.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -35,6 +32,7 @@
 #include "meta/meta_writer.h"
 #include "meta_store/meta_store.h"
 #include "object_store/object_store.h"
+#include "rocksdb_backup.h"
 #include "storage/cluster.h"
 
 namespace cairn::bench {
@@ -103,32 +101,6 @@ std::set<std::string> Files(const std::string& dir) {
   std::set<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
   return out;
-}
-
-double RocksDbBackup(const std::string& dir, uint64_t rows) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(options, dir + "/rocksdb", &raw).ok()) Die("rocksdb open");
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::WriteOptions wo;
-  wo.disableWAL = true;
-  Random rnd(7);
-  for (uint64_t i = 0; i < rows; ++i) {
-    if (!db->Put(wo, Key(i), Value(&rnd)).ok()) Die("rocksdb put");
-  }
-  if (!db->Flush(rocksdb::FlushOptions()).ok()) Die("rocksdb flush");
-  rocksdb::BackupEngine* engine_raw = nullptr;
-  rocksdb::BackupEngineOptions bo(dir + "/rocksdb-backup");
-  bo.max_background_operations = 4;
-  if (!rocksdb::BackupEngine::Open(rocksdb::Env::Default(), bo, &engine_raw).ok()) {
-    Die("backup engine open");
-  }
-  std::unique_ptr<rocksdb::BackupEngine> engine(engine_raw);
-  return Seconds([&] {
-    if (!engine->CreateNewBackup(db.get(), /*flush_before_backup=*/true).ok())
-      Die("rocksdb backup");
-  });
 }
 
 void Write(Cluster* cluster, uint32_t table, uint64_t from, uint64_t to, uint64_t stride,
@@ -278,7 +250,7 @@ void Run(const Config& cfg) {
       "throughput\n",
       cfg.rounds, copy_back, back_mib / copy_back,
       (back_mib / copy_back) / (cp_back_mib / cp_back));
-  double rocks = RocksDbBackup(cfg.dir, rows);
+  double rocks = RocksDbBackup(cfg.dir, rows, Key, Value, /*background_operations=*/4);
   std::printf(
       "rocksdb  BackupEngine::CreateNewBackup of the same %llu rows: %.2f s (%.0f MiB/s); "
       "first --copy-data is %.2fx its throughput\n",

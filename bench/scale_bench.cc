@@ -61,6 +61,7 @@ using bench::Check;
 using bench::Die;
 using bench::LoadSyntheticMeta;
 using bench::Must;
+using bench::ReadEnvFile;
 
 using Clock = std::chrono::steady_clock;
 
@@ -178,17 +179,6 @@ void CreateLinkedObjects(const std::string& root, uint64_t first, uint64_t last)
     std::string to = root + "/" + SstObjectKey(id);
     if (link(from.c_str(), to.c_str()) != 0) Die("link " + to + ": " + std::strerror(errno));
   }
-}
-
-std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) Die("cannot read env file " + path);
-  std::map<std::string, std::string> env;
-  for (std::string line; std::getline(in, line);) {
-    size_t eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return env;
 }
 
 struct Config {

@@ -44,6 +44,7 @@ using bench::CreateDummyObjects;
 using bench::Die;
 using bench::LoadSyntheticMeta;
 using bench::Must;
+using bench::ReadEnvFile;
 
 using Clock = std::chrono::steady_clock;
 
@@ -51,17 +52,6 @@ double Seconds(const std::function<void()>& fn) {
   auto start = Clock::now();
   fn();
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) Die("cannot read env file " + path);
-  std::map<std::string, std::string> env;
-  for (std::string line; std::getline(in, line);) {
-    size_t eq = line.find('=');
-    if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return env;
 }
 
 struct StoreKind {
