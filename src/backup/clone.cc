@@ -1,9 +1,5 @@
 #include "backup/clone.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-
 #include "backup/clone_registry.h"
 #include "backup/pitr_restore.h"
 #include "backup/restore.h"
@@ -29,19 +25,9 @@ Result<std::unique_ptr<ObjectStore>> Open(const std::string& url, const char* wh
   return store;
 }
 
-// An fs:// store whose root does not exist (opening one creates its root, and a refused
-// or dry-run clone must create nothing).
-bool FsRootMissing(const std::string& url) {
-  auto parsed = Url::Parse(url);
-  if (!parsed.ok() || parsed->scheme != "fs") return false;
-  auto path = parsed->AbsolutePath();
-  struct stat st;
-  return path.ok() && stat(path->c_str(), &st) != 0 && errno == ENOENT;
-}
-
 // Opens a store that must exist already (the source's).
 Result<std::unique_ptr<ObjectStore>> OpenExisting(const std::string& url, const char* what) {
-  if (FsRootMissing(url)) {
+  if (ObjectStoreRootMissing(url)) {
     return Status::NotFound(std::string(what) + " " + url + " does not exist");
   }
   return Open(url, what);
@@ -50,7 +36,7 @@ Result<std::unique_ptr<ObjectStore>> OpenExisting(const std::string& url, const 
 // The source's backup storage, through options.open_backup_storage (decrypting) if set.
 Result<std::unique_ptr<ObjectStore>> OpenSourceBackups(const CloneOptions& options) {
   if (!options.open_backup_storage) return OpenExisting(options.backup_storage, "backup storage");
-  if (FsRootMissing(options.backup_storage)) {
+  if (ObjectStoreRootMissing(options.backup_storage)) {
     return Status::NotFound("backup storage " + options.backup_storage + " does not exist");
   }
   return options.open_backup_storage(options.backup_storage);
@@ -258,7 +244,7 @@ Result<ClonePlan> CreateClone(MetaStore* target, const CloneOptions& options) {
     return Status::InvalidArgument("the clone's --object-store must differ from the source's");
   }
   CAIRN_ASSIGN_OR_RETURN(auto backup_store, OpenSourceBackups(options));
-  if (FsRootMissing(options.source_object_store)) {
+  if (ObjectStoreRootMissing(options.source_object_store)) {
     return Status::NotFound("source object store " + options.source_object_store +
                             " does not exist");
   }
@@ -266,7 +252,8 @@ Result<ClonePlan> CreateClone(MetaStore* target, const CloneOptions& options) {
   // The source as its own server sees it (a clone of a clone reads through its layers).
   CAIRN_ASSIGN_OR_RETURN(std::vector<CloneLayer> layers, InheritedLayers(&backups, options));
   CAIRN_ASSIGN_OR_RETURN(auto source, LayeredStore(options.source_object_store, layers));
-  if (!FsRootMissing(options.object_store)) {  // a missing one is new, and made when written
+  if (!ObjectStoreRootMissing(
+          options.object_store)) {  // a missing one is new, and made when written
     CAIRN_ASSIGN_OR_RETURN(auto own, Open(options.object_store, "object store"));
     CAIRN_RETURN_IF_ERROR(CheckNewObjectStore(own.get()));
   }

@@ -130,4 +130,8 @@ struct ObjectStoreOptions {
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url,
                                                      const ObjectStoreOptions& options = {});
 
+// True for an fs:// URL whose root directory does not exist: opening it would create it,
+// so a command that must change nothing checks this first.
+bool ObjectStoreRootMissing(std::string_view url);
+
 }  // namespace cairn

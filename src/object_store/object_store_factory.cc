@@ -1,4 +1,8 @@
 // OpenObjectStore: picks the implementation by URL scheme.
+#include <sys/stat.h>
+
+#include <cerrno>
+
 #include "common/url.h"
 #include "object_store/fs_object_store.h"
 #include "object_store/mem_object_store.h"
@@ -17,6 +21,14 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url_text,
                                  "': unknown scheme '" + url.scheme +
                                  "' (known: fs:///abs/dir, mem://name, "
                                  "s3://bucket/prefix?endpoint=URL&region=R)");
+}
+
+bool ObjectStoreRootMissing(std::string_view url_text) {
+  auto url = Url::Parse(url_text);
+  if (!url.ok() || url->scheme != "fs") return false;
+  auto path = url->AbsolutePath();
+  struct stat st;
+  return path.ok() && stat(path->c_str(), &st) != 0 && errno == ENOENT;
 }
 
 }  // namespace cairn

@@ -29,6 +29,7 @@
 #include "server/backup_key_file.h"
 #include "server/backup_scheduler.h"
 #include "server/backup_storage_open.h"
+#include "server/clone_guard.h"
 #include "server/health.h"
 #include "server/http_server.h"
 #include "server/http_tls.h"
@@ -194,11 +195,13 @@ Status Server::Open(const ServerOptions& options) {
     CAIRN_ASSIGN_OR_RETURN(token, ReadTokenFile(options.auth_token_file));
   }
   http_auth_ = std::make_unique<HttpAuth>(token);
-  CAIRN_RETURN_IF_ERROR(OpenBackupStorageWithKeys(options));
   // Created at the first write: a refused start leaves no new file behind.
   auto meta = OpenMetaStoreLazily(options.meta_store);
   if (!meta.ok()) return meta.status().WithContext("cannot open meta store");
   meta_ = std::move(meta).value();
+  // Before backup storage is opened (an fs:// one is created by that).
+  CAIRN_RETURN_IF_ERROR(CheckBackupStorageKeepsClones(meta_.get(), options.backup_storage));
+  CAIRN_RETURN_IF_ERROR(OpenBackupStorageWithKeys(options));
   auto objects = OpenObjectStore(options.object_store);
   if (!objects.ok()) return objects.status().WithContext("cannot open object store");
   objects_ = std::move(objects).value();

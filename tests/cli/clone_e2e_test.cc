@@ -255,6 +255,45 @@ TEST_F(CloneTest, DetachThenTheSourceDropsEverythingAndTheCloneStaysIntact) {
   Stop(&src);
 }
 
+// The source keeps a clone's SSTs only through the registration in its backup storage:
+// it must not start on another backup storage (or none) while that one holds a live
+// clone, and may once the clone is dropped.
+TEST_F(CloneTest, SourceRefusesToSwitchBackupStorageWhileACloneLives) {
+  Node src = NewNode("src"), cl = NewNode("clone");
+  Start(&src);
+  ASSERT_FALSE(HasFatalFailure());
+  ExpectOk(At(src, {"table", "create", "t"}));
+  Fill(src, "v1");
+  ExpectOk(Clone(src, cl, {"--from-backup", std::to_string(Backup(src))}));
+  Stop(&src);
+  const auto before = Tree(src.dir);
+  const std::string other = "fs://" + src.dir + "/other-backup";
+  for (const std::vector<std::string>& storage :
+       {std::vector<std::string>{"--backup-storage", other}, std::vector<std::string>{}}) {
+    std::vector<std::string> args = {"--meta-store",  src.meta(),   "--object-store",
+                                     src.data(),      "--listen",   "127.0.0.1:0",
+                                     "--http-listen", "127.0.0.1:0"};
+    args.insert(args.end(), storage.begin(), storage.end());
+    ServerProcess refused(kCairn, dir_.path().string());
+    EXPECT_FALSE(refused.Start(args, {{"CAIRN_AUTH_TOKEN_FILE", ""}}));
+    EXPECT_NE(refused.error().find("1 live clone(s)"), std::string::npos) << refused.error();
+    EXPECT_NE(refused.error().find("--backup-storage " + src.backups()), std::string::npos)
+        << refused.error();
+  }
+  EXPECT_EQ(Tree(src.dir), before);
+  EXPECT_FALSE(fs::exists(src.dir + "/other-backup"));
+
+  ExpectOk(
+      At(Node{}, {"clone", "drop", "--backup-storage", src.backups(), "--meta-store", cl.meta()}));
+  ServerProcess moved(kCairn, dir_.path().string());
+  ASSERT_TRUE(
+      moved.Start({"--meta-store", src.meta(), "--object-store", src.data(), "--backup-storage",
+                   other, "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"},
+                  {{"CAIRN_AUTH_TOKEN_FILE", ""}}))
+      << moved.error();
+  EXPECT_EQ(moved.Stop(), 0) << moved.log();
+}
+
 TEST_F(CloneTest, CloneOfACloneAndCloneOfAnInstant) {
   Node src = NewNode("src"), c1 = NewNode("c1"), c2 = NewNode("c2"), c3 = NewNode("c3");
   Start(&src);
