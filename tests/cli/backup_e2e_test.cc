@@ -15,16 +15,7 @@ class BackupCliTest : public CliTest {
  protected:
   // Every table's rows, the table list, users and params, as the CLI prints them.
   std::map<std::string, std::string> Dump() {
-    std::map<std::string, std::string> state;
-    RunResult tables = Cairn({"table", "list"});
-    ExpectOk(tables);
-    state["tables"] = tables.out;
-    for (const auto& line : Lines(tables.out)) {
-      std::string name = line.substr(line.find('\t') + 1);
-      RunResult rows = Cairn({"scan", name});
-      ExpectOk(rows);
-      state["table " + name] = rows.out;
-    }
+    std::map<std::string, std::string> state = DumpTables();
     for (auto what : {"user", "param"}) {
       RunResult r = Cairn({what, "list"});
       ExpectOk(r);
@@ -54,18 +45,6 @@ class BackupCliTest : public CliTest {
     ExpectOk(r);
     EXPECT_NE(r.out.find("restored snapshot " + std::to_string(id)), std::string::npos) << r.out;
     StartServer();
-  }
-
-  std::vector<std::string> RestoreArgs(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"restore",
-                                     "--backup-storage",
-                                     "fs://" + data_dir_ + "/backup",
-                                     "--meta-store",
-                                     "sqlite://" + data_dir_ + "/meta.db",
-                                     "--object-store",
-                                     "fs://" + data_dir_ + "/data"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
   }
 };
 

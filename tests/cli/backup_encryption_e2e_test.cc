@@ -84,17 +84,6 @@ class BackupEncryptionTest : public CliTest {
     EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
     return r.err;
   }
-  std::vector<std::string> RestoreArgs(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"restore",
-                                     "--backup-storage",
-                                     "fs://" + data_dir_ + "/backup",
-                                     "--meta-store",
-                                     "sqlite://" + data_dir_ + "/meta.db",
-                                     "--object-store",
-                                     "fs://" + data_dir_ + "/data"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-  }
   void LoseMetaStore() {
     for (auto suffix : {"", "-wal", "-shm"}) fs::remove(data_dir_ + "/meta.db" + suffix);
   }

@@ -79,6 +79,33 @@ class CliTest : public ::testing::Test {
     EXPECT_NE(r.err.find(text), std::string::npos) << r.err;
   }
 
+  // The table list and every table's rows, as the CLI prints them.
+  std::map<std::string, std::string> DumpTables() {
+    std::map<std::string, std::string> state;
+    RunResult tables = Cairn({"table", "list"});
+    ExpectOk(tables);
+    state["tables"] = tables.out;
+    for (const auto& line : Lines(tables.out)) {
+      std::string name = line.substr(line.find('\t') + 1);
+      RunResult rows = Cairn({"scan", name});
+      ExpectOk(rows);
+      state["table " + name] = rows.out;
+    }
+    return state;
+  }
+  // `cairn restore` of the server's data dir (StartServer's --data-dir layout), then `extra`.
+  std::vector<std::string> RestoreArgs(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"restore",
+                                     "--backup-storage",
+                                     "fs://" + data_dir_ + "/backup",
+                                     "--meta-store",
+                                     "sqlite://" + data_dir_ + "/meta.db",
+                                     "--object-store",
+                                     "fs://" + data_dir_ + "/data"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
   TempDir dir_;
   std::string data_dir_ = dir_.Sub("data");
   std::unique_ptr<ServerProcess> server_;

@@ -16,20 +16,6 @@ using nlohmann::json;
 
 class CopyDataCliTest : public CliTest {
  protected:
-  std::map<std::string, std::string> Dump() {
-    std::map<std::string, std::string> state;
-    RunResult tables = Cairn({"table", "list"});
-    ExpectOk(tables);
-    state["tables"] = tables.out;
-    for (const auto& line : Lines(tables.out)) {
-      std::string name = line.substr(line.find('\t') + 1);
-      RunResult rows = Cairn({"scan", name});
-      ExpectOk(rows);
-      state["table " + name] = rows.out;
-    }
-    return state;
-  }
-
   json Backup(std::vector<std::string> extra) {
     std::vector<std::string> args = {"backup", "create", "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -95,7 +81,7 @@ TEST_F(CopyDataCliTest, RestoreFromASelfContainedBackupAfterLosingTheObjectStore
   json ref = Backup({"--remarks", "reference only"});
   EXPECT_EQ(ref["self_contained"], false) << ref;
   EXPECT_EQ(ref["added_bytes"], 0) << ref;
-  auto at_backup = Dump();
+  auto at_backup = DumpTables();
   json full = Backup({"--copy-data"});
   ASSERT_EQ(full["self_contained"], true) << full;
   EXPECT_EQ(full["added_ssts"], full["sst_count"]) << full;
@@ -148,7 +134,7 @@ TEST_F(CopyDataCliTest, RestoreFromASelfContainedBackupAfterLosingTheObjectStore
       std::string::npos)
       << restored.out;
   StartServer();
-  EXPECT_EQ(Dump(), at_backup);
+  EXPECT_EQ(DumpTables(), at_backup);
   // The restored cluster keeps working.
   ExpectOk(Cairn({"put", "t1", "after-restore", "x"}));
   ExpectOk(Cairn({"flush"}));
@@ -212,7 +198,7 @@ TEST_F(CopyDataCliTest, S3BackupStorageCopyAndRestoreRoundTrip) {
   StartServer({"--backup-storage", url});
   ExpectOk(Cairn({"table", "create", "t"}));
   Load("t", 8000, "3");
-  auto at_backup = Dump();
+  auto at_backup = DumpTables();
   json b = Backup({"--copy-data"});
   ASSERT_EQ(b["self_contained"], true) << b;
   json deep =
@@ -223,7 +209,7 @@ TEST_F(CopyDataCliTest, S3BackupStorageCopyAndRestoreRoundTrip) {
   ExpectOk(restored);
   EXPECT_EQ(Files(data_dir_ + "/data/data").size(), b["sst_count"].get<size_t>());
   StartServer({"--backup-storage", url});
-  EXPECT_EQ(Dump(), at_backup);
+  EXPECT_EQ(DumpTables(), at_backup);
 }
 
 }  // namespace
