@@ -86,6 +86,11 @@ TEST(EtcdDeadline, FrozenServerFailsCallsAndTheStoreRecoversWhenItAnswers) {
   ASSERT_FALSE(read.ok());
   ExpectTimedOut(read.status(), endpoint, "2000");
   server.Resume();
+  // Wait until etcd answers again (a loaded machine can take seconds to schedule it), so
+  // what follows tests the recovered store, not the thaw's latency.
+  auto probe = OpenMetaStore(server.url("/frozen?timeout_ms=60000"));
+  ASSERT_TRUE(probe.ok()) << probe.status().ToString();
+  ASSERT_TRUE((*probe)->Snapshot().ok());
 
   // The timed-out txn may have been applied after the thaw; either way the next commit
   // gets the next revision and sees the truth.
