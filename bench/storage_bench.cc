@@ -7,9 +7,13 @@
 //
 //   storage_bench [--keys N] [--reads N] [--runs N] [--checkpoint-ms MS] [--dir DIR]
 //                 [--l0-files N] [--l0-mb MB] [--engines both|cairn]
+//                 [--compactions N] [--versus-compactions M]
 //
 // --l0-files / --l0-mb override cairn's L0 compaction triggers (SSTs, MiB) to compare
-// settings; --engines cairn skips RocksDB (no ratios then).
+// settings; --engines cairn skips RocksDB (no ratios then). --compactions sets cairn's
+// max_background_compactions; --versus-compactions M runs cairn with M compaction
+// threads in RocksDB's place (same runs, alternating), so the ratios are N over M.
+// The fill's process CPU seconds (getrusage: every thread) are printed with its wall.
 //
 // cairn runs on sqlite://DIR/<run>/cairn/meta.db + fs://DIR/<run>/cairn/data, RocksDB in
 // DIR/<run>/rocksdb.
@@ -17,6 +21,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -51,6 +56,8 @@ struct Config {
   size_t l0_files = 0;           // 0: cairn's defaults
   uint64_t l0_bytes = 0;
   bool rocksdb = true;
+  int compactions = 0;         // cairn's max_background_compactions; 0: its default
+  int versus_compactions = 0;  // > 0: cairn with this many in RocksDB's place
   std::string dir;
 };
 
@@ -59,6 +66,13 @@ std::string Key(uint64_t i) {
   std::snprintf(buf, sizeof(buf), "%016llx",
                 static_cast<unsigned long long>(i * 0x9E3779B97F4A7C15ull));
   return std::string(buf, 16);
+}
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 double Seconds(const std::function<void()>& fn) {
@@ -77,7 +91,7 @@ std::vector<uint64_t> Shuffled(uint64_t n, uint64_t seed) {
 }
 
 struct Result3 {
-  double fill_s = 0, read_s = 0, scan_s = 0;
+  double fill_s = 0, fill_cpu_s = 0, read_s = 0, scan_s = 0;
   uint64_t scanned = 0;
   double write_amp = 0;
 };
@@ -92,8 +106,9 @@ uint64_t DirBytes(const std::string& dir) {
   return bytes;
 }
 
-Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<uint64_t>& order) {
-  std::string root = dir + "/cairn";
+Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<uint64_t>& order,
+                 int compactions) {
+  std::string root = dir + "/cairn" + std::to_string(compactions);
   std::filesystem::create_directories(root + "/data");
   auto meta = OpenMetaStore("sqlite://" + root + "/meta.db");
   if (!meta.ok()) Die(meta.status().ToString());
@@ -106,6 +121,7 @@ Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<ui
   options.checkpoint_interval_ms = cfg.checkpoint_ms;
   if (cfg.l0_files) options.level0_compaction_trigger = cfg.l0_files;
   if (cfg.l0_bytes) options.level0_compaction_bytes = cfg.l0_bytes;
+  if (compactions > 0) options.max_background_compactions = compactions;
   auto opened = Cluster::Open(&writer, objects->get(), options);
   if (!opened.ok()) Die(opened.status().ToString());
   Cluster* c = opened->get();
@@ -116,6 +132,7 @@ Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<ui
   Result3 r;
   Random rnd(1);
   std::string value = rnd.Bytes(kValueSize);
+  double cpu = CpuSeconds();
   r.fill_s = Seconds([&] {
     WriteBatch batch;
     for (uint64_t i : order) {
@@ -132,6 +149,7 @@ Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<ui
     }
     if (auto e = c->Flush(); !e.ok()) Die(e.status().ToString());
   });
+  r.fill_cpu_s = CpuSeconds() - cpu;
   auto random_reads = [&](uint64_t n) {
     for (uint64_t i = 0; i < n; ++i) {
       auto v = c->Get(t, Key(rnd.Uniform(cfg.keys)));
@@ -156,8 +174,9 @@ Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<ui
               static_cast<unsigned long long>(stats.write_stops),
               static_cast<unsigned long long>(stats.writes_refused));
   std::printf(
-      "  cairn: %llu checkpoints, %llu compactions (%llu trivial moves), levels (SSTs/MiB):",
-      static_cast<unsigned long long>(stats.checkpoints),
+      "  cairn (%d compaction threads): %llu checkpoints, %llu compactions (%llu trivial "
+      "moves), levels (SSTs/MiB):",
+      compactions, static_cast<unsigned long long>(stats.checkpoints),
       static_cast<unsigned long long>(stats.compactions),
       static_cast<unsigned long long>(stats.trivial_moves));
   for (const LevelStats& l : stats.levels) {
@@ -190,6 +209,7 @@ Result3 RunRocksDb(const Config& cfg, const std::string& dir, const std::vector<
   Result3 r;
   Random rnd(1);
   std::string value = rnd.Bytes(kValueSize);
+  double cpu = CpuSeconds();
   r.fill_s = Seconds([&] {
     for (uint64_t i : order) {
       value[i % kValueSize] = static_cast<char>('a' + i % 26);
@@ -197,6 +217,7 @@ Result3 RunRocksDb(const Config& cfg, const std::string& dir, const std::vector<
     }
     if (auto st = db->Flush(rocksdb::FlushOptions()); !st.ok()) Die(st.ToString());
   });
+  r.fill_cpu_s = CpuSeconds() - cpu;
   auto random_reads = [&](uint64_t n) {
     std::string v;
     for (uint64_t i = 0; i < n; ++i) {
@@ -231,13 +252,14 @@ double Median(std::vector<double> v) {
 
 // Medians over the runs of ops/s (or, with `lower_is_better`, of the value itself).
 void Report(const char* name, const std::vector<Result3>& cairn, const std::vector<Result3>& rocks,
-            const std::function<double(const Result3&)>& metric, bool lower_is_better) {
+            const std::function<double(const Result3&)>& metric, bool lower_is_better,
+            const std::pair<std::string, std::string>& names) {
   std::vector<double> a, b;
   for (const auto& r : cairn) a.push_back(metric(r));
   for (const auto& r : rocks) b.push_back(metric(r));
   double ma = Median(a), mb = Median(b);
   std::printf("%-11s %14.2f %14.2f %8.2f%s\n", name, ma, mb, lower_is_better ? mb / ma : ma / mb,
-              lower_is_better ? "  (rocksdb/cairn)" : "");
+              lower_is_better ? ("  (" + names.second + "/" + names.first + ")").c_str() : "");
 }
 
 }  // namespace
@@ -261,13 +283,18 @@ int main(int argc, char** argv) {
       cfg.l0_files = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (flag == "--l0-mb") {
       cfg.l0_bytes = std::strtoull(argv[i + 1], nullptr, 10) << 20;
+    } else if (flag == "--compactions") {
+      cfg.compactions = std::max(1, std::atoi(argv[i + 1]));
+    } else if (flag == "--versus-compactions") {
+      cfg.versus_compactions = std::max(1, std::atoi(argv[i + 1]));
     } else if (flag == "--engines" &&
                (std::string(argv[i + 1]) == "both" || std::string(argv[i + 1]) == "cairn")) {
       cfg.rocksdb = std::string(argv[i + 1]) == "both";
     } else {
       std::fprintf(stderr,
                    "usage: storage_bench [--keys N] [--reads N] [--runs N] [--checkpoint-ms MS] "
-                   "[--dir DIR] [--l0-files N] [--l0-mb MB] [--engines both|cairn]\n");
+                   "[--dir DIR] [--l0-files N] [--l0-mb MB] [--engines both|cairn] "
+                   "[--compactions N] [--versus-compactions M]\n");
       return 2;
     }
   }
@@ -278,13 +305,23 @@ int main(int argc, char** argv) {
     cfg.dir = tmpl;
   }
   auto order = cairn::Shuffled(cfg.keys, 42);
+  auto cairn_name = [](int n) {
+    return n ? "cairn(" + std::to_string(n) + ")" : std::string("cairn");
+  };
+  std::pair<std::string, std::string> names = {
+      cairn_name(cfg.compactions),
+      cfg.versus_compactions ? cairn_name(cfg.versus_compactions) : "rocksdb"};
   std::vector<cairn::Result3> cairn_r, rocks_r;
   for (int run = 0; run < cfg.runs; ++run) {
     std::string dir = cfg.dir + "/run" + std::to_string(run);
     std::filesystem::create_directories(dir);
-    auto one_cairn = [&] { cairn_r.push_back(cairn::RunCairn(cfg, dir, order)); };
+    auto one_cairn = [&] { cairn_r.push_back(cairn::RunCairn(cfg, dir, order, cfg.compactions)); };
     auto one_rocks = [&] {
-      rocks_r.push_back(cfg.rocksdb ? cairn::RunRocksDb(cfg, dir, order) : cairn::Result3{});
+      if (cfg.versus_compactions) {
+        rocks_r.push_back(cairn::RunCairn(cfg, dir, order, cfg.versus_compactions));
+      } else {
+        rocks_r.push_back(cfg.rocksdb ? cairn::RunRocksDb(cfg, dir, order) : cairn::Result3{});
+      }
     };
     if (run % 2 == 0) {
       one_cairn();
@@ -295,11 +332,13 @@ int main(int argc, char** argv) {
     }
     const auto &c = cairn_r.back(), &r = rocks_r.back();
     std::printf(
-        "run %d: fill %.0f / %.0f ops/s, read %.0f / %.0f, scan %.0f / %.0f, write amp %.2f / "
-        "%.2f (cairn / rocksdb)\n",
-        run + 1, cfg.keys / c.fill_s, cfg.keys / r.fill_s, cfg.reads / c.read_s,
-        cfg.reads / r.read_s, c.scanned / c.scan_s, r.scanned / r.scan_s, c.write_amp, r.write_amp);
-    if (c.scanned != cfg.keys || (cfg.rocksdb && r.scanned != cfg.keys)) {
+        "run %d: fill %.0f / %.0f ops/s (wall %.1f / %.1f s, cpu %.1f / %.1f s), read %.0f / "
+        "%.0f, scan %.0f / %.0f, write amp %.2f / %.2f (%s / %s)\n",
+        run + 1, cfg.keys / c.fill_s, cfg.keys / r.fill_s, c.fill_s, r.fill_s, c.fill_cpu_s,
+        r.fill_cpu_s, cfg.reads / c.read_s, cfg.reads / r.read_s, c.scanned / c.scan_s,
+        r.scanned / r.scan_s, c.write_amp, r.write_amp, names.first.c_str(), names.second.c_str());
+    if (c.scanned != cfg.keys ||
+        ((cfg.rocksdb || cfg.versus_compactions) && r.scanned != cfg.keys)) {
       cairn::Die("scan count mismatch");
     }
     std::filesystem::remove_all(dir);
@@ -307,16 +346,20 @@ int main(int argc, char** argv) {
   std::printf("%llu keys (16 B) x %zu B values, %llu random reads, medians of %d runs\n",
               static_cast<unsigned long long>(cfg.keys), cairn::kValueSize,
               static_cast<unsigned long long>(cfg.reads), cfg.runs);
-  std::printf("%-11s %14s %14s %8s\n", "benchmark", "cairn", "rocksdb", "ratio");
+  std::printf("%-11s %14s %14s %8s\n", "benchmark", names.first.c_str(), names.second.c_str(),
+              "ratio");
   uint64_t keys = cfg.keys, reads = cfg.reads;
   cairn::Report(
-      "fillrandom", cairn_r, rocks_r, [&](const auto& r) { return keys / r.fill_s; }, false);
+      "fillrandom", cairn_r, rocks_r, [&](const auto& r) { return keys / r.fill_s; }, false, names);
   cairn::Report(
-      "readrandom", cairn_r, rocks_r, [&](const auto& r) { return reads / r.read_s; }, false);
+      "fill-cpu-s", cairn_r, rocks_r, [](const auto& r) { return r.fill_cpu_s; }, true, names);
   cairn::Report(
-      "scan", cairn_r, rocks_r, [&](const auto& r) { return r.scanned / r.scan_s; }, false);
+      "readrandom", cairn_r, rocks_r, [&](const auto& r) { return reads / r.read_s; }, false,
+      names);
   cairn::Report(
-      "write-amp", cairn_r, rocks_r, [](const auto& r) { return r.write_amp; }, true);
+      "scan", cairn_r, rocks_r, [&](const auto& r) { return r.scanned / r.scan_s; }, false, names);
+  cairn::Report(
+      "write-amp", cairn_r, rocks_r, [](const auto& r) { return r.write_amp; }, true, names);
   if (temp) std::filesystem::remove_all(cfg.dir);
   return 0;
 }

@@ -2,6 +2,7 @@
 //              [--object-store URL] [--backup-storage URL] [--config FILE]
 //              [--auth-token-file F] [--log-level L] [--lease-ttl DURATION]
 //              [--max-changelog-backlog N] [--shutdown-grace DURATION]
+//              [--max-background-compactions N]
 //              [--tls-cert F --tls-key F [--tls-ca F]] [--allow-core-dumps]
 //              [--backup-encryption-key-file F]...
 #include "cli/backup_key_option.h"
@@ -38,6 +39,9 @@ void RegisterServerCommand(CLI::App& app, const GlobalOptions& global, Action* a
   cmd->add_option("--shutdown-grace", f.shutdown_grace,
                   "at SIGTERM, how long in-flight RPCs may run before blocked writes fail "
                   "(default 30s; the process exits at most 10s later)");
+  cmd->add_option("--max-background-compactions", f.max_background_compactions,
+                  "compaction threads: compactions of disjoint key ranges run concurrently "
+                  "(default 2, 1 to 64)");
   cmd->add_option("--tls-cert", f.tls_cert_file, "PEM certificate chain: serve TLS");
   cmd->add_option("--tls-key", f.tls_key_file, "PEM private key of --tls-cert");
   cmd->add_option("--tls-ca", f.tls_ca_file,

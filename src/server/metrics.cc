@@ -43,6 +43,8 @@ std::string Metrics::Render(const ClusterStats& s, uint64_t changelog_seq) {
     out += fmt::format("cairn_sst_bytes{{level=\"{}\"}} {}\n", l.level, l.bytes);
   }
   Single(&out, "cairn_compactions_total", "counter", "compactions committed", s.compactions);
+  Single(&out, "cairn_compactions_running", "gauge",
+         "compactions running now (at most --max-background-compactions)", s.compactions_running);
   Single(&out, "cairn_checkpoint_failures_total", "counter", "failed checkpoint attempts",
          s.checkpoint_failures.total);
   Single(&out, "cairn_checkpoint_failing", "gauge", "checkpoint attempts failed in a row",

@@ -235,6 +235,7 @@ Status Server::Open(const ServerOptions& options) {
   CAIRN_RETURN_IF_ERROR(RecordBackupStorage(params_.get(), options.backup_storage));
   CAIRN_ASSIGN_OR_RETURN(ClusterOptions cluster_options, ClusterOptionsFromParams(params_.get()));
   cluster_options.clock = clock_;
+  cluster_options.max_background_compactions = options.background_compactions;
   AddCloneHooks(&cluster_options);
   auto cluster = Cluster::Open(writer_.get(), objects_.get(), cluster_options);
   if (!cluster.ok()) return cluster.status().WithContext("cannot open cluster");

@@ -24,6 +24,7 @@ std::map<std::string, std::string ServerOptions::*> Fields() {
           {"lease_ttl", &ServerOptions::lease_ttl},
           {"max_changelog_backlog", &ServerOptions::max_changelog_backlog},
           {"shutdown_grace", &ServerOptions::shutdown_grace},
+          {"max_background_compactions", &ServerOptions::max_background_compactions},
           {"tls_cert", &ServerOptions::tls_cert_file},
           {"tls_key", &ServerOptions::tls_key_file},
           {"tls_ca", &ServerOptions::tls_ca_file},
@@ -67,6 +68,19 @@ Result<uint64_t> ResolveBacklog(const std::string& text) {
                                    "': expected a number of changelog records (0 = no limit)");
   }
   return records;
+}
+
+Result<int> ResolveBackgroundCompactions(const std::string& text) {
+  if (text.empty()) return kDefaultBackgroundCompactions;
+  int threads = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), threads);
+  if (ec != std::errc() || end != text.data() + text.size() || threads < 1 ||
+      threads > kMaxBackgroundCompactions) {
+    return Status::InvalidArgument("--max-background-compactions '" + text +
+                                   "': expected a number of compaction threads, 1 to " +
+                                   std::to_string(kMaxBackgroundCompactions));
+  }
+  return threads;
 }
 
 Status CheckTlsFiles(const ServerOptions& options) {
@@ -149,6 +163,8 @@ Result<ServerOptions> ResolveServerOptions(ServerOptions options) {
   CAIRN_ASSIGN_OR_RETURN(options.max_changelog_backlog_records,
                          ResolveBacklog(options.max_changelog_backlog));
   CAIRN_ASSIGN_OR_RETURN(options.shutdown_grace_ms, ResolveShutdownGrace(options.shutdown_grace));
+  CAIRN_ASSIGN_OR_RETURN(options.background_compactions,
+                         ResolveBackgroundCompactions(options.max_background_compactions));
   CAIRN_RETURN_IF_ERROR(CheckTlsFiles(options));
   std::string host;
   int port = 0;

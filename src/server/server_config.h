@@ -25,6 +25,8 @@ struct ServerOptions {
   std::string max_changelog_backlog;
   // How long in-flight RPCs get at shutdown before blocked writes are failed.
   std::string shutdown_grace;
+  // Compaction threads of the storage engine (decimal, 1 to kMaxBackgroundCompactions).
+  std::string max_background_compactions;
   // TLS for the gRPC and HTTP listeners: PEM certificate chain and private key (both or
   // neither); with tls_ca_file, clients must present a certificate signed by that CA.
   std::string tls_cert_file;
@@ -39,6 +41,7 @@ struct ServerOptions {
   int64_t lease_ttl_ms = 0;
   uint64_t max_changelog_backlog_records = 0;
   int64_t shutdown_grace_ms = 0;
+  int background_compactions = 0;  // from max_background_compactions
   // --allow-core-dumps (debugging; not a config key): keep the process dumpable.
   bool allow_core_dumps = false;
 };
@@ -50,6 +53,9 @@ inline constexpr int64_t kMaxLeaseTtlMs = 3'600'000;
 // About a day of checkpoints at the default 1 s interval; docs/server.md.
 inline constexpr uint64_t kDefaultMaxChangelogBacklog = 100'000;
 
+inline constexpr int kDefaultBackgroundCompactions = 2;
+inline constexpr int kMaxBackgroundCompactions = 64;
+
 inline constexpr int64_t kDefaultShutdownGraceMs = 30'000;
 inline constexpr int64_t kMaxShutdownGraceMs = 600'000;
 
@@ -58,7 +64,7 @@ inline constexpr const char* kDefaultHttpListen = "127.0.0.1:7601";
 
 // Reads a TOML config file. Keys: data_dir, listen, http_listen, meta_store,
 // object_store, backup_storage, auth_token_file, log_level, lease_ttl,
-// max_changelog_backlog, shutdown_grace, tls_cert, tls_key, tls_ca,
+// max_changelog_backlog, shutdown_grace, max_background_compactions, tls_cert, tls_key, tls_ca,
 // backup_encryption_key_file (a comma list) (all strings).
 // Unknown keys and parse errors are InvalidArgument naming the file and line.
 Result<ServerOptions> ReadConfigFile(const std::string& path);
@@ -70,7 +76,8 @@ ServerOptions MergeOptions(const ServerOptions& file, const ServerOptions& flags
 // the lease TTL (lease_ttl_ms) and the backlog limit. InvalidArgument when neither
 // data_dir nor both store URLs are given, lease_ttl is not a duration in [1s, 1h],
 // max_changelog_backlog is not a decimal number, shutdown_grace is not a duration in
-// [0s, 10m], only one of tls_cert_file and tls_key_file is set, or tls_ca_file is set
+// [0s, 10m], max_background_compactions is not a number in [1, 64], only one of
+// tls_cert_file and tls_key_file is set, or tls_ca_file is set
 // without them.
 Result<ServerOptions> ResolveServerOptions(ServerOptions options);
 

@@ -50,6 +50,7 @@ void Simulation::Setup() {
       {"drop-user", 1, &Simulation::ActDropUser},
       {"set-param", 2, &Simulation::ActSetParam},
       {"compact", 4, &Simulation::ActCompact},
+      {"compact-pending", 2, &Simulation::ActCompactPending},
       {"vacuum", 3, &Simulation::ActVacuum},
       {"full-vacuum", 2, &Simulation::ActFullVacuum},
       {"backup-create", 4, &Simulation::ActBackupCreate},

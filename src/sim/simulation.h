@@ -111,6 +111,7 @@ class Simulation {
   void ActDropUser();
   void ActSetParam();
   void ActCompact();
+  void ActCompactPending();  // the background path: PickAuto through the reservations
   void ActVacuum();
   void ActFullVacuum();
   void ActBackupCreate();

@@ -213,6 +213,13 @@ void Simulation::ActCompact() {
   if (!compacted.ok() && Contains(records, kCompaction)) engine_may_lag_ = true;
 }
 
+void Simulation::ActCompactPending() {
+  Status compacted = server_->cluster()->CompactPending();
+  Note("compact-pending: " + Outcome(compacted));
+  auto records = Observe(kAllocObject | kCompaction, "compact-pending");
+  if (!compacted.ok() && Contains(records, kCompaction)) engine_may_lag_ = true;
+}
+
 void Simulation::Vacuum(bool full) {
   UpdateWindowFloor();
   VacuumOptions options;

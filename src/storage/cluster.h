@@ -53,6 +53,9 @@ struct ClusterOptions {
   uint64_t level0_compaction_bytes = 0;
   uint64_t max_bytes_for_level_base = 256ull << 20;
   double level_size_multiplier = 10;
+  // Compaction threads (docs/storage.md, "Concurrent compactions"): compactions of
+  // disjoint key ranges run concurrently, at most one out of L0; values < 1 mean 1.
+  int max_background_compactions = 2;
   // Write backpressure (docs/storage.md, "Backpressure").
   WriteStallOptions write_stall;
   // Start the checkpoint and compaction threads. Tests that drive everything by hand
@@ -157,7 +160,8 @@ struct ClusterStats {
   uint64_t checkpoints = 0;
   double last_checkpoint_ms = 0;
   uint64_t compactions = 0;
-  uint64_t trivial_moves = 0;  // compactions that only changed SSTs' levels
+  uint64_t trivial_moves = 0;        // compactions that only changed SSTs' levels
+  uint64_t compactions_running = 0;  // now (ClusterOptions::max_background_compactions)
   uint64_t vacuum_deleted = 0;
   uint64_t open_tables = 0;  // TableReaders cached (ClusterOptions::max_open_tables)
   // Backpressure (docs/storage.md): the current stall (0 none, 1 slowdown, 2 stop), how
@@ -209,10 +213,12 @@ class Cluster {
   // Checkpoint now: seal the memtable, upload SSTs, commit. Returns the committed epoch.
   virtual Result<uint64_t> Flush() = 0;
   // A full compaction (tests and `cairn compact`): merges every SST through the MVCC GC
-  // into the bottom level, in commits that each fit the meta store's limits.
+  // into the bottom level, in commits that each fit the meta store's limits. Runs alone:
+  // waits for the running compactions, and no other starts until it ends.
   virtual Status Compact() = 0;
-  // Runs the compactions the level sizing asks for (what the background thread does)
-  // until none is pending; for tests and benchmarks that drive the engine by hand.
+  // Runs the compactions the level sizing asks for (what the background threads do)
+  // until none is pending that a running compaction does not block (docs/storage.md,
+  // "Concurrent compactions"); for tests and benchmarks that drive the engine by hand.
   virtual Status CompactPending() = 0;
   virtual Result<VacuumReport> Vacuum(const VacuumOptions& options) = 0;
 

@@ -1,5 +1,6 @@
-// Compaction (docs/storage.md, "Levels" and "Picking"): leveled, with MVCC garbage
-// collection; CompactionPicker chooses the inputs, this runs and commits them.
+// Compaction (docs/storage.md, "Levels", "Picking" and "Concurrent compactions"):
+// leveled, with MVCC garbage collection; CompactionPicker chooses the inputs,
+// CompactionReservations keeps concurrent ones disjoint, this runs and commits them.
 #include <algorithm>
 #include <thread>
 
@@ -18,12 +19,21 @@ CompactionPicker ClusterImpl::Picker() const {
 }
 
 Status ClusterImpl::Compact() {
-  std::set<uint64_t> rewritten;
-  for (;;) {
-    bool did_work = false;
-    CAIRN_RETURN_IF_ERROR(CompactOnce(&rewritten, &did_work));
-    if (!did_work) return Status::OK();
+  std::lock_guard full(full_compaction_mu_);
+  {
+    std::unique_lock lock(reservations_mu_);
+    full_compaction_ = true;  // no background compaction starts from here on
+    compactions_idle_cv_.wait(lock, [&] { return reservations_.running() == 0; });
   }
+  std::set<uint64_t> rewritten;
+  Status s;
+  for (bool did_work = true; s.ok() && did_work;) s = CompactOnce(&rewritten, &did_work);
+  {
+    std::lock_guard lock(reservations_mu_);
+    full_compaction_ = false;
+  }
+  RequestCompaction();  // the background compactions resume
+  return s;
 }
 
 Status ClusterImpl::CompactPending() {
@@ -34,28 +44,59 @@ Status ClusterImpl::CompactPending() {
   }
 }
 
+void ClusterImpl::RequestCompaction() {
+  {
+    std::lock_guard lock(mu_);
+    compaction_requested_ = true;
+  }
+  compaction_cv_.notify_all();
+}
+
 Status ClusterImpl::CompactOnce(std::set<uint64_t>* rewritten, bool* did_work) {
-  std::lock_guard compaction(compaction_mu_);
   *did_work = false;
   std::shared_ptr<const Version> version;
   Catalog catalog;
   uint64_t committed = 0;
+  std::optional<Compaction> picked;
+  CompactionReservations::Token token = 0;
   {
-    std::lock_guard lock(mu_);
-    version = version_;
-    catalog = catalog_;
-    committed = committed_epoch_;
+    // Compactions are released after their commit installed the version, so the one
+    // taken here has every released compaction's result: nothing picked is gone.
+    std::lock_guard reserve(reservations_mu_);
+    if (!rewritten && full_compaction_) return Status::OK();
+    {
+      std::lock_guard lock(mu_);
+      version = version_;
+      catalog = catalog_;
+      committed = committed_epoch_;
+    }
+    CompactionPicker picker = Picker();
+    CAIRN_ASSIGN_OR_RETURN(picked, rewritten ? picker.PickFull(*version, *rewritten)
+                                             : picker.PickAuto(*version, &reservations_));
+    if (!picked) return Status::OK();
+    token = reservations_.Reserve(*picked);
   }
-  CompactionPicker picker = Picker();
-  CAIRN_ASSIGN_OR_RETURN(
-      std::optional<Compaction> picked,
-      rewritten ? picker.PickFull(*version, *rewritten) : picker.PickAuto(*version));
-  if (!picked) return Status::OK();
+  if (!rewritten) RequestCompaction();  // another thread may find a disjoint one
+  Status s = RunPicked(*picked, version, catalog, committed, rewritten);
+  {
+    std::lock_guard reserve(reservations_mu_);
+    reservations_.Release(token);  // on failure too: its inputs are free again
+  }
+  compactions_idle_cv_.notify_all();
+  if (!rewritten) RequestCompaction();  // what this one blocked may start now
+  CAIRN_RETURN_IF_ERROR(s);
+  *did_work = true;
+  return Status::OK();
+}
+
+Status ClusterImpl::RunPicked(const Compaction& c, const std::shared_ptr<const Version>& version,
+                              const Catalog& catalog, uint64_t committed,
+                              std::set<uint64_t>* rewritten) {
   VersionEdit edit;
-  if (picked->trivial_move) {
-    edit = TrivialMove(*picked);
+  if (c.trivial_move) {
+    edit = TrivialMove(c);
   } else {
-    CAIRN_ASSIGN_OR_RETURN(edit, RunCompaction(*picked, version, catalog, committed));
+    CAIRN_ASSIGN_OR_RETURN(edit, RunCompaction(c, version, catalog, committed));
   }
   CAIRN_RETURN_IF_ERROR(CommitEdit(edit, 0));
   // A moved SST is not rewritten: a full compaction's bottom pass still rewrites it.
@@ -64,8 +105,7 @@ Status ClusterImpl::CompactOnce(std::set<uint64_t>* rewritten, bool* did_work) {
   }
   std::lock_guard lock(mu_);
   stats_.compactions++;
-  if (picked->trivial_move) stats_.trivial_moves++;
-  *did_work = true;
+  if (c.trivial_move) stats_.trivial_moves++;
   return Status::OK();
 }
 

@@ -82,7 +82,9 @@ Status ClusterImpl::Init() {
   }
   if (options_.background_threads) {
     checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
-    compaction_thread_ = std::thread([this] { CompactionLoop(); });
+    for (int i = 0; i < std::max(1, options_.max_background_compactions); ++i) {
+      compaction_threads_.emplace_back([this] { CompactionLoop(); });
+    }
   }
   return Status::OK();
 }
@@ -447,15 +449,17 @@ void ClusterImpl::CompactionLoop() {
     bool did_work = true;
     while (did_work) {
       Status s = CompactOnce(/*rewritten=*/nullptr, &did_work);
-      if (s.ok()) {
-        compaction_failures_.Succeeded();
-      } else {
+      // Only a committed compaction ends a failure streak: with several threads, one
+      // that finds nothing to do says nothing about another one's failing compaction.
+      if (!s.ok()) {
         compaction_failures_.Failed(s);  // logs at most once a minute
+      } else if (did_work) {
+        compaction_failures_.Succeeded();
       }
       std::unique_lock check(mu_);
       if (closing_) break;
       if (s.ok()) {
-        compaction_backoff_.Succeeded();
+        if (did_work) compaction_backoff_.Succeeded();
         continue;
       }
       auto delay = std::chrono::milliseconds(compaction_backoff_.Failed());
@@ -468,9 +472,15 @@ void ClusterImpl::CompactionLoop() {
 
 ClusterStats ClusterImpl::Stats() {
   size_t open_tables = tables_.size();  // before mu_: the cache locks mu_ inside its own lock
+  size_t running = 0;
+  {
+    std::lock_guard reserve(reservations_mu_);
+    running = reservations_.running();
+  }
   std::lock_guard lock(mu_);
   ClusterStats stats = stats_;
   stats.open_tables = open_tables;
+  stats.compactions_running = running;
   stats.version_id = header_.version_id;
   stats.committed_epoch = committed_epoch_;
   EpochClockStats clock = meta_->epochs().stats();
@@ -498,7 +508,9 @@ Status ClusterImpl::Close() {
   compaction_cv_.notify_all();
   commit_cv_.notify_all();
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
-  if (compaction_thread_.joinable()) compaction_thread_.join();
+  for (std::thread& t : compaction_threads_) {
+    if (t.joinable()) t.join();
+  }
   // Uncommitted writes die with the process; their epochs no longer bound the stamps
   // of the MetaWriter's later commits.
   std::lock_guard lock(mu_);

@@ -1,7 +1,9 @@
 // ClusterImpl: the engine behind Cluster (docs/storage.md). One mutex (mu_) guards the
 // in-memory state; object-store and meta-store I/O happens outside it, serialised per
-// activity by checkpoint_mu_, compaction_mu_, vacuum_mu_ and ddl_mu_, while
-// version_mu_ serialises the commits that change the version.
+// activity by checkpoint_mu_, vacuum_mu_ and ddl_mu_, while version_mu_ serialises the
+// commits that change the version. Compactions run on max_background_compactions
+// threads, kept disjoint by reservations_ (reservations_mu_, taken before mu_); a full
+// compaction runs alone.
 #pragma once
 
 #include <atomic>
@@ -19,6 +21,7 @@
 #include "storage/catalog.h"
 #include "storage/cluster.h"
 #include "storage/compaction_picker.h"
+#include "storage/compaction_reservations.h"
 #include "storage/level_sizing.h"
 #include "storage/memtable.h"
 #include "storage/meta_loader.h"
@@ -138,10 +141,14 @@ class ClusterImpl final : public Cluster {
 
   // --- compaction and DDL ---
   CompactionPicker Picker() const;
-  // One compaction: picked by score, or, with `rewritten` (a full compaction's SSTs
-  // written so far), the next step of a full compaction. *did_work = false when none
-  // was pending.
+  // One compaction: picked by score among those the running ones admit (reserved until
+  // it commits or fails), or, with `rewritten` (a full compaction's SSTs written so
+  // far), the next step of a full compaction. *did_work = false when none was pending
+  // (or a full compaction runs).
   Status CompactOnce(std::set<uint64_t>* rewritten, bool* did_work);
+  Status RunPicked(const Compaction& c, const std::shared_ptr<const Version>& version,
+                   const Catalog& catalog, uint64_t committed, std::set<uint64_t>* rewritten);
+  void RequestCompaction();  // wakes the compaction threads (mu_ not held)
   // The delta of a trivial move: the inputs at the output level, same objects.
   static VersionEdit TrivialMove(const Compaction& c);
   // Merges the inputs through the MVCC GC into new SSTs; the delta to commit.
@@ -175,7 +182,7 @@ class ClusterImpl final : public Cluster {
   sst::BlockCache block_cache_;
 
   std::mutex checkpoint_mu_;
-  std::mutex compaction_mu_;
+  std::mutex full_compaction_mu_;  // one Compact() at a time
   std::mutex vacuum_mu_;
   std::mutex ddl_mu_;
   std::mutex version_mu_;
@@ -215,8 +222,15 @@ class ClusterImpl final : public Cluster {
   RetryBackoff checkpoint_backoff_;
   RetryBackoff compaction_backoff_;
 
+  // The running compactions and whether a full compaction runs or waits for them to
+  // end (then no other starts); before mu_ in lock order.
+  std::mutex reservations_mu_;
+  std::condition_variable compactions_idle_cv_;  // a compaction ended
+  CompactionReservations reservations_;
+  bool full_compaction_ = false;
+
   std::thread checkpoint_thread_;
-  std::thread compaction_thread_;
+  std::vector<std::thread> compaction_threads_;  // max_background_compactions
 };
 
 }  // namespace cairn

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sst/internal_key.h"
+#include "storage/compaction_reservations.h"
 
 namespace cairn {
 namespace {
@@ -38,6 +39,10 @@ Compaction WithOverlap(const Version& v, int level, std::vector<SstRef> upper) {
   return c;
 }
 
+bool Admitted(const CompactionReservations* running, const Compaction& c) {
+  return !running || running->Admits(c);
+}
+
 bool UserRangesOverlap(const SstMeta& a, const SstMeta& b) {
   return sst::UserPart(a.smallest_key) <= sst::UserPart(b.largest_key) &&
          sst::UserPart(b.smallest_key) <= sst::UserPart(a.largest_key);
@@ -59,7 +64,8 @@ CommitCost CompactionPicker::Cost(const Compaction& c) const {
                         : CommitBudget::Estimate(c.inputs, target_bytes_);
 }
 
-std::optional<Compaction> CompactionPicker::MoveLevel0(const Version& v) const {
+std::optional<Compaction> CompactionPicker::MoveLevel0(
+    const Version& v, const CompactionReservations* running) const {
   const auto& l0 = v.level(0);  // newest first
   Compaction c;
   c.level = 0;
@@ -72,7 +78,7 @@ std::optional<Compaction> CompactionPicker::MoveLevel0(const Version& v) const {
     for (const SstRef& taken : c.inputs) free = free && !UserRangesOverlap(*taken, f);
     if (!free) break;
     c.inputs.push_back(*it);
-    if (!budget_.Fits(Cost(c))) {
+    if (!budget_.Fits(Cost(c)) || !Admitted(running, c)) {
       c.inputs.pop_back();
       break;
     }
@@ -89,21 +95,24 @@ std::optional<Compaction> CompactionPicker::MoveLevel0(const Version& v) const {
   return c;
 }
 
-Result<Compaction> CompactionPicker::PickLevel0(const Version& v) const {
-  if (auto move = MoveLevel0(v)) return std::move(*move);
+Result<std::optional<Compaction>> CompactionPicker::PickLevel0(
+    const Version& v, const CompactionReservations* running) const {
+  if (auto move = MoveLevel0(v, running)) return move;
   const auto& l0 = v.level(0);  // newest first
   std::optional<Compaction> best;
   std::vector<SstRef> upper;
   for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
     upper.push_back(*it);
     Compaction c = WithOverlap(v, 0, upper);
+    // Taking more only widens the range: stop at the first one not admitted.
+    if (!Admitted(running, c)) break;
     if (!budget_.Fits(Cost(c))) {
       if (!best) return TooLarge(**it, 0, c.inputs.size() - 1);
       break;
     }
     best = std::move(c);
   }
-  return std::move(*best);
+  return best;
 }
 
 Result<Compaction> CompactionPicker::PickRun(const Version& v, int level,
@@ -124,14 +133,16 @@ Result<Compaction> CompactionPicker::PickRun(const Version& v, int level,
   return std::move(*best);
 }
 
-Result<std::optional<Compaction>> CompactionPicker::PickByOverlap(const Version& v,
-                                                                  int level) const {
+Result<std::optional<Compaction>> CompactionPicker::PickByOverlap(
+    const Version& v, int level, const CompactionReservations* running) const {
   std::optional<Compaction> best;
   double best_ratio = 0;
   size_t smallest_overlap = SIZE_MAX;
   const SstMeta* smallest_file = nullptr;
   for (const SstRef& f : v.level(level)) {
+    if (running && running->Holds(f->object_id)) continue;
     Compaction c = WithOverlap(v, level, {f});
+    if (!Admitted(running, c)) continue;
     if (!budget_.Fits(Cost(c))) {
       if (c.inputs.size() < smallest_overlap) {
         smallest_overlap = c.inputs.size();
@@ -152,7 +163,8 @@ Result<std::optional<Compaction>> CompactionPicker::PickByOverlap(const Version&
   return best;
 }
 
-Result<std::optional<Compaction>> CompactionPicker::PickAuto(const Version& v) const {
+Result<std::optional<Compaction>> CompactionPicker::PickAuto(
+    const Version& v, const CompactionReservations* running) const {
   std::vector<std::pair<double, int>> scores;
   for (int level = 0; level < sizing_.last_level(); ++level) {
     double score = sizing_.Score(v, level);
@@ -161,13 +173,7 @@ Result<std::optional<Compaction>> CompactionPicker::PickAuto(const Version& v) c
   std::sort(scores.begin(), scores.end(), std::greater<>());
   Status refused;
   for (const auto& [score, level] : scores) {
-    if (level == 0) {
-      auto c = PickLevel0(v);
-      if (c.ok()) return std::optional<Compaction>(std::move(c).value());
-      refused = c.status();
-      continue;
-    }
-    auto c = PickByOverlap(v, level);
+    auto c = level == 0 ? PickLevel0(v, running) : PickByOverlap(v, level, running);
     if (!c.ok()) {
       refused = c.status();
     } else if (*c) {
@@ -180,10 +186,7 @@ Result<std::optional<Compaction>> CompactionPicker::PickAuto(const Version& v) c
 
 Result<std::optional<Compaction>> CompactionPicker::PickFull(
     const Version& v, const std::set<uint64_t>& rewritten) const {
-  if (!v.level(0).empty()) {
-    CAIRN_ASSIGN_OR_RETURN(Compaction c, PickLevel0(v));
-    return std::optional<Compaction>(std::move(c));
-  }
+  if (!v.level(0).empty()) return PickLevel0(v, /*running=*/nullptr);
   int bottom = std::max(1, v.DeepestLevel());
   for (int level = 1; level < bottom; ++level) {
     if (v.level(level).empty()) continue;

@@ -6,6 +6,11 @@
 // (CommitBudget): the picker takes only inputs whose estimated delta fits. Inputs that
 // overlap nothing at n+1 (and, at L0, nothing among themselves) are a trivial move:
 // they change level by a metadata commit, nothing is rewritten.
+//
+// With `running` (the reservations of the compactions running now), PickAuto picks
+// only a compaction they admit: none of its SSTs held, its key range disjoint from
+// every running one, at most one out of L0 (compaction_reservations.h states the rule
+// and why the MVCC GC stays correct under it). A full compaction runs alone.
 #pragma once
 
 #include <optional>
@@ -18,6 +23,8 @@
 #include "storage/version.h"
 
 namespace cairn {
+
+class CompactionReservations;
 
 struct Compaction {
   int level = 0;         // where the first inputs come from
@@ -36,8 +43,10 @@ class CompactionPicker {
   // Background: a compaction out of the level with the highest score >= 1, or nothing.
   // L1.. pick the SST whose overlap below is smallest relative to its size.
   // FailedPrecondition when some level needs compacting but not even one SST of it fits
-  // one commit together with what it overlaps.
-  Result<std::optional<Compaction>> PickAuto(const Version& v) const;
+  // one commit together with what it overlaps. With `running`, only what it admits:
+  // nothing when every due compaction overlaps a running one.
+  Result<std::optional<Compaction>> PickAuto(const Version& v,
+                                             const CompactionReservations* running = nullptr) const;
 
   // One step of a full compaction that moves every SST to the bottom (the deepest
   // non-empty level, at least L1) and rewrites the bottom SSTs not in `rewritten` once:
@@ -46,18 +55,22 @@ class CompactionPicker {
                                              const std::set<uint64_t>& rewritten) const;
 
  private:
-  // The oldest L0 SSTs, as many as fit, and the L1 SSTs they overlap; a trivial move
-  // of the oldest ones when they overlap neither L1, nor each other, nor a newer L0 SST.
-  Result<Compaction> PickLevel0(const Version& v) const;
-  std::optional<Compaction> MoveLevel0(const Version& v) const;
+  // The oldest L0 SSTs, as many as fit (and `running` admits), and the L1 SSTs they
+  // overlap; a trivial move of the oldest ones when they overlap neither L1, nor each
+  // other, nor a newer L0 SST. Nothing when `running` admits not even the oldest.
+  Result<std::optional<Compaction>> PickLevel0(const Version& v,
+                                               const CompactionReservations* running) const;
+  std::optional<Compaction> MoveLevel0(const Version& v,
+                                       const CompactionReservations* running) const;
   // SSTs of `level` >= 1 starting at `files[first]`, extended to the right while the
   // delta fits, plus what they overlap in level + 1 (a trivial move, extended while it
   // stays one, when files[first] overlaps nothing there).
   Result<Compaction> PickRun(const Version& v, int level, const std::vector<SstRef>& files,
                              size_t first) const;
-  // The one SST of `level` >= 1 with the smallest overlap ratio that fits (a trivial
-  // move when some SST overlaps nothing below).
-  Result<std::optional<Compaction>> PickByOverlap(const Version& v, int level) const;
+  // The one SST of `level` >= 1 with the smallest overlap ratio that fits and `running`
+  // admits (a trivial move when some SST overlaps nothing below).
+  Result<std::optional<Compaction>> PickByOverlap(const Version& v, int level,
+                                                  const CompactionReservations* running) const;
   Status TooLarge(const SstMeta& f, int level, size_t overlapping) const;
   // The estimated commit of `c` (a move's or a merge's).
   CommitCost Cost(const Compaction& c) const;

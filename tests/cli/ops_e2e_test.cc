@@ -249,5 +249,35 @@ TEST_F(OpsTest, LoadBatchesByBytes) {
   EXPECT_EQ(get.out.size(), 4194304u + 1);
 }
 
+TEST_F(OpsTest, MaxBackgroundCompactionsIsAFlagAndAConfigKey) {
+  std::string config = dir_.Sub("cairn.toml");
+  WriteFile(config, "max_background_compactions = \"3\"\n");
+  StartServer({"--config", config});
+  ExpectOk(Cairn({"table", "create", "t"}));
+  for (const char* k : {"a", "b", "c"}) {
+    ExpectOk(Cairn({"put", "t", k, "v"}));
+    ExpectOk(Cairn({"flush"}));
+  }
+  ExpectOk(Cairn({"compact"}));
+  EXPECT_GE(Metric("cairn_compactions_total"), 1);
+  EXPECT_EQ(Metric("cairn_compactions_running"), 0) << "nothing is due after a full compaction";
+  RunResult get = Cairn({"get", "t", "b"});
+  ExpectOk(get);
+  EXPECT_EQ(get.out, "v\n");
+  EXPECT_EQ(server_->Stop(), 0) << server_->log();
+
+  auto server = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {kCairn,    "server",   "--data-dir",
+                                     data_dir_, "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return RunProcess(argv, "", {{"CAIRN_AUTH_TOKEN_FILE", ""}}, 30);
+  };
+  ExpectError(server({"--max-background-compactions", "0"}), "--max-background-compactions '0'");
+  ExpectError(server({"--max-background-compactions", "many"}),
+              "--max-background-compactions 'many'");
+  WriteFile(config, "max_background_compactions = \"65\"\n");
+  ExpectError(server({"--config", config}), "'65': expected a number of compaction threads");
+}
+
 }  // namespace
 }  // namespace cairn::testing

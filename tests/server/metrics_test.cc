@@ -17,6 +17,7 @@ TEST(MetricsTest, RendersClusterStatsAndRpcCounters) {
   stats.checkpoints = 7;
   stats.last_checkpoint_ms = 2.5;
   stats.compactions = 2;
+  stats.compactions_running = 2;
   stats.vacuum_deleted = 4;
   stats.checkpoint_failures = {9, 3, 0, "IOError: x"};
   stats.compaction_failures = {1, 0, 0, ""};
@@ -32,6 +33,7 @@ TEST(MetricsTest, RendersClusterStatsAndRpcCounters) {
                            "cairn_checkpoints_total 7\n",
                            "cairn_checkpoint_last_duration_ms 2.5\n",
                            "cairn_compactions_total 2\n",
+                           "cairn_compactions_running 2\n",
                            "cairn_vacuum_deleted_objects_total 4\n",
                            "cairn_checkpoint_failures_total 9\n",
                            "cairn_checkpoint_failing 3\n",

@@ -32,7 +32,8 @@ TEST(ServerConfigTest, ReadsEveryKey) {
                                       "object_store = \"mem://o\"\nbackup_storage = \"mem://b\"\n"
                                       "auth_token_file = \"/t\"\nlog_level = \"debug\"\n"
                                       "tls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n"
-                                      "tls_ca = \"/ca.pem\"\n"));
+                                      "tls_ca = \"/ca.pem\"\n"
+                                      "max_background_compactions = \"3\"\n"));
   ASSERT_TRUE(options.ok()) << options.status().ToString();
   EXPECT_EQ(options->data_dir, "/d");
   EXPECT_EQ(options->listen, "0.0.0.0:1");
@@ -45,6 +46,7 @@ TEST(ServerConfigTest, ReadsEveryKey) {
   EXPECT_EQ(options->tls_cert_file, "/c.pem");
   EXPECT_EQ(options->tls_key_file, "/k.pem");
   EXPECT_EQ(options->tls_ca_file, "/ca.pem");
+  EXPECT_EQ(options->max_background_compactions, "3");
 }
 
 TEST(ServerConfigTest, ErrorsNameFileAndLine) {
@@ -104,6 +106,26 @@ TEST(ServerConfigTest, MissingStoresAndBadAddressesAreRejected) {
                                                  {&ServerOptions::object_store, "mem://o"}}));
     ASSERT_FALSE(options.ok()) << bad;
     EXPECT_NE(options.status().message().find("--listen"), std::string::npos);
+  }
+}
+
+TEST(ServerConfigTest, BackgroundCompactionsDefaultValueAndBadValues) {
+  auto options = ResolveServerOptions(Options(
+      {{&ServerOptions::meta_store, "mem://m"}, {&ServerOptions::object_store, "mem://o"}}));
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->background_compactions, kDefaultBackgroundCompactions);
+  options = ResolveServerOptions(Options({{&ServerOptions::meta_store, "mem://m"},
+                                          {&ServerOptions::object_store, "mem://o"},
+                                          {&ServerOptions::max_background_compactions, "1"}}));
+  ASSERT_TRUE(options.ok()) << options.status().ToString();
+  EXPECT_EQ(options->background_compactions, 1);
+  for (const char* bad : {"0", "-1", "65", "2x", " 2", "many"}) {
+    auto r = ResolveServerOptions(Options({{&ServerOptions::meta_store, "mem://m"},
+                                           {&ServerOptions::object_store, "mem://o"},
+                                           {&ServerOptions::max_background_compactions, bad}}));
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("--max-background-compactions"), std::string::npos)
+        << r.status().ToString();
   }
 }
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "sst/internal_key.h"
+#include "storage/compaction_reservations.h"
 
 namespace cairn {
 namespace {
@@ -176,6 +177,110 @@ TEST(CompactionPickerTest, FullCompactionMovesARunThatOverlapsNothingBelow) {
   ASSERT_TRUE(step.ok() && *step);
   EXPECT_TRUE((*step)->trivial_move);
   EXPECT_EQ(Ids(**step), (std::set<uint64_t>{10, 11}));
+}
+
+// True when the user-key ranges over all inputs of `a` and `b` overlap.
+bool RangesOverlap(const Compaction& a, const Compaction& b) {
+  auto [alo, ahi] = CompactionRange(a);
+  auto [blo, bhi] = CompactionRange(b);
+  return alo <= bhi && blo <= ahi;
+}
+
+TEST(CompactionPickerTest, ReservationsMakeConcurrentPicksDisjointUntilReleased) {
+  // L1 (target 150) holds 400 bytes: 10 (a..c) overlaps nothing at L2 (a move), 11 (f..h)
+  // overlaps 21, 12 (m..p) overlaps 22, 13 (x..z) overlaps 23 and 24.
+  auto v =
+      *Version::Make(1, {Sst(10, 1, "a", "c", 0), Sst(11, 1, "f", "h", 0), Sst(12, 1, "m", "p", 0),
+                         Sst(13, 1, "x", "z", 0), Sst(21, 2, "g", "g", 0), Sst(22, 2, "n", "q", 0),
+                         Sst(23, 2, "w", "x", 0), Sst(24, 2, "y", "y", 0)});
+  CompactionPicker picker(Sizing(4, 150), 1000, CommitBudget({120, 1 << 20}));
+  CompactionReservations running;
+  std::vector<Compaction> picked;
+  std::vector<CompactionReservations::Token> tokens;
+  for (;;) {
+    auto c = picker.PickAuto(*v, &running);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    if (!*c) break;
+    for (const Compaction& other : picked) {
+      EXPECT_FALSE(RangesOverlap(**c, other)) << "overlapping compactions picked together";
+    }
+    ASSERT_TRUE(running.Admits(**c));
+    tokens.push_back(running.Reserve(**c));
+    picked.push_back(**c);
+  }
+  // Every L1 SST is in exactly one running compaction, each with what it overlaps below.
+  ASSERT_EQ(picked.size(), 4u);
+  EXPECT_EQ(running.running(), 4u);
+  std::set<std::set<uint64_t>> sets;
+  for (const Compaction& c : picked) sets.insert(Ids(c));
+  EXPECT_EQ(sets, (std::set<std::set<uint64_t>>{{10}, {11, 21}, {12, 22}, {13, 23, 24}}));
+  EXPECT_TRUE(picked[0].trivial_move) << "the move is the cheapest, picked first";
+  // Released (success or failure alike), its SSTs are picked again; the others stay held.
+  running.Release(tokens[1]);
+  auto again = picker.PickAuto(*v, &running);
+  ASSERT_TRUE(again.ok() && *again);
+  EXPECT_EQ(Ids(**again), Ids(picked[1]));
+  for (uint64_t id : Ids(picked[1])) EXPECT_FALSE(running.Holds(id));
+  for (uint64_t id : Ids(picked[2])) EXPECT_TRUE(running.Holds(id));
+}
+
+TEST(CompactionPickerTest, ARunningCompactionBlocksOverlappingRangesAtEveryLevel) {
+  // L0 (trigger 1): 1 (b..c), due; L1 (target 150, 300 bytes): 10 (a..c), 11 (m..p),
+  // 12 (x..z); L2: 20 (a..b), 22 (o..o).
+  auto v = *Version::Make(
+      1, {Sst(1, 0, "b", "c", 5), Sst(10, 1, "a", "c", 0), Sst(11, 1, "m", "p", 0),
+          Sst(12, 1, "x", "z", 0), Sst(20, 2, "a", "b", 0), Sst(22, 2, "n", "o", 0)});
+  CompactionPicker picker(Sizing(1, 150), 1000, CommitBudget({120, 1 << 20}));
+  // An L1 -> L2 compaction of 10 and 20 (a..c) runs: L0's SST 1 (b..c) would merge with
+  // 10, so nothing is taken out of L0 and L1 gives a disjoint SST instead.
+  CompactionReservations running;
+  Compaction l1;
+  l1.level = 1;
+  l1.output_level = 2;
+  l1.inputs = {v->Find(10), v->Find(20)};
+  running.Reserve(l1);
+  auto c = picker.PickAuto(*v, &running);
+  ASSERT_TRUE(c.ok() && *c);
+  EXPECT_EQ((*c)->level, 1);
+  EXPECT_FALSE(RangesOverlap(**c, l1));
+  EXPECT_FALSE(Ids(**c).count(1));
+  // L1 (score 300 / 150 = 2) goes before L0 (1 file / trigger 1): with the other L1 SSTs
+  // running, 10 and 20 are picked; then L0's SST 1 overlaps that compaction: nothing.
+  CompactionReservations others;
+  Compaction other_l1;
+  other_l1.level = 1;
+  other_l1.output_level = 2;
+  other_l1.inputs = {v->Find(11), v->Find(22), v->Find(12)};
+  others.Reserve(other_l1);
+  c = picker.PickAuto(*v, &others);
+  ASSERT_TRUE(c.ok() && *c);
+  EXPECT_EQ(Ids(**c), (std::set<uint64_t>{10, 20}));
+  others.Reserve(**c);
+  c = picker.PickAuto(*v, &others);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(*c) << "L0's SST overlaps the running L1 compaction of 10";
+}
+
+TEST(CompactionReservationsTest, AtMostOneCompactionOutOfL0AndHeldSstsAreRefused) {
+  auto v = *Version::Make(1, {Sst(1, 0, "a", "b", 1), Sst(2, 0, "x", "y", 2),
+                              Sst(10, 1, "m", "n", 0), Sst(11, 1, "c", "d", 0)});
+  auto one = [&](int level, std::vector<uint64_t> ids) {
+    Compaction c;
+    c.level = level;
+    c.output_level = level + 1;
+    for (uint64_t id : ids) c.inputs.push_back(v->Find(id));
+    return c;
+  };
+  CompactionReservations running;
+  auto token = running.Reserve(one(0, {1}));
+  EXPECT_FALSE(running.Admits(one(0, {2}))) << "a second L0 compaction, though disjoint";
+  EXPECT_TRUE(running.Admits(one(1, {10})));
+  EXPECT_FALSE(running.Admits(one(1, {11, 1}))) << "holds SST 1";
+  EXPECT_TRUE(running.Admits(one(1, {11})));
+  running.Release(token);
+  EXPECT_EQ(running.running(), 0u);
+  EXPECT_TRUE(running.Admits(one(0, {2})));
+  EXPECT_TRUE(running.Admits(one(0, {1, 2})));
 }
 
 }  // namespace
