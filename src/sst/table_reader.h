@@ -32,6 +32,10 @@ class TableReader : public std::enable_shared_from_this<TableReader> {
   // read once) blocks missing from the cache are read without being inserted, so a
   // compaction does not evict the blocks that reads use.
   std::unique_ptr<Iterator> NewIterator(bool fill_cache = true) const;
+  // A point lookup without an iterator: the first entry >= target into *key and
+  // *value and true; false when every entry is < target. The same entry a Seek of
+  // NewIterator() lands on.
+  Result<bool> SeekFirst(std::string_view target, std::string* key, std::string* value) const;
 
   Result<std::shared_ptr<const Block>> ReadBlock(const BlockHandle& handle,
                                                  bool fill_cache = true) const;
@@ -50,8 +54,14 @@ class TableReader : public std::enable_shared_from_this<TableReader> {
   const uint64_t object_id_;
   BlockCache* const cache_;
   uint64_t file_size_ = 0;
+  struct AlignedFree {
+    void operator()(char* p) const;
+  };
+
   std::shared_ptr<const Block> index_;
-  std::string filter_;
+  // The filter block's contents, 64-byte aligned so a cache-local probe reads one line.
+  std::unique_ptr<char[], AlignedFree> filter_;
+  size_t filter_size_ = 0;
   TableProperties props_;
 };
 
