@@ -39,11 +39,20 @@ Status TableReader::Load() {
     return head.status().WithContext(What());
   }
   file_size_ = head->size;
+  auto file = store_->OpenReader(key_);
+  if (!file.ok()) {
+    if (file.status().IsNotFound()) {
+      return Status::NotFound("SST object " + key_ + " is missing from " +
+                              store_->DescribeForLog());
+    }
+    return file.status().WithContext(What());
+  }
+  file_ = std::move(file).value();
   if (file_size_ < kFooterSize) {
     return Status::Corruption(What() + ": truncated (" + std::to_string(file_size_) + " bytes)");
   }
   CAIRN_ASSIGN_OR_RETURN(std::string footer_bytes,
-                         store_->GetRange(key_, file_size_ - kFooterSize, kFooterSize));
+                         file_->Read(file_size_ - kFooterSize, kFooterSize));
   CAIRN_ASSIGN_OR_RETURN(Footer footer, DecodeFooter(footer_bytes, What()));
 
   // Filter, properties and index are written back to back just before the footer.
@@ -54,8 +63,7 @@ Status TableReader::Load() {
       return Status::Corruption(What() + ": footer points outside the object");
     }
   }
-  CAIRN_ASSIGN_OR_RETURN(std::string meta,
-                         store_->GetRange(key_, meta_begin, meta_end - meta_begin));
+  CAIRN_ASSIGN_OR_RETURN(std::string meta, file_->Read(meta_begin, meta_end - meta_begin));
   if (meta.size() != meta_end - meta_begin) return Status::Corruption(What() + ": truncated");
   auto slice = [&](const BlockHandle& h) {
     return std::string_view(meta).substr(h.offset - meta_begin, h.size + kBlockTrailerSize);
@@ -88,7 +96,7 @@ Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& h
   if (!BlockInside(handle, 0, file_size_ - kFooterSize)) {
     return Status::Corruption(what + ": block handle points outside the object");
   }
-  auto bytes = store_->GetRange(key_, handle.offset, handle.size + kBlockTrailerSize);
+  auto bytes = file_->Read(handle.offset, handle.size + kBlockTrailerSize);
   if (!bytes.ok()) {
     if (bytes.status().IsNotFound()) {
       return Status::NotFound("SST object " + key_ + " is missing from " +
@@ -99,7 +107,7 @@ Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& h
   if (bytes->size() != handle.size + kBlockTrailerSize) {
     return Status::Corruption(what + ": truncated block");
   }
-  CAIRN_ASSIGN_OR_RETURN(std::string raw, DecodeBlock(*bytes, what));
+  CAIRN_ASSIGN_OR_RETURN(std::string raw, DecodeBlock(std::move(bytes).value(), what));
   CAIRN_ASSIGN_OR_RETURN(auto block, Block::Parse(std::move(raw), what));
   if (cache_ && fill_cache) cache_->Insert(object_id_, handle.offset, block);
   return block;

@@ -1,6 +1,8 @@
-// TableReader: an open SST object. Open() costs a Head and two GetRange calls (footer,
-// then filter+properties+index, which are contiguous); data blocks are read by
-// GetRange through the shared BlockCache. Immutable after Open, so thread-safe.
+// TableReader: an open SST object. Open() costs a Head, an OpenReader and two ranged
+// reads (footer, then filter+properties+index, which are contiguous); data blocks are
+// read through the object's ObjectReader and the shared BlockCache. On fs:// the
+// reader holds a file descriptor, so the cluster's TableCache bounds open files. Immutable after
+// Open, so thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +55,7 @@ class TableReader : public std::enable_shared_from_this<TableReader> {
   const std::string key_;
   const uint64_t object_id_;
   BlockCache* const cache_;
+  std::unique_ptr<ObjectReader> file_;  // opened once: fs:// keeps the file open
   uint64_t file_size_ = 0;
   struct AlignedFree {
     void operator()(char* p) const;
