@@ -23,6 +23,39 @@ struct FdCloser {
   ~FdCloser() { close(fd); }
 };
 
+// Bytes [offset, offset+length) of an open file of `size` bytes, clipped to it.
+Result<std::string> PreadRange(int fd, uint64_t size, uint64_t offset, uint64_t length,
+                               const std::string& path) {
+  if (offset >= size) return std::string();
+  std::string out(std::min(length, size - offset), '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = pread(fd, out.data() + done, out.size() - done, offset + done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("read", path, errno);
+    if (n == 0) break;  // objects are replaced, never truncated in place; be safe anyway
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
+  return out;
+}
+
+// An object opened once; its size is fixed at the open (objects are immutable).
+class FsObjectReader final : public ObjectReader {
+ public:
+  FsObjectReader(int fd, uint64_t size, std::string path)
+      : fd_(fd), size_(size), path_(std::move(path)) {}
+  ~FsObjectReader() override { close(fd_); }
+  Result<std::string> Read(uint64_t offset, uint64_t length) override {
+    return PreadRange(fd_, size_, offset, length, path_);
+  }
+
+ private:
+  const int fd_;
+  const uint64_t size_;
+  const std::string path_;
+};
+
 int64_t MtimeMillis(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
 }
@@ -193,6 +226,24 @@ class FsObjectStore final : public ObjectStore {
   }
 
   Result<std::string> Read(std::string_view key, uint64_t offset, uint64_t length) {
+    CAIRN_ASSIGN_OR_RETURN(OpenFile file, Open(key));
+    FdCloser closer{file.fd};
+    return PreadRange(file.fd, file.size, offset, length, file.path);
+  }
+
+  Result<std::unique_ptr<ObjectReader>> OpenReader(std::string_view key) override {
+    CAIRN_ASSIGN_OR_RETURN(OpenFile file, Open(key));
+    return std::unique_ptr<ObjectReader>(
+        std::make_unique<FsObjectReader>(file.fd, file.size, std::move(file.path)));
+  }
+
+  struct OpenFile {
+    int fd;
+    uint64_t size;
+    std::string path;
+  };
+  // Opens a regular file for reading; NotFound (naming the key) when there is none.
+  Result<OpenFile> Open(std::string_view key) {
     CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
     std::string path = PathOf(key);
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -200,23 +251,17 @@ class FsObjectStore final : public ObjectStore {
       if (errno == ENOENT || errno == ENOTDIR) return NotFound(key);
       return ErrnoError("open", path, errno);
     }
-    FdCloser closer{fd};
     struct stat st;
-    if (fstat(fd, &st) != 0) return ErrnoError("stat", path, errno);
-    if (!S_ISREG(st.st_mode)) return NotFound(key);
-    uint64_t size = static_cast<uint64_t>(st.st_size);
-    if (offset >= size) return std::string();
-    std::string out(std::min(length, size - offset), '\0');
-    size_t done = 0;
-    while (done < out.size()) {
-      ssize_t n = pread(fd, out.data() + done, out.size() - done, offset + done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return ErrnoError("read", path, errno);
-      if (n == 0) break;  // objects are replaced, never truncated in place; be safe anyway
-      done += static_cast<size_t>(n);
+    if (fstat(fd, &st) != 0) {
+      int err = errno;
+      close(fd);
+      return ErrnoError("stat", path, err);
     }
-    out.resize(done);
-    return out;
+    if (!S_ISREG(st.st_mode)) {
+      close(fd);
+      return NotFound(key);
+    }
+    return OpenFile{fd, static_cast<uint64_t>(st.st_size), std::move(path)};
   }
 
   const std::string root_;

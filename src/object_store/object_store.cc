@@ -28,7 +28,23 @@ Status ValidateSegments(std::string_view key) {
   return Status::OK();
 }
 
+class GetRangeReader final : public ObjectReader {
+ public:
+  GetRangeReader(ObjectStore* store, std::string_view key) : store_(store), key_(key) {}
+  Result<std::string> Read(uint64_t offset, uint64_t length) override {
+    return store_->GetRange(key_, offset, length);
+  }
+
+ private:
+  ObjectStore* const store_;
+  const std::string key_;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<ObjectReader>> ObjectStore::OpenReader(std::string_view key) {
+  return std::unique_ptr<ObjectReader>(std::make_unique<GetRangeReader>(this, key));
+}
 
 std::string QuoteObjectKey(std::string_view key) {
   static constexpr char kHex[] = "0123456789abcdef";

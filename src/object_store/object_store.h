@@ -69,6 +69,15 @@ class ObjectWriter {
   virtual uint64_t bytes_written() const = 0;
 };
 
+// Ranged reads of one object opened once (a TableReader keeps one per SST).
+// Thread-safe.
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  // Bytes [offset, offset+length) clipped to the object size, as GetRange.
+  virtual Result<std::string> Read(uint64_t offset, uint64_t length) = 0;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -101,6 +110,12 @@ class ObjectStore {
   // Bytes [offset, offset+length) clipped to the object size.
   virtual Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) = 0;
   virtual Result<ObjectMeta> Head(std::string_view key) = 0;
+  // A reader for repeated ranged reads of `key`, meant for immutable objects (SSTs).
+  // The default forwards each Read to GetRange (so wrappers keep their behaviour);
+  // fs:// opens the file once, so reads skip the path lookup and, like any open POSIX
+  // file, keep seeing the bytes of an object deleted or replaced after the open.
+  // A missing object is NotFound here or (the default) at the first Read.
+  virtual Result<std::unique_ptr<ObjectReader>> OpenReader(std::string_view key);
 
   // Deleting a missing object succeeds (deletes are idempotent).
   virtual Status Delete(std::string_view key) = 0;

@@ -18,9 +18,13 @@ class Block {
   size_t size() const { return data_.size(); }
   // The iterator keeps the block alive.
   static std::unique_ptr<Iterator> NewIterator(std::shared_ptr<const Block> block);
+  // A point lookup without an iterator: the first entry >= target (internal-key order)
+  // into *key and *value (pointing into this block) and true; false when every entry
+  // is < target; Corruption when an entry on the way is malformed.
+  Result<bool> Seek(std::string_view target, std::string* key, std::string_view* value) const;
 
  private:
-  friend class BlockIterator;
+  friend class BlockCursor;
   Block(std::string data, uint32_t restart_offset, uint32_t num_restarts, std::string what)
       : data_(std::move(data)),
         restart_offset_(restart_offset),

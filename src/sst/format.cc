@@ -103,4 +103,17 @@ Result<std::string> DecodeBlock(std::string_view data, const std::string& what) 
   return raw;
 }
 
+Result<std::string> DecodeBlock(std::string&& framed, const std::string& what) {
+  if (framed.size() < kBlockTrailerSize ||
+      static_cast<Compression>(framed[framed.size() - kBlockTrailerSize]) != Compression::kNone) {
+    return DecodeBlock(std::string_view(framed), what);
+  }
+  size_t payload = framed.size() - kBlockTrailerSize;
+  if (XXH64(framed.data(), payload + 1, 0) != DecodeFixed64(framed.data() + payload + 1)) {
+    return Status::Corruption(what + ": block checksum mismatch");
+  }
+  framed.resize(payload);
+  return std::move(framed);
+}
+
 }  // namespace cairn::sst

@@ -43,5 +43,7 @@ uint64_t AppendBlock(std::string* out, std::string_view raw, Compression compres
 // Verifies the checksum of payload+trailer and decompresses. `what` names the object
 // and block offset in errors.
 Result<std::string> DecodeBlock(std::string_view payload_and_trailer, const std::string& what);
+// The same, reusing `framed`'s buffer for an uncompressed block (no copy).
+Result<std::string> DecodeBlock(std::string&& framed, const std::string& what);
 
 }  // namespace cairn::sst

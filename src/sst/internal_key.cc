@@ -46,11 +46,4 @@ bool ParseInternalKey(std::string_view ikey, ParsedInternalKey* out) {
   return true;
 }
 
-int CompareInternalKeys(std::string_view a, std::string_view b) {
-  if (a.size() < kInternalKeyTrailer || b.size() < kInternalKeyTrailer) return a.compare(b);
-  int r = UserPart(a).compare(UserPart(b));
-  if (r != 0) return r;
-  return a.substr(a.size() - kInternalKeyTrailer).compare(b.substr(b.size() - kInternalKeyTrailer));
-}
-
 }  // namespace cairn::sst

@@ -43,7 +43,13 @@ inline std::string_view UserPart(std::string_view ikey) {
 // Because the trailer is big-endian and inverted, this equals comparing the user part
 // and then the trailer bytewise; a plain memcmp of whole keys would not be correct when
 // one user key is a prefix of another.
-int CompareInternalKeys(std::string_view a, std::string_view b);
+// Inline: it is the comparison of every seek and merge step.
+inline int CompareInternalKeys(std::string_view a, std::string_view b) {
+  if (a.size() < kInternalKeyTrailer || b.size() < kInternalKeyTrailer) return a.compare(b);
+  int r = UserPart(a).compare(UserPart(b));
+  if (r != 0) return r;
+  return a.substr(a.size() - kInternalKeyTrailer).compare(b.substr(b.size() - kInternalKeyTrailer));
+}
 
 struct InternalKeyLess {
   bool operator()(std::string_view a, std::string_view b) const {

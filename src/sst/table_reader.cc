@@ -1,6 +1,7 @@
 #include "sst/table_reader.h"
 
 #include <algorithm>
+#include <new>
 
 #include "sst/bloom.h"
 
@@ -15,6 +16,10 @@ bool BlockInside(const BlockHandle& h, uint64_t begin, uint64_t end) {
 }
 
 }  // namespace
+
+void TableReader::AlignedFree::operator()(char* p) const {
+  ::operator delete[](p, std::align_val_t(kBloomLineBytes));
+}
 
 Result<std::shared_ptr<TableReader>> TableReader::Open(ObjectStore* store, std::string object_key,
                                                        uint64_t object_id, BlockCache* cache) {
@@ -34,11 +39,20 @@ Status TableReader::Load() {
     return head.status().WithContext(What());
   }
   file_size_ = head->size;
+  auto file = store_->OpenReader(key_);
+  if (!file.ok()) {
+    if (file.status().IsNotFound()) {
+      return Status::NotFound("SST object " + key_ + " is missing from " +
+                              store_->DescribeForLog());
+    }
+    return file.status().WithContext(What());
+  }
+  file_ = std::move(file).value();
   if (file_size_ < kFooterSize) {
     return Status::Corruption(What() + ": truncated (" + std::to_string(file_size_) + " bytes)");
   }
   CAIRN_ASSIGN_OR_RETURN(std::string footer_bytes,
-                         store_->GetRange(key_, file_size_ - kFooterSize, kFooterSize));
+                         file_->Read(file_size_ - kFooterSize, kFooterSize));
   CAIRN_ASSIGN_OR_RETURN(Footer footer, DecodeFooter(footer_bytes, What()));
 
   // Filter, properties and index are written back to back just before the footer.
@@ -49,14 +63,17 @@ Status TableReader::Load() {
       return Status::Corruption(What() + ": footer points outside the object");
     }
   }
-  CAIRN_ASSIGN_OR_RETURN(std::string meta,
-                         store_->GetRange(key_, meta_begin, meta_end - meta_begin));
+  CAIRN_ASSIGN_OR_RETURN(std::string meta, file_->Read(meta_begin, meta_end - meta_begin));
   if (meta.size() != meta_end - meta_begin) return Status::Corruption(What() + ": truncated");
   auto slice = [&](const BlockHandle& h) {
     return std::string_view(meta).substr(h.offset - meta_begin, h.size + kBlockTrailerSize);
   };
-  CAIRN_ASSIGN_OR_RETURN(filter_,
+  CAIRN_ASSIGN_OR_RETURN(std::string filter,
                          DecodeBlock(slice(footer.filter), BlockWhat(footer.filter.offset)));
+  filter_size_ = filter.size();
+  filter_.reset(static_cast<char*>(
+      ::operator new[](std::max<size_t>(1, filter_size_), std::align_val_t(kBloomLineBytes))));
+  std::copy(filter.begin(), filter.end(), filter_.get());
   CAIRN_ASSIGN_OR_RETURN(std::string props, DecodeBlock(slice(footer.properties),
                                                         BlockWhat(footer.properties.offset)));
   CAIRN_ASSIGN_OR_RETURN(props_, DecodeProperties(props, What()));
@@ -67,7 +84,7 @@ Status TableReader::Load() {
 }
 
 bool TableReader::MayContain(std::string_view user_part) const {
-  return BloomMayContain(filter_, user_part);
+  return BloomMayContain(std::string_view(filter_.get(), filter_size_), user_part);
 }
 
 Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& handle,
@@ -79,7 +96,7 @@ Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& h
   if (!BlockInside(handle, 0, file_size_ - kFooterSize)) {
     return Status::Corruption(what + ": block handle points outside the object");
   }
-  auto bytes = store_->GetRange(key_, handle.offset, handle.size + kBlockTrailerSize);
+  auto bytes = file_->Read(handle.offset, handle.size + kBlockTrailerSize);
   if (!bytes.ok()) {
     if (bytes.status().IsNotFound()) {
       return Status::NotFound("SST object " + key_ + " is missing from " +
@@ -90,10 +107,39 @@ Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& h
   if (bytes->size() != handle.size + kBlockTrailerSize) {
     return Status::Corruption(what + ": truncated block");
   }
-  CAIRN_ASSIGN_OR_RETURN(std::string raw, DecodeBlock(*bytes, what));
+  CAIRN_ASSIGN_OR_RETURN(std::string raw, DecodeBlock(std::move(bytes).value(), what));
   CAIRN_ASSIGN_OR_RETURN(auto block, Block::Parse(std::move(raw), what));
   if (cache_ && fill_cache) cache_->Insert(object_id_, handle.offset, block);
   return block;
+}
+
+Result<bool> TableReader::SeekFirst(std::string_view target, std::string* key,
+                                    std::string* value) const {
+  // Index entries are the last key of each data block, so the first entry >= target
+  // is in the block of the first index entry >= target.
+  std::string index_key;
+  std::string_view encoded;
+  CAIRN_ASSIGN_OR_RETURN(bool in_range, index_->Seek(target, &index_key, &encoded));
+  if (!in_range) return false;
+  BlockHandle handle;
+  if (!DecodeBlockHandle(&encoded, &handle)) {
+    return Status::Corruption(What() + ": bad index entry");
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto block, ReadBlock(handle));
+  std::string_view found;
+  CAIRN_ASSIGN_OR_RETURN(bool in_block, block->Seek(target, key, &found));
+  if (!in_block) {
+    // Only when an index key is above its block's last key: the entry is further on.
+    auto it = NewIterator();
+    it->Seek(target);
+    CAIRN_RETURN_IF_ERROR(it->status());
+    if (!it->Valid()) return false;
+    key->assign(it->key());
+    value->assign(it->value());
+    return true;
+  }
+  value->assign(found);
+  return true;
 }
 
 namespace {

@@ -1,6 +1,8 @@
-// TableReader: an open SST object. Open() costs a Head and two GetRange calls (footer,
-// then filter+properties+index, which are contiguous); data blocks are read by
-// GetRange through the shared BlockCache. Immutable after Open, so thread-safe.
+// TableReader: an open SST object. Open() costs a Head, an OpenReader and two ranged
+// reads (footer, then filter+properties+index, which are contiguous); data blocks are
+// read through the object's ObjectReader and the shared BlockCache. On fs:// the
+// reader holds a file descriptor, so the cluster's TableCache bounds open files. Immutable after
+// Open, so thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +34,10 @@ class TableReader : public std::enable_shared_from_this<TableReader> {
   // read once) blocks missing from the cache are read without being inserted, so a
   // compaction does not evict the blocks that reads use.
   std::unique_ptr<Iterator> NewIterator(bool fill_cache = true) const;
+  // A point lookup without an iterator: the first entry >= target into *key and
+  // *value and true; false when every entry is < target. The same entry a Seek of
+  // NewIterator() lands on.
+  Result<bool> SeekFirst(std::string_view target, std::string* key, std::string* value) const;
 
   Result<std::shared_ptr<const Block>> ReadBlock(const BlockHandle& handle,
                                                  bool fill_cache = true) const;
@@ -49,9 +55,16 @@ class TableReader : public std::enable_shared_from_this<TableReader> {
   const std::string key_;
   const uint64_t object_id_;
   BlockCache* const cache_;
+  std::unique_ptr<ObjectReader> file_;  // opened once: fs:// keeps the file open
   uint64_t file_size_ = 0;
+  struct AlignedFree {
+    void operator()(char* p) const;
+  };
+
   std::shared_ptr<const Block> index_;
-  std::string filter_;
+  // The filter block's contents, 64-byte aligned so a cache-local probe reads one line.
+  std::unique_ptr<char[], AlignedFree> filter_;
+  size_t filter_size_ = 0;
   TableProperties props_;
 };
 

@@ -68,15 +68,12 @@ Result<std::optional<std::optional<std::string>>> ClusterImpl::GetFromSst(
   using Found = std::optional<std::optional<std::string>>;
   CAIRN_ASSIGN_OR_RETURN(auto reader, Reader(meta));
   if (!reader->MayContain(user_part)) return Found();
-  auto it = reader->NewIterator();
-  it->Seek(seek_key);
-  CAIRN_RETURN_IF_ERROR(it->status());
+  std::string key, value;
+  CAIRN_ASSIGN_OR_RETURN(bool any, reader->SeekFirst(seek_key, &key, &value));
   sst::ParsedInternalKey k;
-  if (!it->Valid() || !sst::ParseInternalKey(it->key(), &k) || k.user_part != user_part) {
-    return Found();
-  }
+  if (!any || !sst::ParseInternalKey(key, &k) || k.user_part != user_part) return Found();
   if (k.kind == sst::ValueKind::kDelete) return Found(std::optional<std::string>());
-  return Found(std::optional<std::string>(std::string(it->value())));
+  return Found(std::optional<std::string>(std::move(value)));
 }
 
 Result<std::optional<std::string>> ClusterImpl::Get(uint32_t table_id, std::string_view key,

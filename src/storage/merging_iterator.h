@@ -1,5 +1,9 @@
 // MergingIterator: the union of several sorted internal-key iterators, in order.
-// Children are few (L0 SSTs + L1 SSTs), so a linear minimum is as fast as a heap.
+// A binary min-heap over the valid children, each with its current key cached, so a
+// step costs one child Next and O(log n) key comparisons (a scan merges every L0 SST
+// plus one lazy iterator per deeper level). Equal keys come out in child order (the
+// earlier child first). An error in any child stops the merge (!Valid, status() set):
+// skipping its entries could surface an older version of a key.
 #pragma once
 
 #include <memory>

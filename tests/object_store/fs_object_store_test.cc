@@ -59,6 +59,22 @@ TEST_F(FsObjectStoreTest, ObjectsAreFilesAtTheirKeyPath) {
   EXPECT_TRUE(TempFiles().empty());
 }
 
+// An ObjectReader holds the file open: NotFound at the open for a missing object, and
+// it keeps reading an object deleted after the open (what a reader of an SST that a
+// vacuum removed mid-read needs), while GetRange then says NotFound.
+TEST_F(FsObjectStoreTest, ReaderKeepsTheFileOpen) {
+  EXPECT_EQ(store_->OpenReader("data/none.sst").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->Put("data/1.sst", "0123456789").ok());
+  auto reader = store_->OpenReader("data/1.sst");
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(*(*reader)->Read(2, 3), "234");
+  ASSERT_TRUE(store_->Delete("data/1.sst").ok());
+  EXPECT_EQ(store_->GetRange("data/1.sst", 2, 3).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(*(*reader)->Read(7, 100), "789");
+  EXPECT_EQ(*(*reader)->Read(10, 1), "");
+  EXPECT_EQ(store_->OpenReader("bad//key").status().code(), ErrorCode::kInvalidArgument);
+}
+
 TEST_F(FsObjectStoreTest, MtimeComesFromTheInjectedClock) {
   ASSERT_TRUE(store_->Put("a", "1").ok());
   clock_.Advance(5'000);

@@ -162,6 +162,10 @@ TEST_P(ObjectStoreConformanceTest, MissingObjectIsNotFoundAndDeleteIsIdempotent)
   auto range = store().GetRange("no/such-object", 0, 10);
   ASSERT_FALSE(range.ok());
   EXPECT_EQ(range.status().code(), ErrorCode::kNotFound);
+  // NotFound from OpenReader, or (stores that open lazily) from its first Read.
+  auto reader = store().OpenReader("no/such-object");
+  Status read = reader.ok() ? (*reader)->Read(0, 10).status() : reader.status();
+  EXPECT_EQ(read.code(), ErrorCode::kNotFound) << read.ToString();
   auto head = store().Head("no/such-object");
   ASSERT_FALSE(head.ok());
   EXPECT_EQ(head.status().code(), ErrorCode::kNotFound);
@@ -199,11 +203,17 @@ TEST_P(ObjectStoreConformanceTest, RangeReadsAreClippedToTheObject) {
       {123, 456, value.substr(123, 456)},
       {999, UINT64_MAX, value.substr(999)},
   };
+  auto reader = store().OpenReader("range");
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   for (const Case& c : cases) {
     auto got = store().GetRange("range", c.offset, c.length);
     ASSERT_TRUE(got.ok()) << c.offset << "+" << c.length << ": " << got.status().ToString();
     EXPECT_TRUE(*got == c.want) << "range " << c.offset << "+" << c.length << " returned "
                                 << got->size() << " bytes";
+    // An ObjectReader reads the same ranges.
+    auto read = (*reader)->Read(c.offset, c.length);
+    ASSERT_TRUE(read.ok()) << c.offset << "+" << c.length << ": " << read.status().ToString();
+    EXPECT_TRUE(*read == c.want) << "reader range " << c.offset << "+" << c.length;
   }
   ASSERT_TRUE(store().Put("empty", "").ok());
   auto empty = store().GetRange("empty", 0, 10);

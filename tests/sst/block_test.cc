@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "common/random.h"
@@ -87,6 +88,45 @@ TEST(BloomTest, NoFalseNegativesAndFewFalsePositives) {
   for (int i = 0; i < 10000; ++i)
     false_positives += BloomMayContain(filter, "x" + std::to_string(i));
   EXPECT_LT(false_positives, 300);  // ~1% expected at 10 bits/key
+}
+
+// Filters of SSTs written before the cache-local layout keep answering correctly.
+TEST(BloomTest, ClassicLayoutStillReads) {
+  BloomBuilder builder(10, BloomLayout::kClassic);
+  for (int i = 0; i < 5000; ++i) builder.AddKey("key" + std::to_string(i));
+  std::string filter = builder.Finish();
+  ASSERT_GE(static_cast<uint8_t>(filter.back()), 1);
+  ASSERT_LE(static_cast<uint8_t>(filter.back()), 30);
+  for (int i = 0; i < 5000; ++i) EXPECT_TRUE(BloomMayContain(filter, "key" + std::to_string(i)));
+  int false_positives = 0;
+  for (int i = 0; i < 10000; ++i)
+    false_positives += BloomMayContain(filter, "x" + std::to_string(i));
+  EXPECT_LT(false_positives, 300);
+}
+
+TEST(BloomTest, CacheLocalLayoutIsWholeLinesAndTagged) {
+  for (int n : {0, 1, 51, 52, 1000}) {
+    BloomBuilder builder(10);
+    for (int i = 0; i < n; ++i) builder.AddKey("k" + std::to_string(i));
+    std::string filter = builder.Finish();
+    ASSERT_EQ((filter.size() - 2) % kBloomLineBytes, 0u) << n;
+    EXPECT_GE(filter.size() - 2, std::max<size_t>(kBloomLineBytes, (n * 10 + 7) / 8)) << n;
+    EXPECT_EQ(static_cast<uint8_t>(filter.back()), 0xB1);
+    EXPECT_EQ(filter[filter.size() - 2], 6);  // k for 10 bits/key
+    for (int i = 0; i < n; ++i) EXPECT_TRUE(BloomMayContain(filter, "k" + std::to_string(i)));
+  }
+}
+
+TEST(BloomTest, MalformedFilterSaysMaybe) {
+  BloomBuilder builder(10);
+  for (int i = 0; i < 100; ++i) builder.AddKey("k" + std::to_string(i));
+  std::string good = builder.Finish();
+  std::string bad_k = good;
+  bad_k[bad_k.size() - 2] = 0;        // probe count 0
+  std::string torn = good.substr(1);  // not whole lines
+  for (const std::string& f : {bad_k, torn, std::string("\xb1"), std::string()}) {
+    EXPECT_TRUE(BloomMayContain(f, "absent"));
+  }
 }
 
 TEST(FormatTest, BlockChecksumCatchesEveryFlippedByte) {

@@ -93,6 +93,67 @@ TEST_F(TableTest, RoundTripScanSeekAndProperties) {
   EXPECT_GT(cache.hits(), 0u);
 }
 
+// The point lookup (no iterator) lands where an iterator's Seek lands, for targets
+// between keys, on keys, before the first and past the last, across many small blocks.
+TEST_F(TableTest, SeekFirstMatchesIteratorSeek) {
+  Entries entries = RandomEntries(3, 4000);
+  TableBuilderOptions options;
+  options.block_size = 512;
+  options.restart_interval = 4;
+  Build("data/0000000000000003.sst", entries, options);
+  BlockCache cache(1 << 20);
+  auto reader = TableReader::Open(store_.get(), "data/0000000000000003.sst", 3, &cache);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_GT((*reader)->properties().data_block_count, 100u);
+  Random rnd(11);
+  std::vector<std::string> targets = {"", MakeSeekKey(0, "", 0), MakeSeekKey(9, "zz", 1)};
+  for (const auto& [k, v] : entries) {
+    if (rnd.OneIn(8)) targets.push_back(k);
+  }
+  for (int i = 0; i < 1000; ++i) {
+    targets.push_back(MakeSeekKey(1 + rnd.Uniform(3), rnd.Bytes(rnd.Uniform(6)), rnd.Uniform(60)));
+  }
+  auto it = (*reader)->NewIterator();
+  for (const std::string& target : targets) {
+    std::string key = "stale", value = "stale";
+    auto found = (*reader)->SeekFirst(target, &key, &value);
+    ASSERT_TRUE(found.ok()) << found.status().ToString();
+    it->Seek(target);
+    ASSERT_EQ(*found, it->Valid());
+    auto expected = entries.lower_bound(target);
+    ASSERT_EQ(*found, expected != entries.end());
+    if (!*found) continue;
+    EXPECT_EQ(key, expected->first);
+    EXPECT_EQ(value, expected->second);
+  }
+}
+
+TEST_F(TableTest, SeekFirstInDamagedBlockIsCorruption) {
+  Entries entries = RandomEntries(4, 3000);
+  Build("data/d.sst", entries);
+  auto bytes = store_->Get("data/d.sst");
+  ASSERT_TRUE(bytes.ok());
+  std::string damaged = *bytes;
+  damaged[damaged.size() / 4] ^= 0x01;
+  ASSERT_TRUE(store_->Put("data/d.sst", damaged).ok());
+  auto reader = TableReader::Open(store_.get(), "data/d.sst", 4, nullptr);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  int corrupt = 0;
+  for (const auto& [k, v] : entries) {
+    std::string key, value;
+    auto found = (*reader)->SeekFirst(k, &key, &value);
+    if (!found.ok()) {
+      EXPECT_TRUE(found.status().IsCorruption()) << found.status().ToString();
+      ++corrupt;
+      continue;
+    }
+    ASSERT_TRUE(*found);
+    ASSERT_EQ(key, k);  // never wrong data
+    ASSERT_EQ(value, v);
+  }
+  EXPECT_GT(corrupt, 0);
+}
+
 TEST_F(TableTest, IteratorWithoutFillCacheReadsEverythingAndCachesNothing) {
   Entries entries = RandomEntries(2, 3000);
   Build("data/0000000000000002.sst", entries);
