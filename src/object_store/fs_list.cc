@@ -67,14 +67,18 @@ Result<std::shared_ptr<const FsDirSnapshot>> ReadDirSnapshot(int dir_fd, const s
       type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
     }
     if (type != DT_DIR && type != DT_REG) continue;
-    FsDirSnapshot::Entry entry{std::string(name), type == DT_DIR};
-    if (entry.is_dir) entry.name.push_back('/');
-    snapshot->entries.push_back(std::move(entry));
+    const bool is_dir = type == DT_DIR;
+    snapshot->entries.push_back(FsDirSnapshot::Entry{
+        snapshot->names.size(), static_cast<uint32_t>(name.size() + is_dir), is_dir});
+    snapshot->names.append(name);
+    if (is_dir) snapshot->names.push_back('/');
+    snapshot->names.push_back('\0');
     errno = 0;
   }
   if (errno != 0) return ErrnoError("read directory", path, errno);
+  const FsDirSnapshot& names = *snapshot;
   std::sort(snapshot->entries.begin(), snapshot->entries.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+            [&](const auto& a, const auto& b) { return names.name(a) < names.name(b); });
   return std::shared_ptr<const FsDirSnapshot>(std::move(snapshot));
 }
 
@@ -103,17 +107,19 @@ class FsLister {
     // The rest of the prefix inside this directory names a contiguous run of entries.
     std::string_view name_prefix;
     if (prefix_.size() > rel.size()) name_prefix = prefix_.substr(rel.size());
-    for (size_t i = StartIndex(rel, entries, name_prefix);
+    for (size_t i = StartIndex(rel, *snapshot, name_prefix);
          i < entries.size() && objects_.size() < want_; ++i) {
       const FsDirSnapshot::Entry& entry = entries[i];
-      if (!entry.name.starts_with(name_prefix)) break;
-      std::string key = rel + entry.name;
+      std::string_view name = snapshot->name(entry);
+      if (!name.starts_with(name_prefix)) break;
+      std::string key = rel;
+      key.append(name);
       if (!Wanted(key, entry.is_dir)) continue;
       if (entry.is_dir) {
         std::string_view as_key(key.data(), key.size() - 1);
         if (ValidateObjectKey(as_key).ok()) CAIRN_RETURN_IF_ERROR(ListDir(key));
       } else {
-        CAIRN_RETURN_IF_ERROR(AddObject(fd, path, entry.name, std::move(key)));
+        CAIRN_RETURN_IF_ERROR(AddObject(fd, path, snapshot->c_name(entry), std::move(key)));
       }
     }
     return Status::OK();
@@ -124,20 +130,23 @@ class FsLister {
  private:
   // The first entry that can hold a wanted key: at or after the prefix, and after the
   // token, or the directory the token lies in.
-  size_t StartIndex(const std::string& rel, const std::vector<FsDirSnapshot::Entry>& entries,
+  size_t StartIndex(const std::string& rel, const FsDirSnapshot& dir,
                     std::string_view name_prefix) const {
-    auto by_name = [](const FsDirSnapshot::Entry& e, std::string_view v) { return e.name < v; };
+    const auto& entries = dir.entries;
+    auto by_name = [&](const FsDirSnapshot::Entry& e, std::string_view v) {
+      return dir.name(e) < v;
+    };
     size_t start =
         std::lower_bound(entries.begin(), entries.end(), name_prefix, by_name) - entries.begin();
     if (token_.empty() || !token_.starts_with(rel)) return start;
     std::string_view rest = token_.substr(rel.size());
     auto after = std::upper_bound(
         entries.begin(), entries.end(), rest,
-        [](std::string_view v, const FsDirSnapshot::Entry& e) { return v < e.name; });
+        [&](std::string_view v, const FsDirSnapshot::Entry& e) { return v < dir.name(e); });
     size_t token_start = after - entries.begin();
     if (token_start > 0) {
       const auto& before = entries[token_start - 1];
-      if (before.is_dir && rest.starts_with(before.name)) --token_start;
+      if (before.is_dir && rest.starts_with(dir.name(before))) --token_start;
     }
     return std::max(start, token_start);
   }
@@ -150,10 +159,10 @@ class FsLister {
     return key > token_ || (is_dir && token_.starts_with(key));
   }
 
-  Status AddObject(int dir_fd, const std::string& path, const std::string& name, std::string key) {
+  Status AddObject(int dir_fd, const std::string& path, const char* name, std::string key) {
     if (!ValidateObjectKey(key).ok()) return Status::OK();
     struct stat st;
-    if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       // Deleted since the directory was read: not part of the listing.
       if (errno == ENOENT) return Status::OK();
       return ErrnoError("stat", path + "/" + name, errno);

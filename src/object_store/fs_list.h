@@ -11,6 +11,8 @@
 // same trust the Linux NFS client puts in directory mtimes for its readdir cache.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -24,13 +26,19 @@
 namespace cairn {
 
 // The listable entries of one directory, sorted by name; a directory's name carries a
-// trailing '/', so this is also the order of the keys below the entries.
+// trailing '/', so this is also the order of the keys below the entries. The names are
+// NUL-terminated in one buffer (no allocation per entry: data/ holds 1M+ SSTs).
 struct FsDirSnapshot {
   struct Entry {
-    std::string name;
+    size_t offset;  // of the name in `names`
+    uint32_t size;  // of the name, without the NUL
     bool is_dir;
   };
+  std::string names;
   std::vector<Entry> entries;
+
+  std::string_view name(const Entry& e) const { return {names.data() + e.offset, e.size}; }
+  const char* c_name(const Entry& e) const { return names.data() + e.offset; }
 };
 
 // Sorted snapshots of recently listed large directories, keyed by path and validated

@@ -58,7 +58,6 @@ class Version {
   int DeepestLevel() const;
 
  private:
-  void IndexIds();
   void SumLevelBytes();
 
   uint64_t version_id_ = 0;

@@ -401,6 +401,44 @@ TEST_F(RestoreBadInputTest, MissingSstIsNamedAndNothingWritten) {
   ExpectTargetEmpty();
 }
 
+// A truncated SST fails the check before anything is written, into an empty target and
+// into one being overwritten (which keeps its old content); once repaired, both restore.
+TEST_F(RestoreBadInputTest, TruncatedSstChangesNoTargetEmptyOrOverwritten) {
+  std::string victim;
+  ASSERT_TRUE(ListAll(*objects_, "data/", [&](const ObjectMeta& m) {
+                victim = m.key;
+                return Status::OK();
+              }).ok());
+  ASSERT_FALSE(victim.empty());
+  const std::string good = *objects_->Get(victim);
+  ASSERT_TRUE(objects_->Put(victim, good.substr(0, good.size() / 2)).ok());
+  Status s = TryRestore();
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find(victim + " is " + std::to_string(good.size() / 2) + " bytes"),
+            std::string::npos)
+      << s.message();
+  ExpectTargetEmpty();
+
+  ASSERT_TRUE(objects_->Put(victim, good).ok());
+  ASSERT_TRUE(TryRestore().ok());
+  auto before = target_->Range(std::string(1, '\0'), "", SIZE_MAX);
+  ASSERT_TRUE(before.ok());
+  ASSERT_TRUE(objects_->Put(victim, good + "x").ok());
+  RestoreOptions overwrite;
+  overwrite.overwrite = true;
+  s = TryRestore(overwrite);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  auto after = target_->Range(std::string(1, '\0'), "", SIZE_MAX);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), before->size());
+  for (size_t i = 0; i < after->size(); ++i) {
+    EXPECT_EQ((*after)[i].key, (*before)[i].key);
+    EXPECT_EQ((*after)[i].value, (*before)[i].value) << (*after)[i].key;
+  }
+  ASSERT_TRUE(objects_->Put(victim, good).ok());
+  EXPECT_TRUE(TryRestore(overwrite).ok());
+}
+
 TEST_F(RestoreBadInputTest, DamagedSnapshotFiles) {
   std::string key = BackupStorage::SnapshotKey(backup_.id);
   std::string good = *backups_->Get(key);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@
 #include "storage/cluster.h"
 #include "storage/storage_codec.h"
 #include "testing/mem_backup_fixture.h"
+#include "testing/test_util.h"
 
 namespace cairn {
 namespace {
@@ -275,6 +278,52 @@ TEST(VerifySstsTest, NamesAtMostFiveMismatches) {
 
   for (auto& ref : wanted) ref.size = 100 + ref.id;
   wanted.pop_back();
+  EXPECT_TRUE(VerifySsts(objects.get(), wanted, &max_listed).ok());
+}
+
+// The same check on an fs store holding more SSTs than one listing page and than the
+// directory snapshot cache's threshold, plus entries that are not SSTs: each kind of
+// damage to 1 SST of N is found and named, and the undamaged store passes.
+TEST(VerifySstsTest, FindsOneDamagedSstOfThousandsOnFs) {
+  testing::TempDir dir;
+  auto objects = *OpenObjectStore("fs://" + dir.path().string());
+  constexpr uint64_t kSsts = 1200;
+  std::vector<SnapshotSst> wanted;
+  std::filesystem::create_directories(dir.path() / "data");
+  for (uint64_t id = 1; id <= kSsts; ++id) {  // plain files: a Put per SST fsyncs
+    std::ofstream(dir.path() / SstObjectKey(id)) << std::string(id % 7 + 1, 's');
+    wanted.push_back({id, id % 7 + 1});
+  }
+  ASSERT_TRUE(objects->Put("data/sub/" + SstObjectKey(5000).substr(5), "x").ok());  // not an SST
+  ASSERT_TRUE(objects->Put("data/notes.txt", "x").ok());
+  uint64_t max_listed = 0;
+  ASSERT_TRUE(VerifySsts(objects.get(), wanted, &max_listed).ok());
+  EXPECT_EQ(max_listed, kSsts);
+
+  const uint64_t victim = 1111;  // in the second listing page
+  const std::string key = SstObjectKey(victim);
+  const std::string good = *objects->Get(key);
+  ASSERT_TRUE(objects->Put(key, good.substr(0, good.size() - 1)).ok());  // truncated
+  Status s = VerifySsts(objects.get(), wanted, &max_listed);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_TRUE(Contains(s, "1 SST(s)")) << s.ToString();
+  EXPECT_TRUE(Contains(s, key + " is " + std::to_string(good.size() - 1) +
+                              " bytes, the snapshot records " + std::to_string(good.size())))
+      << s.ToString();
+
+  ASSERT_TRUE(objects->Put(key, good + "grown").ok());  // another size
+  s = VerifySsts(objects.get(), wanted, &max_listed);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_TRUE(Contains(s, key + " is " + std::to_string(good.size() + 5) + " bytes"));
+
+  ASSERT_TRUE(objects->Delete(key).ok());  // missing
+  s = VerifySsts(objects.get(), wanted, &max_listed);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_TRUE(Contains(s, "1 SST(s) missing")) << s.ToString();
+  EXPECT_TRUE(Contains(s, key)) << s.ToString();
+  EXPECT_FALSE(Contains(s, SstObjectKey(victim + 1))) << s.ToString();
+
+  ASSERT_TRUE(objects->Put(key, good).ok());
   EXPECT_TRUE(VerifySsts(objects.get(), wanted, &max_listed).ok());
 }
 

@@ -168,7 +168,7 @@ TEST(FsListCacheTest, ReusesASnapshotUntilTheDirectoryChanges) {
   auto c = cache.Get(fd, dir.path());
   ASSERT_TRUE(c.ok());
   EXPECT_EQ((*c)->entries.size(), 2001u);
-  EXPECT_EQ((*c)->entries.back().name, "g-new");
+  EXPECT_EQ((*c)->name((*c)->entries.back()), "g-new");
   close(fd);
 }
 
