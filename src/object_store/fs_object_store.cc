@@ -231,8 +231,15 @@ class FsObjectStore final : public ObjectStore {
     return PreadRange(file.fd, file.size, offset, length, file.path);
   }
 
+  // Out of file descriptors (the TableCache may hold more readers than the process
+  // limit allows): a reader that opens the file per read, as GetRange does.
   Result<std::unique_ptr<ObjectReader>> OpenReader(std::string_view key) override {
-    CAIRN_ASSIGN_OR_RETURN(OpenFile file, Open(key));
+    int open_errno = 0;
+    auto opened = Open(key, &open_errno);
+    if (!opened.ok() && (open_errno == EMFILE || open_errno == ENFILE)) {
+      return ObjectStore::OpenReader(key);
+    }
+    CAIRN_ASSIGN_OR_RETURN(OpenFile file, std::move(opened));
     return std::unique_ptr<ObjectReader>(
         std::make_unique<FsObjectReader>(file.fd, file.size, std::move(file.path)));
   }
@@ -243,11 +250,13 @@ class FsObjectStore final : public ObjectStore {
     std::string path;
   };
   // Opens a regular file for reading; NotFound (naming the key) when there is none.
-  Result<OpenFile> Open(std::string_view key) {
+  // `open_errno` (optional) gets open(2)'s errno when that fails.
+  Result<OpenFile> Open(std::string_view key, int* open_errno = nullptr) {
     CAIRN_RETURN_IF_ERROR(ValidateFsKey(key));
     std::string path = PathOf(key);
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
+      if (open_errno) *open_errno = errno;
       if (errno == ENOENT || errno == ENOTDIR) return NotFound(key);
       return ErrnoError("open", path, errno);
     }

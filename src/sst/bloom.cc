@@ -10,8 +10,6 @@ namespace {
 constexpr uint8_t kCacheLocalTag = 0xB1;
 constexpr uint32_t kLineBits = kBloomLineBytes * 8;
 
-uint64_t BloomHash(std::string_view key) { return XXH64(key.data(), key.size(), 0x6361726eu); }
-
 int ProbeCount(int bits_per_key) {
   // k = bits_per_key * ln 2 minimises the false-positive rate.
   return std::clamp(static_cast<int>(bits_per_key * 0.69), 1, 30);
@@ -47,6 +45,10 @@ bool ClassicMayContain(std::string_view filter, uint64_t h) {
 
 }  // namespace
 
+uint64_t BloomHash(std::string_view user_part) {
+  return XXH64(user_part.data(), user_part.size(), 0x6361726eu);
+}
+
 void BloomBuilder::AddKey(std::string_view user_part) { hashes_.push_back(BloomHash(user_part)); }
 
 std::string BloomBuilder::Finish() const {
@@ -67,9 +69,8 @@ std::string BloomBuilder::Finish() const {
   return filter;
 }
 
-bool BloomMayContain(std::string_view filter, std::string_view user_part) {
+bool BloomMayContainHash(std::string_view filter, uint64_t h) {
   if (filter.size() < 2) return true;
-  uint64_t h = BloomHash(user_part);
   if (static_cast<uint8_t>(filter.back()) != kCacheLocalTag) return ClassicMayContain(filter, h);
   int k = static_cast<uint8_t>(filter[filter.size() - 2]);
   size_t lines = (filter.size() - 2) / kBloomLineBytes;

@@ -33,8 +33,14 @@ class BloomBuilder {
   std::vector<uint64_t> hashes_;
 };
 
+// The hash a filter is probed with; a point read computes it once for all SSTs.
+uint64_t BloomHash(std::string_view user_part);
+
 // False only when the key is certainly absent; a malformed filter says "maybe".
 // Either layout; fastest when the filter's data is 64-byte aligned.
-bool BloomMayContain(std::string_view filter, std::string_view user_part);
+bool BloomMayContainHash(std::string_view filter, uint64_t hash);
+inline bool BloomMayContain(std::string_view filter, std::string_view user_part) {
+  return BloomMayContainHash(filter, BloomHash(user_part));
+}
 
 }  // namespace cairn::sst

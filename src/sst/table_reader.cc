@@ -84,7 +84,11 @@ Status TableReader::Load() {
 }
 
 bool TableReader::MayContain(std::string_view user_part) const {
-  return BloomMayContain(std::string_view(filter_.get(), filter_size_), user_part);
+  return MayContainHash(BloomHash(user_part));
+}
+
+bool TableReader::MayContainHash(uint64_t bloom_hash) const {
+  return BloomMayContainHash(std::string_view(filter_.get(), filter_size_), bloom_hash);
 }
 
 Result<std::shared_ptr<const Block>> TableReader::ReadBlock(const BlockHandle& handle,

@@ -30,6 +30,8 @@ class TableReader : public std::enable_shared_from_this<TableReader> {
   uint64_t file_size() const { return file_size_; }
   // False when no key with this user part (table id + user key) is in the SST.
   bool MayContain(std::string_view user_part) const;
+  // The same for a precomputed BloomHash(user_part).
+  bool MayContainHash(uint64_t bloom_hash) const;
   // The iterator keeps the reader alive. With `fill_cache` false (compaction inputs,
   // read once) blocks missing from the cache are read without being inserted, so a
   // compaction does not evict the blocks that reads use.

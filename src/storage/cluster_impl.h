@@ -126,8 +126,10 @@ class ClusterImpl final : public Cluster {
   Result<ReadContext> PrepareRead(uint32_t table_id, const ReadOptions& options);
   Result<std::shared_ptr<sst::TableReader>> Reader(const SstMeta& meta);
   bool InCurrentVersion(uint64_t object_id) const;  // mu_ not held
+  // `bloom_hash` is sst::BloomHash(user_part), computed once per Get.
   Result<std::optional<std::optional<std::string>>> GetFromSst(const SstMeta& meta,
                                                                std::string_view user_part,
+                                                               uint64_t bloom_hash,
                                                                std::string_view seek_key);
 
   // --- checkpoints (checkpoint_mu_ held) ---

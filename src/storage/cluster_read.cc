@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "common/epoch.h"
+#include "sst/bloom.h"
 #include "sst/internal_key.h"
 #include "storage/cluster_impl.h"
 #include "storage/level_iterator.h"
@@ -64,10 +65,11 @@ bool ClusterImpl::InCurrentVersion(uint64_t object_id) const {
 }
 
 Result<std::optional<std::optional<std::string>>> ClusterImpl::GetFromSst(
-    const SstMeta& meta, std::string_view user_part, std::string_view seek_key) {
+    const SstMeta& meta, std::string_view user_part, uint64_t bloom_hash,
+    std::string_view seek_key) {
   using Found = std::optional<std::optional<std::string>>;
   CAIRN_ASSIGN_OR_RETURN(auto reader, Reader(meta));
-  if (!reader->MayContain(user_part)) return Found();
+  if (!reader->MayContainHash(bloom_hash)) return Found();
   std::string key, value;
   CAIRN_ASSIGN_OR_RETURN(bool any, reader->SeekFirst(seek_key, &key, &value));
   sst::ParsedInternalKey k;
@@ -82,11 +84,12 @@ Result<std::optional<std::string>> ClusterImpl::Get(uint32_t table_id, std::stri
   CAIRN_ASSIGN_OR_RETURN(ReadContext ctx, PrepareRead(table_id, options));
   std::string user_part = sst::MakeUserPart(table_id, key);
   std::string seek = sst::MakeSeekKey(table_id, key, ctx.epoch);
+  const uint64_t bloom_hash = sst::BloomHash(user_part);
   // L0 newest first: checkpoint SSTs hold disjoint epoch ranges, and every L0 entry is
   // newer than every deeper entry of the same key, so the first hit is the answer.
   for (const SstRef& f : ctx.version->level(0)) {
     if (f->min_epoch > ctx.epoch || !Overlaps(*f, user_part, user_part)) continue;
-    CAIRN_ASSIGN_OR_RETURN(auto found, GetFromSst(*f, user_part, seek));
+    CAIRN_ASSIGN_OR_RETURN(auto found, GetFromSst(*f, user_part, bloom_hash, seek));
     if (found) return *found;
   }
   // Each deeper level is newer than the next, its SSTs do not overlap and never split
@@ -100,7 +103,7 @@ Result<std::optional<std::string>> ClusterImpl::Get(uint32_t table_id, std::stri
         !Overlaps(**it, user_part, user_part)) {
       continue;
     }
-    CAIRN_ASSIGN_OR_RETURN(auto found, GetFromSst(**it, user_part, seek));
+    CAIRN_ASSIGN_OR_RETURN(auto found, GetFromSst(**it, user_part, bloom_hash, seek));
     if (found) return *found;
   }
   return std::optional<std::string>();

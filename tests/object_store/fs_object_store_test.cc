@@ -1,6 +1,7 @@
 // fs:// specifics beyond the conformance suite: on-disk layout, temp files, the
 // injected clock, and the limits of mapping keys to paths.
 #include <gmock/gmock.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -73,6 +74,41 @@ TEST_F(FsObjectStoreTest, ReaderKeepsTheFileOpen) {
   EXPECT_EQ(*(*reader)->Read(7, 100), "789");
   EXPECT_EQ(*(*reader)->Read(10, 1), "");
   EXPECT_EQ(store_->OpenReader("bad//key").status().code(), ErrorCode::kInvalidArgument);
+}
+
+// Past the process's file-descriptor limit OpenReader still succeeds, with readers
+// that open the file per read (those then see a deletion, the held-open ones do not).
+TEST_F(FsObjectStoreTest, ReaderFallsBackWhenOutOfFileDescriptors) {
+  ASSERT_TRUE(store_->Put("data/1.sst", "0123456789").ok());
+  struct rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct rlimit low = saved;
+  low.rlim_cur = 64;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<std::unique_ptr<ObjectReader>> readers;
+  bool all_opened = true;
+  for (int i = 0; i < 100; ++i) {
+    auto r = store_->OpenReader("data/1.sst");
+    if (!r.ok()) all_opened = false;
+    if (r.ok()) readers.push_back(std::move(r).value());
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_TRUE(all_opened);
+  for (auto& r : readers) EXPECT_EQ(*r->Read(2, 3), "234");
+  ASSERT_TRUE(store_->Delete("data/1.sst").ok());
+  int held = 0, per_read = 0;
+  for (auto& r : readers) {
+    auto got = r->Read(2, 3);
+    if (got.ok()) {
+      EXPECT_EQ(*got, "234");
+      ++held;
+    } else {
+      EXPECT_EQ(got.status().code(), ErrorCode::kNotFound) << got.status().ToString();
+      ++per_read;
+    }
+  }
+  EXPECT_GT(held, 0);
+  EXPECT_GT(per_read, 0);
 }
 
 TEST_F(FsObjectStoreTest, MtimeComesFromTheInjectedClock) {
