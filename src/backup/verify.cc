@@ -13,6 +13,14 @@ namespace {
 
 constexpr size_t kMaxNamed = 5;  // SSTs named in one error message
 
+// Listings and snapshots come in id order (keys hold the id in hex): then O(n).
+void SortById(std::vector<SnapshotSst>* ssts) {
+  auto by_id = [](const SnapshotSst& a, const SnapshotSst& b) { return a.id < b.id; };
+  if (!std::is_sorted(ssts->begin(), ssts->end(), by_id)) {
+    std::sort(ssts->begin(), ssts->end(), by_id);
+  }
+}
+
 // Every object under data/ that parses as an SST key, sorted by id.
 Status ListSsts(ObjectStore* objects, std::vector<SnapshotSst>* listed, uint64_t* max_listed) {
   CAIRN_RETURN_IF_ERROR(ListAll(*objects, kSstObjectPrefix, [&](const ObjectMeta& meta) {
@@ -23,8 +31,7 @@ Status ListSsts(ObjectStore* objects, std::vector<SnapshotSst>* listed, uint64_t
     }
     return Status::OK();
   }));
-  std::sort(listed->begin(), listed->end(),
-            [](const SnapshotSst& a, const SnapshotSst& b) { return a.id < b.id; });
+  SortById(listed);
   return Status::OK();
 }
 
@@ -115,8 +122,7 @@ Result<VerifiedSnapshot> VerifySnapshot(BackupStorage* backups, const SnapshotEn
 Status VerifySsts(ObjectStore* objects, std::vector<SnapshotSst> wanted, uint64_t* max_listed) {
   std::vector<SnapshotSst> listed;
   CAIRN_RETURN_IF_ERROR(ListSsts(objects, &listed, max_listed));
-  std::sort(wanted.begin(), wanted.end(),
-            [](const SnapshotSst& a, const SnapshotSst& b) { return a.id < b.id; });
+  SortById(&wanted);
   std::vector<std::string> missing, resized;
   size_t missing_count = 0, resized_count = 0;
   auto it = listed.begin();

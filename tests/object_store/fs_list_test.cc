@@ -42,7 +42,7 @@ class FsListTest : public ::testing::Test {
   }
 
   // A large flat directory plus the awkward neighbours: a subdirectory whose name is a
-  // prefix of a file name, a temp file, a symlink.
+  // prefix of a file name, names sharing a long prefix, a temp file, a symlink.
   void Populate(int n) {
     Random rnd(42);
     for (int i = 0; i < n; ++i) Touch("data/" + std::to_string(rnd.Next()) + ".sst");
@@ -50,6 +50,13 @@ class FsListTest : public ::testing::Test {
     Touch("data/m/inner2");
     Touch("data/m0");
     Touch("data/m.x");
+    // Names alike in their first 16 bytes (the sort compares those first), one a
+    // prefix of another, one a directory.
+    for (const char* name : {"shared-prefix-0123456789", "shared-prefix-0123456789a",
+                             "shared-prefix-012345678", "shared-prefix-0123456788",
+                             "shared-prefix-0123456787/inner", "shared-prefix-01234567~"}) {
+      Touch(std::string("data/") + name);
+    }
     Touch("a-first");
     Touch("zz-last");
     std::ofstream(dir_.path() / "data" / ".tmp-1-1") << "partial";
