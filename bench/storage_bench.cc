@@ -176,7 +176,7 @@ Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<ui
   std::printf(
       "  cairn (%d compaction threads): %llu checkpoints, %llu compactions (%llu trivial "
       "moves), levels (SSTs/MiB):",
-      compactions, static_cast<unsigned long long>(stats.checkpoints),
+      options.max_background_compactions, static_cast<unsigned long long>(stats.checkpoints),
       static_cast<unsigned long long>(stats.compactions),
       static_cast<unsigned long long>(stats.trivial_moves));
   for (const LevelStats& l : stats.levels) {

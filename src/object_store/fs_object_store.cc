@@ -1,10 +1,12 @@
 #include "object_store/fs_object_store.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 
 #include "common/clock.h"
@@ -40,12 +42,33 @@ Result<std::string> PreadRange(int fd, uint64_t size, uint64_t offset, uint64_t 
   return out;
 }
 
-// An object opened once; its size is fixed at the open (objects are immutable).
+// Descriptors held by open FsObjectReaders, process-wide. They may take at most half
+// of RLIMIT_NOFILE: the rest stays for sockets, the meta store and object writes (a
+// TableCache of 10,000 SSTs would otherwise starve them); past it, readers open the
+// file per read.
+std::atomic<int64_t> g_reader_fds{0};
+
+bool TakeReaderFd() {
+  struct rlimit limit;
+  int64_t budget = INT64_MAX;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    budget = static_cast<int64_t>(limit.rlim_cur / 2);
+  }
+  if (g_reader_fds.fetch_add(1) < budget) return true;
+  g_reader_fds.fetch_sub(1);
+  return false;
+}
+
+// An object opened once; its size is fixed at the open (objects are immutable). Holds
+// one of the descriptors TakeReaderFd granted.
 class FsObjectReader final : public ObjectReader {
  public:
   FsObjectReader(int fd, uint64_t size, std::string path)
       : fd_(fd), size_(size), path_(std::move(path)) {}
-  ~FsObjectReader() override { close(fd_); }
+  ~FsObjectReader() override {
+    close(fd_);
+    g_reader_fds.fetch_sub(1);
+  }
   Result<std::string> Read(uint64_t offset, uint64_t length) override {
     return PreadRange(fd_, size_, offset, length, path_);
   }
@@ -231,11 +254,13 @@ class FsObjectStore final : public ObjectStore {
     return PreadRange(file.fd, file.size, offset, length, file.path);
   }
 
-  // Out of file descriptors (the TableCache may hold more readers than the process
-  // limit allows): a reader that opens the file per read, as GetRange does.
+  // Past the readers' share of file descriptors (TakeReaderFd), or out of them: a
+  // reader that opens the file per read, as GetRange does.
   Result<std::unique_ptr<ObjectReader>> OpenReader(std::string_view key) override {
+    if (!TakeReaderFd()) return ObjectStore::OpenReader(key);
     int open_errno = 0;
     auto opened = Open(key, &open_errno);
+    if (!opened.ok()) g_reader_fds.fetch_sub(1);
     if (!opened.ok() && (open_errno == EMFILE || open_errno == ENFILE)) {
       return ObjectStore::OpenReader(key);
     }

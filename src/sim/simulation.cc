@@ -324,6 +324,10 @@ void Simulation::Advance(int64_t ms) {
     ms -= d;
     if (server_) server_->MaybeRenew();
   }
+  // The running server may now delete history older than its own retention (vacuum,
+  // archiver passes, expire): params raised since it started take effect only at the
+  // next start, so its retention, not the param's, bounds the window from here on.
+  UpdateWindowFloor();
   MaybeArchive();
 }
 
