@@ -206,7 +206,8 @@ class Simulation {
   int64_t first_restore_ms_ = 0;
   int last_restore_step_ =
       -1;  // step of the latest restore  // when the first restore ended timeline 1 (0 = none)
-  int64_t window_floor_ms_ = 0;  // what is older may be gone: some server ran with a shorter retention
+  // What is older may be gone: some server ran with a shorter retention.
+  int64_t window_floor_ms_ = 0;
   int64_t min_retention_ms_ = -1;
   std::vector<ObjectEvent> pending_events_;
   std::vector<std::pair<std::string, std::string>> removed_pins_;  // injected bug: put back
