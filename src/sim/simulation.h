@@ -201,8 +201,8 @@ class Simulation {
   std::set<int> live_pids_;
   int next_pid_ = 5'000'000;  // above any real pid, so takeover checks never see ours
   bool first_start_ = true;
-  bool meta_unadopted_ = false;  // the current meta store was lost and not restored yet
-  bool engine_may_lag_ = false;  // a lost ack left the engine's memory behind its store
+  bool meta_unadopted_ = false;   // the current meta store was lost and not restored yet
+  bool engine_may_lag_ = false;   // a lost ack left the engine's memory behind its store
   int64_t first_restore_ms_ = 0;  // when the first restore ended timeline 1 (0 = none)
   int last_restore_step_ = -1;    // step of the latest restore
   // What is older may be gone: some server ran with a shorter retention.
