@@ -336,6 +336,17 @@ class RestoreBadInputTest : public BackupRestoreTest {
     target_ = *OpenMetaStore(UniqueName("target"));
   }
 
+  // The key of the last SST listed under data/ ("" if none).
+  std::string LastSst() {
+    std::string last;
+    Status listed = ListAll(*objects_, "data/", [&](const ObjectMeta& m) {
+      last = m.key;
+      return Status::OK();
+    });
+    EXPECT_TRUE(listed.ok()) << listed.ToString();
+    return last;
+  }
+
   Status TryRestore(RestoreOptions options = {}) {
     if (!options.snapshot_id) options.snapshot_id = backup_.id;
     BackupStorage storage(backups_.get());
@@ -388,11 +399,7 @@ TEST_F(RestoreBadInputTest, DryRunWritesNothing) {
 }
 
 TEST_F(RestoreBadInputTest, MissingSstIsNamedAndNothingWritten) {
-  std::string victim;
-  ASSERT_TRUE(ListAll(*objects_, "data/", [&](const ObjectMeta& m) {
-                victim = m.key;
-                return Status::OK();
-              }).ok());
+  const std::string victim = LastSst();
   ASSERT_FALSE(victim.empty());
   ASSERT_TRUE(objects_->Delete(victim).ok());
   Status s = TryRestore();
@@ -404,11 +411,7 @@ TEST_F(RestoreBadInputTest, MissingSstIsNamedAndNothingWritten) {
 // A truncated SST fails the check before anything is written, into an empty target and
 // into one being overwritten (which keeps its old content); once repaired, both restore.
 TEST_F(RestoreBadInputTest, TruncatedSstChangesNoTargetEmptyOrOverwritten) {
-  std::string victim;
-  ASSERT_TRUE(ListAll(*objects_, "data/", [&](const ObjectMeta& m) {
-                victim = m.key;
-                return Status::OK();
-              }).ok());
+  const std::string victim = LastSst();
   ASSERT_FALSE(victim.empty());
   const std::string good = *objects_->Get(victim);
   ASSERT_TRUE(objects_->Put(victim, good.substr(0, good.size() / 2)).ok());

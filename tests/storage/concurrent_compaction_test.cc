@@ -12,11 +12,14 @@
 
 #include "common/random.h"
 #include "object_store/fault_object_store.h"
+#include "storage/history_model.h"
 #include "storage/storage_test_env.h"
 
 namespace cairn {
 namespace {
 
+using testing::ExpectReadsMatch;
+using testing::History;
 using testing::ScanAll;
 using testing::StorageEnv;
 
@@ -210,17 +213,6 @@ TEST_F(ConcurrentCompactionTest, FailedCompactionReleasesItsReservation) {
   ExpectValues("new-");
 }
 
-// One value per (key, epoch) written.
-using History = std::map<std::string, std::map<uint64_t, std::optional<std::string>>>;
-
-std::optional<std::string> At(const History& h, const std::string& key, uint64_t epoch) {
-  auto it = h.find(key);
-  if (it == h.end()) return std::nullopt;
-  auto v = it->second.upper_bound(epoch);
-  if (v == it->second.begin()) return std::nullopt;
-  return std::prev(v)->second;
-}
-
 TEST(ConcurrentCompactionModelTest, RacingCompactionsKeepDataAndHistoryExact) {
   StorageEnv env;
   env.options.target_sst_bytes = 4 << 10;
@@ -295,20 +287,7 @@ TEST(ConcurrentCompactionModelTest, RacingCompactionsKeepDataAndHistoryExact) {
   EXPECT_EQ(stats.compactions_running, 0u);
 
   auto expect_reads_at = [&](uint64_t epoch) {
-    std::map<std::string, std::string> want;
-    for (const auto& [k, versions] : history) {
-      if (auto v = At(history, k, epoch)) want[k] = *v;
-    }
-    auto rows = ScanAll(env.cluster.get(), t, epoch);
-    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-    EXPECT_EQ(*rows, want) << "scan at epoch " << epoch;
-    ReadOptions ro;
-    ro.as_of_epoch = epoch;
-    for (const auto& [k, versions] : history) {
-      auto got = env.cluster->Get(t, k, ro);
-      ASSERT_TRUE(got.ok()) << got.status().ToString();
-      EXPECT_EQ(*got, At(history, k, epoch)) << k << " at epoch " << epoch;
-    }
+    ExpectReadsMatch(env.cluster.get(), t, history, epoch);
   };
   uint64_t oldest = env.cluster->oldest_as_of_epoch();
   int checked = 0;

@@ -9,11 +9,14 @@
 #include "common/random.h"
 #include "meta/changelog.h"
 #include "sst/internal_key.h"
+#include "storage/history_model.h"
 #include "storage/storage_test_env.h"
 
 namespace cairn {
 namespace {
 
+using testing::ExpectReadsMatch;
+using testing::History;
 using testing::ScanAll;
 using testing::StorageEnv;
 
@@ -43,17 +46,6 @@ class LimitedMetaStore final : public MetaStore {
   MetaStore* base_;
   TxnLimits limits_;
 };
-
-// One value per (key, epoch) written, to check reads at any epoch.
-using History = std::map<std::string, std::map<uint64_t, std::optional<std::string>>>;
-
-std::optional<std::string> At(const History& h, const std::string& key, uint64_t epoch) {
-  auto it = h.find(key);
-  if (it == h.end()) return std::nullopt;
-  auto v = it->second.upper_bound(epoch);
-  if (v == it->second.begin()) return std::nullopt;
-  return std::prev(v)->second;
-}
 
 class LeveledCompactionTest : public ::testing::Test {
  protected:
@@ -101,20 +93,7 @@ class LeveledCompactionTest : public ::testing::Test {
   }
 
   void ExpectReadsAt(uint32_t table, uint64_t epoch) {
-    std::map<std::string, std::string> want;
-    for (const auto& [k, versions] : history_) {
-      if (auto v = At(history_, k, epoch)) want[k] = *v;
-    }
-    auto rows = ScanAll(env_.cluster.get(), table, epoch);
-    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-    EXPECT_EQ(*rows, want) << "scan at epoch " << epoch;
-    ReadOptions ro;
-    ro.as_of_epoch = epoch;
-    for (const auto& [k, versions] : history_) {
-      auto got = env_.cluster->Get(table, k, ro);
-      ASSERT_TRUE(got.ok()) << got.status().ToString();
-      EXPECT_EQ(*got, At(history_, k, epoch)) << k << " at epoch " << epoch;
-    }
+    ExpectReadsMatch(env_.cluster.get(), table, history_, epoch);
   }
 
   // Every sorted level's SSTs are ordered and disjoint by user key, at their level.
