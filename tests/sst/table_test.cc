@@ -40,6 +40,15 @@ class TableTest : public ::testing::Test {
     return entries;
   }
 
+  // Flips one bit a quarter into the object: inside the data blocks.
+  void FlipByteInDataBlocks(const std::string& key) {
+    auto bytes = store_->Get(key);
+    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    std::string damaged = *bytes;
+    damaged[damaged.size() / 4] ^= 0x01;
+    ASSERT_TRUE(store_->Put(key, damaged).ok());
+  }
+
   void Build(const std::string& key, const Entries& entries, TableBuilderOptions options = {}) {
     auto writer = store_->NewWriter(key);
     ASSERT_TRUE(writer.ok());
@@ -131,11 +140,7 @@ TEST_F(TableTest, SeekFirstMatchesIteratorSeek) {
 TEST_F(TableTest, SeekFirstInDamagedBlockIsCorruption) {
   Entries entries = RandomEntries(4, 3000);
   Build("data/d.sst", entries);
-  auto bytes = store_->Get("data/d.sst");
-  ASSERT_TRUE(bytes.ok());
-  std::string damaged = *bytes;
-  damaged[damaged.size() / 4] ^= 0x01;
-  ASSERT_TRUE(store_->Put("data/d.sst", damaged).ok());
+  FlipByteInDataBlocks("data/d.sst");
   auto reader = TableReader::Open(store_.get(), "data/d.sst", 4, nullptr);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   int corrupt = 0;
@@ -189,11 +194,7 @@ TEST_F(TableTest, EmptyTableHasNoEntries) {
 TEST_F(TableTest, FlippedByteInDataBlockIsCorruptionNamingObjectAndOffset) {
   Entries entries = RandomEntries(2, 3000);
   Build("data/c.sst", entries);
-  auto bytes = store_->Get("data/c.sst");
-  ASSERT_TRUE(bytes.ok());
-  std::string damaged = *bytes;
-  damaged[damaged.size() / 4] ^= 0x01;  // inside the data blocks
-  ASSERT_TRUE(store_->Put("data/c.sst", damaged).ok());
+  FlipByteInDataBlocks("data/c.sst");
 
   auto reader = TableReader::Open(store_.get(), "data/c.sst", 2, nullptr);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
