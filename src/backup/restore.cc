@@ -1,5 +1,7 @@
 #include "backup/restore.h"
 
+#include <algorithm>
+#include <future>
 #include <vector>
 
 #include "backup/pitr_segment.h"
@@ -26,6 +28,16 @@ Status FillFromSnapshot(BackupStorage* backups, const SnapshotEntry& entry,
                         if (key.starts_with(keys::kIdPrefix)) return Status::OK();
                         return batch->Put(std::string(key), std::string(value));
                       });
+}
+
+// That the object store holds every SST of the snapshot at its size (unless !check);
+// returns the largest object id listed or vacuumed (never issued again).
+Result<uint64_t> CheckSsts(ObjectStore* objects, const SnapshotEntry& entry,
+                           const std::vector<SnapshotSst>& ssts, bool check) {
+  uint64_t max_listed = 0;
+  if (check) CAIRN_RETURN_IF_ERROR(ReferenceOnlyMissing(entry, VerifySsts(objects, ssts, &max_listed)));
+  CAIRN_ASSIGN_OR_RETURN(uint64_t max_deleted, ReadMaxDeletedObjectId(objects));
+  return std::max(max_listed, max_deleted);
 }
 
 std::string AvailableIds(const Manifest& manifest) {
@@ -62,13 +74,14 @@ Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects
                                           {options.copy_threads, options.copy_progress}));
   plan.copied_ssts = copied.missing;
   plan.copied_bytes = copied.bytes;
-  uint64_t max_listed = 0;
-  if (!options.dry_run || copied.missing == 0) {
-    CAIRN_RETURN_IF_ERROR(
-        ReferenceOnlyMissing(*entry, VerifySsts(objects, snapshot.ssts, &max_listed)));
-  }
-  CAIRN_ASSIGN_OR_RETURN(uint64_t max_deleted, ReadMaxDeletedObjectId(objects));
-  max_listed = std::max(max_listed, max_deleted);  // vacuumed ids are never issued again
+  // The SST check runs while an empty target is written, on its own thread (or after the
+  // write: !parallel_check), and its failure clears the target and removes a store the
+  // restore created. Any other target, or a dry run: before anything is written.
+  const bool alongside = state.empty && !options.dry_run && target->CanUndoCreate();
+  const bool check = !options.dry_run || copied.missing == 0;
+  std::future<Result<uint64_t>> max_listed =
+      std::async(alongside && options.parallel_check ? std::launch::async : std::launch::deferred,
+                 [&] { return CheckSsts(objects, *entry, snapshot.ssts, check); });
 
   plan.records = snapshot.records;
   plan.sst_count = snapshot.ssts.size();
@@ -76,7 +89,15 @@ Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects
   Progress(options, "reading the archived changelog for id generators");
   CAIRN_RETURN_IF_ERROR(
       RaiseIdsFromArchive(backups, manifest, &plan.id_generators, &plan.archived_records_scanned));
-  BumpIdGenerators(manifest, max_listed, &plan.id_generators);
+  BumpIdGenerators(manifest, 0, &plan.id_generators);
+  // Raises the ids above every listed or vacuumed object once the check is done.
+  auto checked = [&](std::map<std::string, uint64_t>* ids) -> Status {
+    CAIRN_ASSIGN_OR_RETURN(uint64_t max_object, max_listed.get());
+    BumpIdGenerators(manifest, max_object, ids);
+    BumpIdGenerators(manifest, max_object, &plan.id_generators);
+    return Status::OK();
+  };
+  if (!alongside) CAIRN_RETURN_IF_ERROR(checked(&plan.id_generators));
   plan.pins = manifest.snapshots.size();
   Clock* clock = options.clock ? options.clock : SystemClock::Default();
   RestoreHead head{
@@ -87,6 +108,7 @@ Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects
       clock,
       backups};
   head.clone = options.clone;
+  if (alongside) head.checked = [&](RestoreHead* h) { return checked(&h->ids); };
   CAIRN_ASSIGN_OR_RETURN(head.timeline, PlanTimeline(backups, entry->timeline, entry->changelog_seq,
                                                      entry->epoch, entry->created_ms, head.what,
                                                      entry->cluster_id, clock->NowMillis()));
@@ -94,7 +116,8 @@ Result<RestorePlan> RestoreSnapshot(BackupStorage* backups, ObjectStore* objects
   plan.timeline = head.timeline.timeline;
   if (options.dry_run) return plan;
 
-  Progress(options, "writing " + std::to_string(plan.records) + " records");
+  Progress(options, "writing " + std::to_string(plan.records) + " records" +
+                        (alongside && options.parallel_check ? " while checking the SSTs" : ""));
   CAIRN_RETURN_IF_ERROR(WriteRestoreTarget(
       target, objects, state, head,
       [&](RestoreBatchWriter* batch) { return FillFromSnapshot(backups, *entry, batch); }));

@@ -31,6 +31,9 @@ struct RestoreOptions {
   // Called with a line of progress text at each phase (may be empty).
   std::function<void(const std::string&)> progress;
   const CloneSpec* clone = nullptr;  // set: create this clone (restore_target.h)
+  // The SST check on its own thread while an empty target is written. false: the same
+  // order on one thread (the check after the write), so that faults replay by seed.
+  bool parallel_check = true;
 };
 
 struct RestorePlan {

@@ -148,13 +148,20 @@ Status Seal(MetaStore* target, ObjectStore* objects, const RestoreHead& head) {
   return marker.ok() && !marker->has_value() ? Status::OK() : sealed;
 }
 
-Status Write(MetaStore* target, ObjectStore* objects, const RestoreHead& head,
-             const std::function<Status(RestoreBatchWriter*)>& fill) {
+// *check_failed: the failure is head.checked's.
+Status Write(MetaStore* target, ObjectStore* objects, RestoreHead head,
+             const std::function<Status(RestoreBatchWriter*)>& fill, bool* check_failed) {
   RestoreBatchWriter batch(target);
   CAIRN_RETURN_IF_ERROR(batch.Put(std::string(keys::kRestoreMarker), head.what));
-  CAIRN_RETURN_IF_ERROR(PutIdsAndPins(head, &batch));
   CAIRN_RETURN_IF_ERROR(fill(&batch));
   CAIRN_RETURN_IF_ERROR(batch.Flush());
+  if (head.checked) {
+    Status checked = head.checked(&head);
+    *check_failed = !checked.ok();
+    CAIRN_RETURN_IF_ERROR(checked);
+  }
+  head.timeline.first_object_id = head.ids["object"];  // every older timeline's id is below
+  CAIRN_RETURN_IF_ERROR(PutIdsAndPins(head, &batch));
   if (head.clone) {
     for (const auto& [key, value] : head.clone->keys) CAIRN_RETURN_IF_ERROR(batch.Put(key, value));
     CAIRN_RETURN_IF_ERROR(batch.Flush());
@@ -289,7 +296,6 @@ Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const Restore
     if (cleared.ok()) cleared = ClearAllButMarkAndIds(target);
     if (!cleared.ok()) return cleared.WithContext("restore: cannot clear the target");
   }
-  head.timeline.first_object_id = head.ids["object"];  // every older timeline's id is below
   if (head.clone) {  // an independent cluster: its own id, its own timeline 1
     head.cluster_id = head.clone->cluster_id;
     head.timeline.timeline = 1;
@@ -297,7 +303,8 @@ Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const Restore
     head.timeline.cluster_id = head.clone->cluster_id;
     head.timeline.restore = "clone of " + head.what;
   }
-  Status status = Write(target, objects, head, fill);
+  bool check_failed = false;
+  Status status = Write(target, objects, std::move(head), fill, &check_failed);
   if (status.ok()) return Status::OK();
   if (!state.empty) {
     Status cleanup = ClearAllButMarkAndIds(target);
@@ -308,6 +315,8 @@ Status WriteRestoreTarget(MetaStore* target, ObjectStore* objects, const Restore
                                      ", which a server refuses; rerun cairn restore");
   }
   Status cleanup = ClearAll(target);
+  if (cleanup.ok()) cleanup = target->RemoveCreated();
+  if (cleanup.ok() && check_failed) return status;  // bad input: as if nothing was written
   if (cleanup.ok()) return status.WithContext("restore failed, target meta store left empty");
   return Status(status.code(), "restore failed: " + status.message() +
                                    "; clearing the target failed too (" + cleanup.ToString() +

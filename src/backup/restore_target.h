@@ -6,11 +6,12 @@
 //     (unless force), the object store belongs to the restored cluster or to none, and
 //     the target is empty, an unfinished restore, or (overwrite) the same cluster's;
 //   - id generators above everything ever issued (BumpIdGenerators, MaxIdsIn);
-//   - WriteRestoreTarget: the first transaction writes the restore marker, the id
-//     generators and the pins; then the data; then the object store's identity, the new
+//   - WriteRestoreTarget: the first transaction writes the restore marker; then the data;
+//     then the id generators and the pins; then the object store's identity, the new
 //     timeline's history in backup storage and a fence on the writer lease; the last
 //     transaction sets the timeline (and its pin) and removes the marker. A failure clears the
-//     target and says whether that worked; a crash leaves the marker, which a server refuses.
+//     target (and removes a store the restore created: MetaStore::RemoveCreated) and says
+//     whether that worked; a crash leaves the marker, which a server refuses.
 #pragma once
 
 #include <cstdint>
@@ -106,6 +107,10 @@ struct RestoreHead {
   TimelineHistory timeline;          // the timeline the restore starts (PlanTimeline)
   std::string storage_id;            // the backups' storage id, recorded by the pins
   const CloneSpec* clone = nullptr;  // set: the restore creates this clone
+  // An empty target only. Set: called once the data is written, before the ids and pins:
+  // the end of a check that ran alongside the write (restore.cc: the SST check, which
+  // raises `ids`). Its failure is the restore's answer as is, once the target is cleared.
+  std::function<Status(RestoreHead*)> checked;
 };
 
 // The timeline a restore into `backups` starts: the next free number, branching from

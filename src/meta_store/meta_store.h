@@ -121,6 +121,13 @@ class MetaStore {
   };
   virtual TxnLimits BulkTxnLimits() const { return {16384, 16 << 20}; }
 
+  // A store that this object creates at its first write (lazy_meta_store.h) is removed
+  // again by RemoveCreated once it is empty, so that nothing of it is left (sqlite: the
+  // file). CanUndoCreate is false only while such a store is not created yet and could
+  // not be removed (PostgreSQL tables). Every other store: true, and nothing to remove.
+  virtual bool CanUndoCreate() const { return true; }
+  virtual Status RemoveCreated() { return Status::OK(); }
+
   // Convenience reads at the latest revision.
   Result<std::optional<KeyValue>> Get(std::string_view key);
   Result<std::vector<KeyValue>> Range(std::string_view begin, std::string_view end, size_t limit);

@@ -83,6 +83,7 @@ Status Simulation::OperatorRestore(const ListedBackup* backup, const PointInTime
       options.overwrite = overwrite;
       options.force = forced;
       options.clock = &clock_;
+      options.parallel_check = false;  // one thread: replays by seed
       auto plan = RestoreSnapshot(&storage, &data, &meta, options);
       last = plan.status();
       what = "restore backup " + std::to_string(backup->id);

@@ -79,6 +79,7 @@ bool Simulation::CheckBackup(const ListedBackup& backup, const std::string& when
   options.snapshot_id = backup.id;
   options.force = true;  // the live server's lease is its own business
   options.clock = &clock_;
+  options.parallel_check = false;  // one thread: replays by seed
   bool good = false;
   OracleObjectView backup_view(stores_->backup_base());
   BackupStorage storage_view(&backup_view);
@@ -130,6 +131,7 @@ bool Simulation::CheckSelfContained(const ListedBackup& backup, const std::strin
     options.snapshot_id = backup.id;
     options.clock = &clock_;
     options.copy_threads = 1;
+    options.parallel_check = false;  // one thread: replays by seed
     auto plan = RestoreSnapshot(&storage, empty->get(), scratch.get(), options);
     if (!plan.ok()) {
       Violation("a self-contained backup restores into an empty object store",

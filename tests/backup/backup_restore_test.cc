@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <filesystem>
 #include <thread>
 
 #include "backup/backup_service.h"
@@ -19,9 +20,11 @@
 #include "meta/params.h"
 #include "meta/users.h"
 #include "meta/writer_lease.h"
+#include "meta_store/lazy_meta_store.h"
 #include "object_store/fault_object_store.h"
 #include "storage/cluster.h"
 #include "storage/storage_codec.h"
+#include "testing/test_util.h"
 
 namespace cairn {
 namespace {
@@ -497,6 +500,45 @@ TEST_F(RestoreBadInputTest, LiveLeaseRefusesRestore) {
   ExpectTargetEmpty();
   ASSERT_TRUE(lease.Release().ok());
   EXPECT_TRUE(TryRestore(options).ok());
+}
+
+// Into an empty target the SST check runs while the records are written: on a thread,
+// or (parallel_check off) after the whole write. Either way a missing or truncated SST is
+// the answer as is, and a target the restore created is removed again: no file is left.
+TEST_F(RestoreBadInputTest, SstCheckAfterTheWriteLeavesNoCreatedTarget) {
+  const std::string victim = LastSst();
+  ASSERT_FALSE(victim.empty());
+  const std::string good = *objects_->Get(victim);
+  BackupStorage storage(backups_.get());
+  testing::TempDir dir;
+  const std::string url = "sqlite://" + dir.Sub("target.db");
+  for (bool parallel : {true, false}) {
+    SCOPED_TRACE(parallel ? "on a thread" : "after the write");
+    RestoreOptions options;
+    options.snapshot_id = backup_.id;
+    options.parallel_check = parallel;
+    ASSERT_TRUE(objects_->Delete(victim).ok());
+    auto target = OpenMetaStoreLazily(url);
+    ASSERT_TRUE(target.ok()) << target.status().ToString();
+    auto plan = RestoreSnapshot(&storage, objects_.get(), target->get(), options);
+    EXPECT_TRUE(plan.status().IsNotFound()) << plan.status().ToString();
+    EXPECT_NE(plan.status().message().find(victim), std::string::npos);
+    EXPECT_EQ(plan.status().message().find("left empty"), std::string::npos);
+    EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+
+    ASSERT_TRUE(objects_->Put(victim, good.substr(1)).ok());
+    plan = RestoreSnapshot(&storage, objects_.get(), target->get(), options);
+    EXPECT_TRUE(plan.status().IsCorruption()) << plan.status().ToString();
+    EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+
+    ASSERT_TRUE(objects_->Put(victim, good).ok());
+    plan = RestoreSnapshot(&storage, objects_.get(), target->get(), options);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    EXPECT_TRUE((*(*target)->Get(keys::kClusterId)).has_value());
+    EXPECT_FALSE((*(*target)->Get(keys::kRestoreMarker)).has_value());
+    target->reset();
+    std::filesystem::remove(dir.Sub("target.db"));
+  }
 }
 
 TEST_F(RestoreBadInputTest, FailedWriteLeavesTargetEmpty) {
