@@ -55,6 +55,7 @@ struct Config {
   int64_t checkpoint_ms = 1000;  // cairn's checkpoint interval (the server default)
   size_t l0_files = 0;           // 0: cairn's defaults
   uint64_t l0_bytes = 0;
+  uint64_t l0_slowdown = 0, l0_stop = 0;  // 0: cairn's defaults
   bool rocksdb = true;
   int compactions = 0;         // cairn's max_background_compactions; 0: its default
   int versus_compactions = 0;  // > 0: cairn with this many in RocksDB's place
@@ -121,6 +122,8 @@ Result3 RunCairn(const Config& cfg, const std::string& dir, const std::vector<ui
   options.checkpoint_interval_ms = cfg.checkpoint_ms;
   if (cfg.l0_files) options.level0_compaction_trigger = cfg.l0_files;
   if (cfg.l0_bytes) options.level0_compaction_bytes = cfg.l0_bytes;
+  if (cfg.l0_slowdown) options.write_stall.level0_slowdown_writes_trigger = cfg.l0_slowdown;
+  if (cfg.l0_stop) options.write_stall.level0_stop_writes_trigger = cfg.l0_stop;
   if (compactions > 0) options.max_background_compactions = compactions;
   auto opened = Cluster::Open(&writer, objects->get(), options);
   if (!opened.ok()) Die(opened.status().ToString());
@@ -283,6 +286,10 @@ int main(int argc, char** argv) {
       cfg.l0_files = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (flag == "--l0-mb") {
       cfg.l0_bytes = std::strtoull(argv[i + 1], nullptr, 10) << 20;
+    } else if (flag == "--l0-slowdown") {
+      cfg.l0_slowdown = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (flag == "--l0-stop") {
+      cfg.l0_stop = std::strtoull(argv[i + 1], nullptr, 10);
     } else if (flag == "--compactions") {
       cfg.compactions = std::max(1, std::atoi(argv[i + 1]));
     } else if (flag == "--versus-compactions") {
@@ -293,7 +300,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: storage_bench [--keys N] [--reads N] [--runs N] [--checkpoint-ms MS] "
-                   "[--dir DIR] [--l0-files N] [--l0-mb MB] [--engines both|cairn] "
+                   "[--dir DIR] [--l0-files N] [--l0-mb MB] [--l0-slowdown N] [--l0-stop N] "
+                   "[--engines both|cairn] "
                    "[--compactions N] [--versus-compactions M]\n");
       return 2;
     }

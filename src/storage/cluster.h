@@ -45,11 +45,11 @@ struct ClusterOptions {
   size_t max_open_tables = 10'000;
   size_t target_sst_bytes = 32 << 20;
   // Leveled compaction (docs/storage.md, "Levels"): L0..L<num_levels-1>; L0 is compacted
-  // at `level0_compaction_trigger` SSTs or `level0_compaction_bytes` bytes (0: the L1
-  // target), L1 past `max_bytes_for_level_base` bytes, and each deeper level past
+  // at `level0_compaction_trigger` SSTs or `level0_compaction_bytes` bytes (0: twice the
+  // L1 target), L1 past `max_bytes_for_level_base` bytes, and each deeper level past
   // `level_size_multiplier` times the one above.
   int num_levels = 7;
-  size_t level0_compaction_trigger = 12;
+  size_t level0_compaction_trigger = 24;
   uint64_t level0_compaction_bytes = 0;
   uint64_t max_bytes_for_level_base = 256ull << 20;
   double level_size_multiplier = 10;

@@ -12,7 +12,7 @@ LevelSizing::LevelSizing(const LevelSizingOptions& options)
       l0_trigger_(std::max<uint64_t>(options.level0_compaction_trigger, 1)),
       l0_bytes_(std::max<uint64_t>(options.level0_compaction_bytes
                                        ? options.level0_compaction_bytes
-                                       : options.max_bytes_for_level_base,
+                                       : 2 * options.max_bytes_for_level_base,
                                    1)),
       target_bytes_(num_levels_, 0) {
   double bytes = static_cast<double>(std::max<uint64_t>(options.max_bytes_for_level_base, 1));

@@ -21,8 +21,8 @@ inline constexpr int kMaxLevels = 7;
 
 struct LevelSizingOptions {
   int num_levels = kMaxLevels;              // 2..kMaxLevels
-  uint64_t level0_compaction_trigger = 12;  // L0 SSTs
-  uint64_t level0_compaction_bytes = 0;     // L0 bytes; 0 = max_bytes_for_level_base
+  uint64_t level0_compaction_trigger = 24;  // L0 SSTs
+  uint64_t level0_compaction_bytes = 0;     // L0 bytes; 0 = 2 x max_bytes_for_level_base
   uint64_t max_bytes_for_level_base = 256ull << 20;
   double level_size_multiplier = 10;
 };

@@ -13,8 +13,8 @@
 namespace cairn {
 
 struct WriteStallOptions {
-  uint64_t level0_slowdown_writes_trigger = 20;
-  uint64_t level0_stop_writes_trigger = 36;
+  uint64_t level0_slowdown_writes_trigger = 36;
+  uint64_t level0_stop_writes_trigger = 52;
   uint64_t unflushed_slowdown_bytes = 256ull << 20;
   uint64_t unflushed_stop_bytes = 512ull << 20;
   int64_t slowdown_delay_us = 1000;  // added to each write while slowed down
