@@ -35,7 +35,9 @@ Status FillFromSnapshot(BackupStorage* backups, const SnapshotEntry& entry,
 Result<uint64_t> CheckSsts(ObjectStore* objects, const SnapshotEntry& entry,
                            const std::vector<SnapshotSst>& ssts, bool check) {
   uint64_t max_listed = 0;
-  if (check) CAIRN_RETURN_IF_ERROR(ReferenceOnlyMissing(entry, VerifySsts(objects, ssts, &max_listed)));
+  if (check) {
+    CAIRN_RETURN_IF_ERROR(ReferenceOnlyMissing(entry, VerifySsts(objects, ssts, &max_listed)));
+  }
   CAIRN_ASSIGN_OR_RETURN(uint64_t max_deleted, ReadMaxDeletedObjectId(objects));
   return std::max(max_listed, max_deleted);
 }

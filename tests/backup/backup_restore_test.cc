@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
-#include <filesystem>
 #include <thread>
 
 #include "backup/backup_service.h"
