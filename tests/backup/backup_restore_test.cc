@@ -24,6 +24,7 @@
 #include "object_store/fault_object_store.h"
 #include "storage/cluster.h"
 #include "storage/storage_codec.h"
+#include "testing/forwarding_object_store.h"
 #include "testing/test_util.h"
 
 namespace cairn {
@@ -265,25 +266,9 @@ TEST_F(BackupRestoreTest, FailedBackupsLeaveNoPinAndNoFile) {
 }
 
 // Blocks the first manifest write until released, so a job is reliably in flight.
-class GateOnManifest : public ObjectStore {
+class GateOnManifest : public testing::ForwardingObjectStore {
  public:
-  explicit GateOnManifest(ObjectStore* base) : base_(base) {}
-  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key, WriteMode mode) override {
-    return base_->NewWriter(key, mode);
-  }
-  Status PutIfAbsent(std::string_view key, std::string_view data) override {
-    return base_->PutIfAbsent(key, data);
-  }
-  Result<std::string> Get(std::string_view key) override { return base_->Get(key); }
-  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
-    return base_->GetRange(key, offset, length);
-  }
-  Result<ObjectMeta> Head(std::string_view key) override { return base_->Head(key); }
-  Status Delete(std::string_view key) override { return base_->Delete(key); }
-  Result<ListPage> List(std::string_view prefix, std::string_view token, size_t limit) override {
-    return base_->List(prefix, token, limit);
-  }
-  std::string DescribeForLog() const override { return base_->DescribeForLog(); }
+  using ForwardingObjectStore::ForwardingObjectStore;
   Status Put(std::string_view key, std::string_view data) override {
     if (key == "manifest.json") {
       std::unique_lock lock(mu_);
@@ -291,7 +276,7 @@ class GateOnManifest : public ObjectStore {
       cv_.notify_all();
       cv_.wait(lock, [&] { return released_; });
     }
-    return base_->Put(key, data);
+    return base()->Put(key, data);
   }
   void WaitEntered() {
     std::unique_lock lock(mu_);
@@ -304,7 +289,6 @@ class GateOnManifest : public ObjectStore {
   }
 
  private:
-  ObjectStore* base_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool entered_ = false, released_ = false;

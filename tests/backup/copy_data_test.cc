@@ -18,6 +18,7 @@
 #include "object_store/fault_object_store.h"
 #include "storage/cluster.h"
 #include "storage/storage_codec.h"
+#include "testing/forwarding_object_store.h"
 #include "testing/mem_backup_fixture.h"
 
 namespace cairn {
@@ -49,30 +50,16 @@ std::set<uint64_t> ListedIds(ObjectStore* backups, const SnapshotEntry& e) {
 
 // Backup storage that runs out of space: Append under sst/ fails once `budget` bytes
 // were appended there (like ENOSPC), until Refill().
-class FillingStore final : public ObjectStore {
+class FillingStore final : public testing::ForwardingObjectStore {
  public:
-  FillingStore(ObjectStore* base, uint64_t budget) : base_(base), budget_(budget) {}
+  FillingStore(ObjectStore* base, uint64_t budget) : ForwardingObjectStore(base), budget_(budget) {}
   void Refill() { budget_ = UINT64_MAX; }
   using ObjectStore::NewWriter;
-  Status Put(std::string_view k, std::string_view d) override { return base_->Put(k, d); }
-  Status PutIfAbsent(std::string_view k, std::string_view d) override {
-    return base_->PutIfAbsent(k, d);
-  }
   Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key, WriteMode mode) override {
-    CAIRN_ASSIGN_OR_RETURN(auto w, base_->NewWriter(key, mode));
+    CAIRN_ASSIGN_OR_RETURN(auto w, base()->NewWriter(key, mode));
     if (!key.starts_with("sst/")) return w;
     return std::unique_ptr<ObjectWriter>(new Writer(this, std::move(w)));
   }
-  Result<std::string> Get(std::string_view k) override { return base_->Get(k); }
-  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t n) override {
-    return base_->GetRange(k, o, n);
-  }
-  Result<ObjectMeta> Head(std::string_view k) override { return base_->Head(k); }
-  Status Delete(std::string_view k) override { return base_->Delete(k); }
-  Result<ListPage> List(std::string_view p, std::string_view t, size_t n) override {
-    return base_->List(p, t, n);
-  }
-  std::string DescribeForLog() const override { return base_->DescribeForLog(); }
 
  private:
   struct Writer final : ObjectWriter {
@@ -88,7 +75,6 @@ class FillingStore final : public ObjectStore {
     FillingStore* store;
     std::unique_ptr<ObjectWriter> base;
   };
-  ObjectStore* base_;
   uint64_t budget_;
 };
 

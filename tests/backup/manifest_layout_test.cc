@@ -16,6 +16,7 @@
 #include "meta/keys.h"
 #include "storage/cluster.h"
 #include "storage/storage_codec.h"
+#include "testing/forwarding_object_store.h"
 
 namespace cairn {
 namespace {
@@ -27,33 +28,21 @@ std::string UniqueName(const char* what) {
 }
 
 // Counts the writes (Put, PutIfAbsent, Delete) per key and the bytes put.
-class CountingStore : public ObjectStore {
+class CountingStore : public testing::ForwardingObjectStore {
  public:
-  explicit CountingStore(ObjectStore* base) : base_(base) {}
+  using ForwardingObjectStore::ForwardingObjectStore;
   Status Put(std::string_view key, std::string_view data) override {
     Count("put", key, data.size());
-    return base_->Put(key, data);
+    return base()->Put(key, data);
   }
   Status PutIfAbsent(std::string_view key, std::string_view data) override {
     Count("put_if_absent", key, data.size());
-    return base_->PutIfAbsent(key, data);
+    return base()->PutIfAbsent(key, data);
   }
-  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key, WriteMode mode) override {
-    return base_->NewWriter(key, mode);
-  }
-  Result<std::string> Get(std::string_view key) override { return base_->Get(key); }
-  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
-    return base_->GetRange(key, offset, length);
-  }
-  Result<ObjectMeta> Head(std::string_view key) override { return base_->Head(key); }
   Status Delete(std::string_view key) override {
     Count("delete", key, 0);
-    return base_->Delete(key);
+    return base()->Delete(key);
   }
-  Result<ListPage> List(std::string_view prefix, std::string_view token, size_t limit) override {
-    return base_->List(prefix, token, limit);
-  }
-  std::string DescribeForLog() const override { return base_->DescribeForLog(); }
 
   uint64_t count(const std::string& op, const std::string& key) {
     std::lock_guard lock(mu_);
@@ -75,7 +64,6 @@ class CountingStore : public ObjectStore {
     ++counts_[std::string(op) + " " + std::string(key)];
     bytes_[std::string(key)] += bytes;
   }
-  ObjectStore* base_;
   std::mutex mu_;
   std::map<std::string, uint64_t> counts_;
   std::map<std::string, uint64_t> bytes_;

@@ -14,6 +14,7 @@
 #include "object_store/fault_object_store.h"
 #include "storage/history_model.h"
 #include "storage/storage_test_env.h"
+#include "testing/forwarding_object_store.h"
 
 namespace cairn {
 namespace {
@@ -24,9 +25,9 @@ using testing::ScanAll;
 using testing::StorageEnv;
 
 // Forwards to `base`; once armed, the next NewWriter of an SST blocks until Open().
-class LatchedObjectStore final : public ObjectStore {
+class LatchedObjectStore final : public testing::ForwardingObjectStore {
  public:
-  explicit LatchedObjectStore(ObjectStore* base) : base_(base) {}
+  using ForwardingObjectStore::ForwardingObjectStore;
   using ObjectStore::NewWriter;
 
   void Arm() {
@@ -43,10 +44,6 @@ class LatchedObjectStore final : public ObjectStore {
     cv_.notify_all();
   }
 
-  Status Put(std::string_view k, std::string_view d) override { return base_->Put(k, d); }
-  Status PutIfAbsent(std::string_view k, std::string_view d) override {
-    return base_->PutIfAbsent(k, d);
-  }
   Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view k, WriteMode m) override {
     uint64_t id = 0;
     if (ParseSstObjectKey(k, &id)) {
@@ -57,21 +54,11 @@ class LatchedObjectStore final : public ObjectStore {
         cv_.wait(lock, [&] { return open_; });
       }
     }
-    return base_->NewWriter(k, m);
+    return base()->NewWriter(k, m);
   }
-  Result<std::string> Get(std::string_view k) override { return base_->Get(k); }
-  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t n) override {
-    return base_->GetRange(k, o, n);
-  }
-  Result<ObjectMeta> Head(std::string_view k) override { return base_->Head(k); }
-  Status Delete(std::string_view k) override { return base_->Delete(k); }
-  Result<ListPage> List(std::string_view p, std::string_view t, size_t n) override {
-    return base_->List(p, t, n);
-  }
-  std::string DescribeForLog() const override { return "latched+" + base_->DescribeForLog(); }
+  std::string DescribeForLog() const override { return "latched+" + base()->DescribeForLog(); }
 
  private:
-  ObjectStore* base_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool armed_ = false;

@@ -9,6 +9,7 @@
 #include "sst/internal_key.h"
 #include "storage/storage_test_env.h"
 #include "storage/version.h"
+#include "testing/forwarding_object_store.h"
 
 namespace cairn {
 namespace {
@@ -17,41 +18,22 @@ using testing::StorageEnv;
 
 // Forwards to `base`; runs `on_sst_head` (once, then disarmed) inside the first Head of
 // an SST object, i.e. in the middle of a TableReader::Open. Counts SST Heads (= opens).
-class GatedObjectStore final : public ObjectStore {
+class GatedObjectStore final : public testing::ForwardingObjectStore {
  public:
-  explicit GatedObjectStore(ObjectStore* base) : base_(base) {}
-  using ObjectStore::NewWriter;
+  using ForwardingObjectStore::ForwardingObjectStore;
 
-  Status Put(std::string_view k, std::string_view d) override { return base_->Put(k, d); }
-  Status PutIfAbsent(std::string_view k, std::string_view d) override {
-    return base_->PutIfAbsent(k, d);
-  }
-  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view k, WriteMode m) override {
-    return base_->NewWriter(k, m);
-  }
-  Result<std::string> Get(std::string_view k) override { return base_->Get(k); }
-  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t n) override {
-    return base_->GetRange(k, o, n);
-  }
   Result<ObjectMeta> Head(std::string_view k) override {
     uint64_t id = 0;
     if (ParseSstObjectKey(k, &id)) {
       ++sst_heads;
       if (on_sst_head) std::exchange(on_sst_head, nullptr)();
     }
-    return base_->Head(k);
+    return base()->Head(k);
   }
-  Status Delete(std::string_view k) override { return base_->Delete(k); }
-  Result<ListPage> List(std::string_view p, std::string_view t, size_t n) override {
-    return base_->List(p, t, n);
-  }
-  std::string DescribeForLog() const override { return "gated+" + base_->DescribeForLog(); }
+  std::string DescribeForLog() const override { return "gated+" + base()->DescribeForLog(); }
 
   std::function<void()> on_sst_head;
   int sst_heads = 0;
-
- private:
-  ObjectStore* base_;
 };
 
 std::string Key(int i) {
